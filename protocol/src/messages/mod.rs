@@ -1,0 +1,27 @@
+//! Message types, in the white paper's JSON formats (§4.3, §6.2, §6.3), with validation,
+//! JSON and deterministic-CBOR codecs, signing and JSON Schemas.
+//!
+//! Every type implements [`Message`]: `from_json` / `from_cbor` refuse inputs above
+//! [`MAX_MESSAGE_BYTES`] and run [`Message::validate`]; `to_cbor` is deterministic CBOR
+//! (RFC 8949 §4.2.1). Signed types ([`TaskSpec`], [`Delegation`], [`KarmaAttestation`])
+//! implement [`crate::signing::SignedMessage`]. Unknown JSON fields are rejected, so a
+//! signature covers everything a receiver reads.
+
+mod attestation;
+mod common;
+mod delegation;
+mod error;
+mod human;
+mod plan;
+mod result;
+pub mod schema;
+mod task;
+
+pub use attestation::KarmaAttestation;
+pub use common::{Message, Money, MAX_MESSAGE_BYTES};
+pub use delegation::{DelegatedTask, Delegation, DelegationBudget, Privacy};
+pub use error::MessageError;
+pub use human::{Coordinates, EARTH_RADIUS_M, HumanTask, MAX_RADIUS_M, Verification, haversine_m};
+pub use plan::{MAX_PLAN_STEPS, Plan, PlanStep, StepType};
+pub use result::{Executor, TaskResult, Timing};
+pub use task::{MAX_DELEGATION_DEPTH, Requirements, TaskSpec};

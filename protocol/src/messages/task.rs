@@ -1,0 +1,112 @@
+//! Task specification (white paper §6.2).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::{MAX_ID_LEN, Message, Money, check_list, check_str};
+use super::error::MessageError;
+use crate::identity::{AgentId, AgentSignature};
+use crate::karma::requirement::parse_requirements;
+use crate::signing::SignedMessage;
+
+/// Largest `max_delegation_depth` a task may allow.
+pub const MAX_DELEGATION_DEPTH: u32 = 16;
+
+/// Who may take the task (white paper §6.2 `requirements`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Requirements {
+    /// Minimum karma per dimension key (`"accuracy.financial_analysis": 0.75`; see
+    /// [`crate::karma::Dimension`]).
+    #[serde(default)]
+    pub karma_min: BTreeMap<String, f64>,
+    /// Skills the worker must have (score > 0).
+    #[serde(default)]
+    pub required_skills: Vec<String>,
+    /// Time allowed from claim to submission, ms (§6.2 example: 3 600 000 = 1 h).
+    pub deadline_ms: u64,
+}
+
+/// A task announcement (white paper §6.2). Signed by `requester`.
+///
+/// Rules ([`Message::validate`]): `task_id`, `type` non-empty ≤ 128 bytes; every
+/// `karma_min` key a known dimension with a valid minimum; at most 64 skills;
+/// `deadline_ms > 0`; payment finite ≥ 0 with a currency code; `max_delegation_depth ≤ 16`
+/// and 0 unless `delegation_allowed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    /// Task identifier (e.g. `"blake3:<hex>"` or the on-chain task id as decimal).
+    pub task_id: String,
+    /// Task kind, e.g. `"research_analysis"`.
+    #[serde(rename = "type")]
+    pub task_type: String,
+    /// Who posts and pays.
+    pub requester: AgentId,
+    /// Who may take it.
+    pub requirements: Requirements,
+    /// What it pays.
+    pub payment: Money,
+    /// Task input, free JSON.
+    pub input: serde_json::Value,
+    /// Whether the worker may delegate parts.
+    pub delegation_allowed: bool,
+    /// Deepest allowed delegation chain (white paper §6.4).
+    pub max_delegation_depth: u32,
+    /// Creation time, Unix ms.
+    pub created_at: u64,
+    /// Requester's signature ([`SignedMessage`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<AgentSignature>,
+}
+
+impl Message for TaskSpec {
+    const NAME: &'static str = "task_spec";
+
+    fn validate(&self) -> Result<(), MessageError> {
+        check_str("task_id", &self.task_id, MAX_ID_LEN, true)?;
+        check_str("type", &self.task_type, MAX_ID_LEN, true)?;
+        parse_requirements(&self.requirements.karma_min)?;
+        check_list(
+            "requirements.required_skills",
+            &self.requirements.required_skills,
+            64,
+            MAX_ID_LEN,
+        )?;
+        if self.requirements.deadline_ms == 0 {
+            return Err(MessageError::invalid("requirements.deadline_ms", "must be > 0"));
+        }
+        self.payment.check("payment")?;
+        if self.max_delegation_depth > MAX_DELEGATION_DEPTH {
+            return Err(MessageError::invalid(
+                "max_delegation_depth",
+                format!("above {MAX_DELEGATION_DEPTH}"),
+            ));
+        }
+        if !self.delegation_allowed && self.max_delegation_depth != 0 {
+            return Err(MessageError::invalid(
+                "max_delegation_depth",
+                "must be 0 when delegation_allowed is false",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl SignedMessage for TaskSpec {
+    const DOMAIN: &'static str = "aos/task-spec/v1";
+
+    fn signer(&self) -> &AgentId {
+        &self.requester
+    }
+
+    fn signature(&self) -> Option<&AgentSignature> {
+        self.signature.as_ref()
+    }
+
+    fn set_signature(&mut self, sig: Option<AgentSignature>) {
+        self.signature = sig;
+    }
+}
