@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the project's toolchain into the repo, idempotently:
+#   npm: forge/anvil/cast 1.7.1, solc 0.8.37 (wasm), OpenZeppelin 5.7.0, forge-std 1.9.7
+# Fast when already done (a stamp of package-lock.json's hash). See TOOLCHAIN.md.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+stamp="node_modules/.aos-stamp"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  echo "setup: installing the npm toolchain (npm ci)…" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+fi
+
+# shellcheck source=script/env.sh
+source "$root/script/env.sh"
+for t in forge anvil cast; do
+  command -v "$t" >/dev/null || { echo "setup: $t missing after npm ci" >&2; exit 1; }
+done
+"$FOUNDRY_SOLC" --version | grep -q '^Version: 0.8.37' || { echo "setup: solc shim broken" >&2; exit 1; }
+command -v cargo >/dev/null || { echo "setup: cargo not found (install Rust via rustup)" >&2; exit 1; }
