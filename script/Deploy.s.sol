@@ -53,8 +53,11 @@ contract Deploy is Script {
 
         vm.startBroadcast();
         AgentRegistry registry = new AgentRegistry();
-        KarmaRegistry karma = new KarmaRegistry(ALPHA, vm.envOr("AOS_KARMA_HALF_LIFE", uint256(30 days)), ATTENUATION);
-        PrevrandaoRandomness rng = new PrevrandaoRandomness(vm.envOr("AOS_RANDOMNESS_DELAY", uint256(1)));
+        KarmaRegistry karma = new KarmaRegistry(
+            ALPHA, vm.envOr("AOS_KARMA_HALF_LIFE", uint256(30 days)), ATTENUATION
+        );
+        PrevrandaoRandomness rng =
+            new PrevrandaoRandomness(vm.envOr("AOS_RANDOMNESS_DELAY", uint256(1)));
         DisputeCourt court = new DisputeCourt(owner, karma, registry, rng, address(0), cp);
         TaskMarket market = new TaskMarket(owner, registry, karma, court);
         karma.setWriters(address(market), address(court));

@@ -63,13 +63,18 @@ contract KarmaRegistry is IKarmaRegistry {
         address asset,
         uint256 earned
     ) external {
-        if (msg.sender != _market && msg.sender != _court) revert KarmaRegistryNotWriter(msg.sender);
+        if (msg.sender != _market && msg.sender != _court) {
+            revert KarmaRegistryNotWriter(msg.sender);
+        }
         Karma memory k = _karma[agent][domain];
         uint256 elapsed = block.timestamp - k.updatedAt;
         uint256 acc = KarmaMath.decay(k.accuracy, elapsed, halfLife);
         uint256 comp = KarmaMath.decay(k.completion, elapsed, halfLife);
         uint256 a = level == 0 ? alpha : KarmaMath.attenuate(alpha, attenuation, level);
-        if (outcome == Outcome.Accepted || outcome == Outcome.DisputeWon || outcome == Outcome.Coherent) {
+        if (
+            outcome == Outcome.Accepted || outcome == Outcome.DisputeWon
+                || outcome == Outcome.Coherent
+        ) {
             acc = KarmaMath.ema(acc, WAD, a);
             comp = KarmaMath.ema(comp, WAD, a);
         } else if (outcome == Outcome.DisputeLost || outcome == Outcome.Incoherent) {
@@ -88,8 +93,12 @@ contract KarmaRegistry is IKarmaRegistry {
             unchecked {
                 // saturating: counters are informational and never block a settlement
                 if (k.tasks != type(uint32).max) ++k.tasks;
-                if (outcome == Outcome.DisputeWon && k.disputesWon != type(uint24).max) ++k.disputesWon;
-                if (outcome == Outcome.DisputeLost && k.disputesLost != type(uint24).max) ++k.disputesLost;
+                if (outcome == Outcome.DisputeWon && k.disputesWon != type(uint24).max) {
+                    ++k.disputesWon;
+                }
+                if (outcome == Outcome.DisputeLost && k.disputesLost != type(uint24).max) {
+                    ++k.disputesLost;
+                }
             }
         }
         _karma[agent][domain] = k;
@@ -127,7 +136,10 @@ contract KarmaRegistry is IKarmaRegistry {
     {
         Karma memory k = _karma[agent][domain];
         uint256 elapsed = block.timestamp - k.updatedAt;
-        return (KarmaMath.decay(k.accuracy, elapsed, halfLife), KarmaMath.decay(k.completion, elapsed, halfLife));
+        return (
+            KarmaMath.decay(k.accuracy, elapsed, halfLife),
+            KarmaMath.decay(k.completion, elapsed, halfLife)
+        );
     }
 
     /// @inheritdoc IKarmaRegistry

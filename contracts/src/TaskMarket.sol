@@ -71,16 +71,31 @@ contract TaskMarket is ITaskMarket, Ownable2Step, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- requester
 
     /// @inheritdoc ITaskMarket
-    function postTask(TaskParams calldata p) external payable nonReentrant returns (bytes32 taskId) {
-        if (p.requester != msg.sender) revert TaskMarketUnauthorized(msg.sender, "requester");
+    function postTask(TaskParams calldata p)
+        external
+        payable
+        nonReentrant
+        returns (bytes32 taskId)
+    {
+        if (p.requester != msg.sender) {
+            revert TaskMarketUnauthorized(msg.sender, "requester");
+        }
         if (p.payment == 0) revert TaskMarketBadParams("payment is zero");
-        if (p.stakeBps == 0 || p.stakeBps > BPS) revert TaskMarketBadParams("stakeBps not in 1..10000");
-        if (p.claimDeadline <= block.timestamp) revert TaskMarketBadParams("claimDeadline not in the future");
+        if (p.stakeBps == 0 || p.stakeBps > BPS) {
+            revert TaskMarketBadParams("stakeBps not in 1..10000");
+        }
+        if (p.claimDeadline <= block.timestamp) {
+            revert TaskMarketBadParams("claimDeadline not in the future");
+        }
         if (p.completionDeadline <= p.claimDeadline) {
             revert TaskMarketBadParams("completionDeadline not after claimDeadline");
         }
-        if (p.maxDelegationDepth > MAX_DELEGATION_DEPTH) revert TaskMarketBadParams("maxDelegationDepth > 8");
-        if (p.minAccuracy > WAD || p.minCompletion > WAD) revert TaskMarketBadParams("karma minimum > 1e18");
+        if (p.maxDelegationDepth > MAX_DELEGATION_DEPTH) {
+            revert TaskMarketBadParams("maxDelegationDepth > 8");
+        }
+        if (p.minAccuracy > WAD || p.minCompletion > WAD) {
+            revert TaskMarketBadParams("karma minimum > 1e18");
+        }
         uint16 fee = feeBps;
         if (p.feeBps != fee) revert TaskMarketFeeMismatch(fee, p.feeBps);
 
@@ -132,7 +147,12 @@ contract TaskMarket is ITaskMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ITaskMarket
-    function reject(TaskParams calldata p) external payable nonReentrant returns (uint256 disputeId) {
+    function reject(TaskParams calldata p)
+        external
+        payable
+        nonReentrant
+        returns (uint256 disputeId)
+    {
         (bytes32 id, TaskState memory s) = _load(p);
         if (msg.sender != p.requester) revert TaskMarketUnauthorized(msg.sender, "requester");
         if (s.status != Status.Submitted) revert TaskMarketWrongStatus(id, s.status);
@@ -154,8 +174,12 @@ contract TaskMarket is ITaskMarket, Ownable2Step, ReentrancyGuardTransient {
         (bytes32 id, TaskState memory s) = _load(p);
         if (s.status != Status.Open) revert TaskMarketWrongStatus(id, s.status);
         if (block.timestamp > s.deadline) revert TaskMarketDeadlinePassed(id, s.deadline);
-        if (msg.sender == p.requester) revert TaskMarketUnauthorized(msg.sender, "not the requester");
-        if (registry.agentKeyOf(msg.sender) == bytes32(0)) revert TaskMarketNotRegistered(msg.sender);
+        if (msg.sender == p.requester) {
+            revert TaskMarketUnauthorized(msg.sender, "not the requester");
+        }
+        if (registry.agentKeyOf(msg.sender) == bytes32(0)) {
+            revert TaskMarketNotRegistered(msg.sender);
+        }
         if (p.minAccuracy != 0 || p.minCompletion != 0) {
             (uint256 acc, uint256 comp) = karma.scores(msg.sender, p.domain);
             if (acc < p.minAccuracy || comp < p.minCompletion) {
@@ -244,7 +268,9 @@ contract TaskMarket is ITaskMarket, Ownable2Step, ReentrancyGuardTransient {
         if (toRequester != 0) _credit_(p.requester, p.asset, toRequester);
         if (toWorker != 0) _credit_(s.worker, p.asset, toWorker);
         if (fee != 0) _credit_(feeRecipient, p.asset, fee);
-        _recordChain(id, s, p.domain, outcome, p.asset, ruling == RULING_WORKER ? p.payment - fee : 0);
+        _recordChain(
+            id, s, p.domain, outcome, p.asset, ruling == RULING_WORKER ? p.payment - fee : 0
+        );
         emit TaskResolved(id, ruling, toRequester, toWorker, fee);
     }
 
@@ -280,7 +306,11 @@ contract TaskMarket is ITaskMarket, Ownable2Step, ReentrancyGuardTransient {
         for (uint256 i; i < assets.length; ++i) {
             total += _withdraw(assets[i], to) == 0 ? 0 : 1;
         }
-        if (total == 0) revert TaskMarketNothingToWithdraw(msg.sender, assets.length == 0 ? address(0) : assets[0]);
+        if (total == 0) {
+            revert TaskMarketNothingToWithdraw(
+                msg.sender, assets.length == 0 ? address(0) : assets[0]
+            );
+        }
     }
 
     // ---------------------------------------------------------------- owner
@@ -340,7 +370,9 @@ contract TaskMarket is ITaskMarket, Ownable2Step, ReentrancyGuardTransient {
         return (uint256(p.payment) * p.stakeBps + BPS - 1) / BPS;
     }
 
-    function _payWorker(bytes32 id, TaskParams calldata p, TaskState memory s, bool finalized) private {
+    function _payWorker(bytes32 id, TaskParams calldata p, TaskState memory s, bool finalized)
+        private
+    {
         uint256 fee = uint256(p.payment) * p.feeBps / BPS;
         uint256 earned = p.payment - fee;
         uint256 toWorker = earned + _stake(p);

@@ -21,11 +21,17 @@ interface IAgentRegistry {
     /// @notice `account` bound `agentKey` with `manifestHash`; `bindingSignature` is the
     ///         key's 64-byte Ed25519 signature over {bindingMessage}.
     event AgentRegistered(
-        address indexed account, bytes32 indexed agentKey, bytes32 manifestHash, bytes bindingSignature
+        address indexed account,
+        bytes32 indexed agentKey,
+        bytes32 manifestHash,
+        bytes bindingSignature
     );
     /// @notice `account` changed its key and/or manifest.
     event AgentUpdated(
-        address indexed account, bytes32 indexed agentKey, bytes32 manifestHash, bytes bindingSignature
+        address indexed account,
+        bytes32 indexed agentKey,
+        bytes32 manifestHash,
+        bytes bindingSignature
     );
     /// @notice `account` released `agentKey`.
     event AgentDeregistered(address indexed account, bytes32 indexed agentKey);

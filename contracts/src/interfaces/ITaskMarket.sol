@@ -107,7 +107,11 @@ interface ITaskMarket is IArbitrable {
     /// @notice Settled in the worker's favour: accepted by the requester (`finalized` false)
     ///         or after the review window (`finalized` true). Amounts in asset units.
     event TaskAccepted(
-        bytes32 indexed taskId, address indexed worker, uint256 workerAmount, uint256 fee, bool finalized
+        bytes32 indexed taskId,
+        address indexed worker,
+        uint256 workerAmount,
+        uint256 fee,
+        bool finalized
     );
     /// @notice The requester rejected; `disputeId` at the arbitrator; `bond` in wei.
     event TaskDisputed(bytes32 indexed taskId, uint256 indexed disputeId, uint256 bond);
@@ -115,7 +119,11 @@ interface ITaskMarket is IArbitrable {
     event TaskRuled(bytes32 indexed taskId, uint256 indexed disputeId, uint256 ruling);
     /// @notice The ruling was executed: amounts credited to requester and worker.
     event TaskResolved(
-        bytes32 indexed taskId, uint256 ruling, uint256 requesterAmount, uint256 workerAmount, uint256 fee
+        bytes32 indexed taskId,
+        uint256 ruling,
+        uint256 requesterAmount,
+        uint256 workerAmount,
+        uint256 fee
     );
     /// @notice The requester cancelled an unclaimed task; payment credited back.
     event TaskCancelled(bytes32 indexed taskId);

@@ -32,7 +32,11 @@ library KarmaMath {
     ///         then `v − floor(v·r / (2·halfLife))` with r = elapsed mod halfLife. A piecewise
     ///         linear form of 2^(−t/h): exact at multiples of h, ≤ 6.1% above it between,
     ///         monotone. halfLife = 0 disables decay. Inputs are < 2^64.
-    function decay(uint256 value, uint256 elapsed, uint256 halfLife) internal pure returns (uint256) {
+    function decay(uint256 value, uint256 elapsed, uint256 halfLife)
+        internal
+        pure
+        returns (uint256)
+    {
         if (halfLife == 0) return value;
         uint256 n = elapsed / halfLife;
         if (n >= 64) return 0;

@@ -64,7 +64,8 @@ contract TaskMarketInvariantTest is Test {
     function invariant_I1_solventPerAsset() public view {
         address[2] memory as_ = handler.assets();
         for (uint256 k; k < 2; ++k) {
-            uint256 owed = handler.ghostEscrowed(as_[k]) + handler.ghostStaked(as_[k]) + _owedBalances(as_[k]);
+            uint256 owed =
+                handler.ghostEscrowed(as_[k]) + handler.ghostStaked(as_[k]) + _owedBalances(as_[k]);
             assertGe(_held(as_[k]), owed, "I1");
             assertEq(_held(as_[k]), owed, "I1 exact");
         }
@@ -93,21 +94,41 @@ contract TaskMarketInvariantTest is Test {
             seed = uint256(keccak256(abi.encode(seed)));
             uint256 op = seed % 12;
             uint256 x = seed >> 8;
-            if (op == 0 || op == 1) handler.post(x, uint128(x >> 16), uint16(x >> 32), x % 2 == 0, uint32(x >> 48), uint32(x >> 80));
-            else if (op == 2) handler.claim(x, x >> 8);
-            else if (op == 3) handler.submit(x);
-            else if (op == 4) handler.accept(x);
-            else if (op == 5) handler.finalize(x);
-            else if (op == 6) handler.cancel(x);
-            else if (op == 7) handler.expire(x);
-            else if (op == 8) handler.reject(x);
-            else if (op == 9) handler.rule(x, x >> 8);
-            else if (op == 10) handler.executeRuling(x);
-            else handler.withdraw(x, x % 2 == 0);
+            if (op == 0 || op == 1) {
+                handler.post(
+                    x,
+                    uint128(x >> 16),
+                    uint16(x >> 32),
+                    x % 2 == 0,
+                    uint32(x >> 48),
+                    uint32(x >> 80)
+                );
+            } else if (op == 2) {
+                handler.claim(x, x >> 8);
+            } else if (op == 3) {
+                handler.submit(x);
+            } else if (op == 4) {
+                handler.accept(x);
+            } else if (op == 5) {
+                handler.finalize(x);
+            } else if (op == 6) {
+                handler.cancel(x);
+            } else if (op == 7) {
+                handler.expire(x);
+            } else if (op == 8) {
+                handler.reject(x);
+            } else if (op == 9) {
+                handler.rule(x, x >> 8);
+            } else if (op == 10) {
+                handler.executeRuling(x);
+            } else {
+                handler.withdraw(x, x % 2 == 0);
+            }
             if (n % 7 == 0) handler.warp(uint32(x >> 100));
         }
-        string[8] memory paths =
-            ["claim", "submit", "paidWorker", "reject", "executeRuling", "fail", "expire", "withdraw"];
+        string[8] memory paths = [
+            "claim", "submit", "paidWorker", "reject", "executeRuling", "fail", "expire", "withdraw"
+        ];
         for (uint256 i; i < paths.length; ++i) {
             uint256 h = handler.hits(bytes32(bytes(paths[i])));
             emit log_named_uint(paths[i], h);

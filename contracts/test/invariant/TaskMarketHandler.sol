@@ -102,9 +102,14 @@ contract TaskMarketHandler is Test {
 
     // ---------------------------------------------------------------- actions
 
-    function post(uint256 actorSeed, uint128 payment, uint16 stakeBps, bool erc20, uint32 claimIn, uint32 workIn)
-        external
-    {
+    function post(
+        uint256 actorSeed,
+        uint128 payment,
+        uint16 stakeBps,
+        bool erc20,
+        uint32 claimIn,
+        uint32 workIn
+    ) external {
         calls++;
         address r = _actor(actorSeed);
         ITaskMarket.TaskParams memory p = ITaskMarket.TaskParams({
@@ -316,7 +321,9 @@ contract TaskMarketHandler is Test {
                     if (market.taskOfDispute(d) == ids[i]) arb.giveRuling(d, 0);
                 }
                 _executeRuling(i);
-            } else if (st >= ITaskMarket.Status.RuledRefused && st <= ITaskMarket.Status.RuledForWorker) {
+            } else if (
+                st >= ITaskMarket.Status.RuledRefused && st <= ITaskMarket.Status.RuledForWorker
+            ) {
                 _executeRuling(i);
             }
         }

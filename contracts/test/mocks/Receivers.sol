@@ -3,7 +3,11 @@ pragma solidity 0.8.37;
 
 /// @notice An account (contract) that can act on the market but rejects ETH.
 contract RevertingReceiver {
-    function exec(address target, uint256 value, bytes calldata data) external payable returns (bytes memory) {
+    function exec(address target, uint256 value, bytes calldata data)
+        external
+        payable
+        returns (bytes memory)
+    {
         (bool ok, bytes memory ret) = target.call{value: value}(data);
         if (!ok) {
             assembly {
@@ -20,7 +24,11 @@ contract RevertingReceiver {
 
 /// @notice An account (contract) that burns all gas it is given when receiving ETH.
 contract GasBurner {
-    function exec(address target, uint256 value, bytes calldata data) external payable returns (bytes memory) {
+    function exec(address target, uint256 value, bytes calldata data)
+        external
+        payable
+        returns (bytes memory)
+    {
         (bool ok, bytes memory ret) = target.call{value: value}(data);
         if (!ok) {
             assembly {

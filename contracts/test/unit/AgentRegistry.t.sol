@@ -35,7 +35,9 @@ contract AgentRegistryTest is Test {
     }
 
     function test_register_revertsWhenBadSignatureLength() public {
-        vm.expectRevert(abi.encodeWithSelector(IAgentRegistry.AgentRegistryBadSignatureLength.selector, 63));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentRegistry.AgentRegistryBadSignatureLength.selector, 63)
+        );
         vm.prank(alice);
         reg.register(KEY_A, bytes32("m"), new bytes(63));
     }
@@ -43,7 +45,9 @@ contract AgentRegistryTest is Test {
     function test_register_revertsWhenAlreadyRegistered() public {
         vm.startPrank(alice);
         reg.register(KEY_A, bytes32("m"), sig);
-        vm.expectRevert(abi.encodeWithSelector(IAgentRegistry.AgentRegistryAlreadyRegistered.selector, alice));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentRegistry.AgentRegistryAlreadyRegistered.selector, alice)
+        );
         reg.register(KEY_B, bytes32("m"), sig);
         vm.stopPrank();
     }
@@ -51,7 +55,9 @@ contract AgentRegistryTest is Test {
     function test_register_revertsWhenKeyTaken() public {
         vm.prank(alice);
         reg.register(KEY_A, bytes32("m"), sig);
-        vm.expectRevert(abi.encodeWithSelector(IAgentRegistry.AgentRegistryKeyTaken.selector, KEY_A, alice));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentRegistry.AgentRegistryKeyTaken.selector, KEY_A, alice)
+        );
         vm.prank(bob);
         reg.register(KEY_A, bytes32("m"), sig);
     }
@@ -79,7 +85,9 @@ contract AgentRegistryTest is Test {
     }
 
     function test_update_revertsWhenNotRegistered() public {
-        vm.expectRevert(abi.encodeWithSelector(IAgentRegistry.AgentRegistryNotRegistered.selector, alice));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentRegistry.AgentRegistryNotRegistered.selector, alice)
+        );
         vm.prank(alice);
         reg.update(KEY_A, bytes32("m"), sig);
     }
@@ -89,7 +97,9 @@ contract AgentRegistryTest is Test {
         reg.register(KEY_A, bytes32("m"), sig);
         vm.prank(bob);
         reg.register(KEY_B, bytes32("m"), sig);
-        vm.expectRevert(abi.encodeWithSelector(IAgentRegistry.AgentRegistryKeyTaken.selector, KEY_A, alice));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentRegistry.AgentRegistryKeyTaken.selector, KEY_A, alice)
+        );
         vm.prank(bob);
         reg.update(KEY_A, bytes32("m"), sig);
     }
@@ -101,7 +111,9 @@ contract AgentRegistryTest is Test {
         reg.deregister();
         assertFalse(reg.isRegistered(alice));
         assertEq(reg.accountOf(KEY_A), address(0));
-        vm.expectRevert(abi.encodeWithSelector(IAgentRegistry.AgentRegistryNotRegistered.selector, alice));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAgentRegistry.AgentRegistryNotRegistered.selector, alice)
+        );
         vm.prank(alice);
         reg.deregister();
     }

@@ -46,7 +46,10 @@ contract KarmaMathTest is Test {
         }
     }
 
-    function test_fuzz_ema_staysInUnitInterval(uint256 old, uint256 outcome, uint256 alpha) public pure {
+    function test_fuzz_ema_staysInUnitInterval(uint256 old, uint256 outcome, uint256 alpha)
+        public
+        pure
+    {
         old = bound(old, 0, 1e18);
         outcome = bound(outcome, 0, 1e18);
         alpha = bound(alpha, 0, 1e18);

@@ -38,7 +38,9 @@ contract KarmaRegistryTest is Test {
     }
 
     function test_record_revertsWhenNotWriter() public {
-        vm.expectRevert(abi.encodeWithSelector(IKarmaRegistry.KarmaRegistryNotWriter.selector, agent));
+        vm.expectRevert(
+            abi.encodeWithSelector(IKarmaRegistry.KarmaRegistryNotWriter.selector, agent)
+        );
         vm.prank(agent);
         k.record(agent, D, IKarmaRegistry.Outcome.Accepted, 0, address(0), 0);
     }
@@ -100,9 +102,12 @@ contract KarmaRegistryTest is Test {
 
     function test_anchorEpochRoot_andVerifyLeaf() public {
         // two-leaf OpenZeppelin StandardMerkleTree: leaf = keccak(bytes.concat(keccak(abi.encode(dim, value))))
-        bytes32 l1 = keccak256(bytes.concat(keccak256(abi.encode("reliability.uptime", uint256(0.99e18)))));
-        bytes32 l2 = keccak256(bytes.concat(keccak256(abi.encode("skills.python", uint256(0.92e18)))));
-        bytes32 root = l1 < l2 ? keccak256(abi.encodePacked(l1, l2)) : keccak256(abi.encodePacked(l2, l1));
+        bytes32 l1 =
+            keccak256(bytes.concat(keccak256(abi.encode("reliability.uptime", uint256(0.99e18)))));
+        bytes32 l2 =
+            keccak256(bytes.concat(keccak256(abi.encode("skills.python", uint256(0.92e18)))));
+        bytes32 root =
+            l1 < l2 ? keccak256(abi.encodePacked(l1, l2)) : keccak256(abi.encodePacked(l2, l1));
         vm.prank(agent);
         k.anchorEpochRoot(7, root);
         assertEq(k.epochRoot(agent, 7), root);
@@ -119,7 +124,9 @@ contract KarmaRegistryTest is Test {
     function test_anchorEpochRoot_revertsWhenNotIncreasing() public {
         vm.startPrank(agent);
         k.anchorEpochRoot(3, bytes32("r"));
-        vm.expectRevert(abi.encodeWithSelector(IKarmaRegistry.KarmaRegistryEpochNotIncreasing.selector, 3, 3));
+        vm.expectRevert(
+            abi.encodeWithSelector(IKarmaRegistry.KarmaRegistryEpochNotIncreasing.selector, 3, 3)
+        );
         k.anchorEpochRoot(3, bytes32("s"));
         vm.stopPrank();
     }

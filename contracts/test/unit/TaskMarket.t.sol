@@ -54,36 +54,57 @@ contract TaskMarketTest is MarketFixture {
 
     function test_postTask_revertsWhenNotRequester() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketUnauthorized.selector, stranger, "requester"));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketUnauthorized.selector, stranger, "requester"
+            )
+        );
         vm.prank(stranger);
         market.postTask{value: 1 ether}(p);
     }
 
     function test_postTask_revertsWhenPaymentZero() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 0);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketBadParams.selector, "payment is zero"));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketBadParams.selector, "payment is zero")
+        );
         _post(p);
     }
 
     function test_postTask_revertsWhenStakeBpsOutOfRange() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         p.stakeBps = 0;
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketBadParams.selector, "stakeBps not in 1..10000"));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketBadParams.selector, "stakeBps not in 1..10000"
+            )
+        );
         _post(p);
         p.stakeBps = 10_001;
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketBadParams.selector, "stakeBps not in 1..10000"));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketBadParams.selector, "stakeBps not in 1..10000"
+            )
+        );
         _post(p);
     }
 
     function test_postTask_revertsWhenDeadlinesBad() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         p.claimDeadline = uint40(block.timestamp);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketBadParams.selector, "claimDeadline not in the future"));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketBadParams.selector, "claimDeadline not in the future"
+            )
+        );
         _post(p);
         p = _params(address(0), 1 ether);
         p.completionDeadline = p.claimDeadline;
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketBadParams.selector, "completionDeadline not after claimDeadline")
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketBadParams.selector,
+                "completionDeadline not after claimDeadline"
+            )
         );
         _post(p);
     }
@@ -91,14 +112,20 @@ contract TaskMarketTest is MarketFixture {
     function test_postTask_revertsWhenDepthTooDeep() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         p.maxDelegationDepth = 9;
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketBadParams.selector, "maxDelegationDepth > 8"));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketBadParams.selector, "maxDelegationDepth > 8"
+            )
+        );
         _post(p);
     }
 
     function test_postTask_revertsWhenKarmaMinimumAboveOne() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         p.minAccuracy = uint64(WAD + 1);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketBadParams.selector, "karma minimum > 1e18"));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketBadParams.selector, "karma minimum > 1e18")
+        );
         _post(p);
     }
 
@@ -120,7 +147,9 @@ contract TaskMarketTest is MarketFixture {
 
     function test_postTask_revertsWhenWrongValue() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketWrongValue.selector, 1 ether, 0.5 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongValue.selector, 1 ether, 0.5 ether)
+        );
         vm.prank(requester);
         market.postTask{value: 0.5 ether}(p);
         p = _params(address(token), 1e18);
@@ -136,7 +165,9 @@ contract TaskMarketTest is MarketFixture {
         fot.approve(address(market), type(uint256).max);
         ITaskMarket.TaskParams memory p = _params(address(fot), 1e20);
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketTransferShortfall.selector, address(fot), 1e20, 99e18)
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketTransferShortfall.selector, address(fot), 1e20, 99e18
+            )
         );
         _post(p);
         assertEq(fot.balanceOf(address(market)), 0, "nothing stuck");
@@ -209,7 +240,11 @@ contract TaskMarketTest is MarketFixture {
     function test_cancel_revertsWhenNotRequester() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         _post(p);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketUnauthorized.selector, stranger, "requester"));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketUnauthorized.selector, stranger, "requester"
+            )
+        );
         vm.prank(stranger);
         market.cancel(p);
     }
@@ -219,7 +254,9 @@ contract TaskMarketTest is MarketFixture {
         bytes32 id = _post(p);
         _claim(p, worker);
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Claimed)
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Claimed
+            )
         );
         vm.prank(requester);
         market.cancel(p);
@@ -227,7 +264,11 @@ contract TaskMarketTest is MarketFixture {
 
     function test_cancel_revertsWhenUnknown() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketUnknownTask.selector, keccak256(abi.encode(p))));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketUnknownTask.selector, keccak256(abi.encode(p))
+            )
+        );
         vm.prank(requester);
         market.cancel(p);
     }
@@ -262,14 +303,20 @@ contract TaskMarketTest is MarketFixture {
         _register(requester);
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         _post(p);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketUnauthorized.selector, requester, "not the requester"));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketUnauthorized.selector, requester, "not the requester"
+            )
+        );
         _claim(p, requester);
     }
 
     function test_claim_revertsWhenNotRegistered() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         _post(p);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketNotRegistered.selector, stranger));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketNotRegistered.selector, stranger)
+        );
         _claim(p, stranger);
     }
 
@@ -277,7 +324,9 @@ contract TaskMarketTest is MarketFixture {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         p.minAccuracy = 0.15e18;
         _post(p);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketKarmaTooLow.selector, DOMAIN, 0, 0));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketKarmaTooLow.selector, DOMAIN, 0, 0)
+        );
         _claim(p, worker);
     }
 
@@ -292,7 +341,9 @@ contract TaskMarketTest is MarketFixture {
         ITaskMarket.TaskParams memory q = _params(address(0), 1 ether);
         q.minAccuracy = 0.15e18;
         _post(q);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketKarmaTooLow.selector, DOMAIN, 0, 0));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketKarmaTooLow.selector, DOMAIN, 0, 0)
+        );
         _claim(q, worker2);
     }
 
@@ -300,7 +351,11 @@ contract TaskMarketTest is MarketFixture {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         bytes32 id = _post(p);
         vm.warp(p.claimDeadline + 1);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketDeadlinePassed.selector, id, p.claimDeadline));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketDeadlinePassed.selector, id, p.claimDeadline
+            )
+        );
         _claim(p, worker);
     }
 
@@ -309,7 +364,9 @@ contract TaskMarketTest is MarketFixture {
         bytes32 id = _post(p);
         _claim(p, worker);
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Claimed)
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Claimed
+            )
         );
         _claim(p, worker2);
     }
@@ -317,7 +374,9 @@ contract TaskMarketTest is MarketFixture {
     function test_claim_revertsWhenWrongStake() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         _post(p);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketWrongValue.selector, 0.1 ether, 0.05 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongValue.selector, 0.1 ether, 0.05 ether)
+        );
         vm.prank(worker);
         market.claim{value: 0.05 ether}(p);
     }
@@ -334,13 +393,19 @@ contract TaskMarketTest is MarketFixture {
         cheaper.payment = 0.01 ether;
         _post(cheaper);
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Cancelled)
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Cancelled
+            )
         );
         _claim(seen, worker);
         // and a claim that names a payment the task does not have is an unknown task
         ITaskMarket.TaskParams memory lie = _copy(cheaper);
         lie.payment = 0.5 ether;
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketUnknownTask.selector, keccak256(abi.encode(lie))));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketUnknownTask.selector, keccak256(abi.encode(lie))
+            )
+        );
         _claim(lie, worker);
     }
 
@@ -362,7 +427,9 @@ contract TaskMarketTest is MarketFixture {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         bytes32 id = _post(p);
         _claim(p, worker);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketUnauthorized.selector, worker2, "worker"));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketUnauthorized.selector, worker2, "worker")
+        );
         _submit(id, worker2);
     }
 
@@ -371,16 +438,26 @@ contract TaskMarketTest is MarketFixture {
         bytes32 id = _post(p);
         _claim(p, worker);
         vm.warp(p.completionDeadline + 1);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketDeadlinePassed.selector, id, p.completionDeadline));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketDeadlinePassed.selector, id, p.completionDeadline
+            )
+        );
         _submit(id, worker);
     }
 
     function test_submit_revertsWhenUnknownOrWrongStatus() public {
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketUnknownTask.selector, bytes32(uint256(7))));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketUnknownTask.selector, bytes32(uint256(7)))
+        );
         _submit(bytes32(uint256(7)), worker);
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         bytes32 id = _post(p);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Open));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Open
+            )
+        );
         _submit(id, worker);
     }
 
@@ -413,7 +490,9 @@ contract TaskMarketTest is MarketFixture {
         bytes32 id = _post(p);
         _claim(p, worker);
         _submit(id, worker);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketUnauthorized.selector, worker, "requester"));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketUnauthorized.selector, worker, "requester")
+        );
         vm.prank(worker);
         market.accept(p);
     }
@@ -423,7 +502,9 @@ contract TaskMarketTest is MarketFixture {
         bytes32 id = _post(p);
         _claim(p, worker);
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Claimed)
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Claimed
+            )
         );
         _accept(p);
     }
@@ -431,11 +512,15 @@ contract TaskMarketTest is MarketFixture {
     function test_accept_paysOnce() public {
         (ITaskMarket.TaskParams memory p, bytes32 id) = _happy(worker, 1 ether);
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Accepted)
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Accepted
+            )
         );
         _accept(p);
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Accepted)
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Accepted
+            )
         );
         market.finalize(p);
     }
@@ -446,7 +531,9 @@ contract TaskMarketTest is MarketFixture {
         _claim(p, worker);
         _submit(id, worker);
         uint40 end = market.taskState(id).deadline;
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketDeadlineNotPassed.selector, id, end));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketDeadlineNotPassed.selector, id, end)
+        );
         market.finalize(p);
         vm.warp(end + 1);
         vm.prank(stranger);
@@ -477,7 +564,10 @@ contract TaskMarketTest is MarketFixture {
 
     // ------------------------------------------------------------------ reject / rule / executeRuling
 
-    function _disputed(uint128 payment) internal returns (ITaskMarket.TaskParams memory p, bytes32 id, uint256 d) {
+    function _disputed(uint128 payment)
+        internal
+        returns (ITaskMarket.TaskParams memory p, bytes32 id, uint256 d)
+    {
         p = _params(address(0), payment);
         id = _post(p);
         _claim(p, worker);
@@ -498,7 +588,9 @@ contract TaskMarketTest is MarketFixture {
         bytes32 id = _post(p);
         _claim(p, worker);
         _submit(id, worker);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketWrongValue.selector, ARBITRATION_COST, 0));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongValue.selector, ARBITRATION_COST, 0)
+        );
         vm.prank(requester);
         market.reject(p);
     }
@@ -510,7 +602,9 @@ contract TaskMarketTest is MarketFixture {
         _submit(id, worker);
         uint40 end = market.taskState(id).deadline;
         vm.warp(end + 1);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketDeadlinePassed.selector, id, end));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketDeadlinePassed.selector, id, end)
+        );
         vm.prank(requester);
         market.reject{value: ARBITRATION_COST}(p);
     }
@@ -520,7 +614,11 @@ contract TaskMarketTest is MarketFixture {
         bytes32 id = _post(p);
         _claim(p, worker);
         _submit(id, worker);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketUnauthorized.selector, stranger, "requester"));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketUnauthorized.selector, stranger, "requester"
+            )
+        );
         vm.prank(stranger);
         market.reject{value: ARBITRATION_COST}(p);
     }
@@ -559,14 +657,18 @@ contract TaskMarketTest is MarketFixture {
     function test_executeRuling_revertsWhenNotRuled() public {
         (ITaskMarket.TaskParams memory p, bytes32 id,) = _disputed(1 ether);
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Disputed)
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Disputed
+            )
         );
         market.executeRuling(p);
     }
 
     function test_rule_revertsWhenNotArbitrator() public {
         (,, uint256 d) = _disputed(1 ether);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketUnknownDispute.selector, stranger, d));
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.TaskMarketUnknownDispute.selector, stranger, d)
+        );
         vm.prank(stranger);
         market.rule(d, 2);
     }
@@ -581,7 +683,9 @@ contract TaskMarketTest is MarketFixture {
         (, bytes32 id, uint256 d) = _disputed(1 ether);
         arb.giveRuling(d, 2);
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.RuledForWorker)
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.RuledForWorker
+            )
         );
         arb.giveRuling(d, 1);
     }
@@ -591,7 +695,11 @@ contract TaskMarketTest is MarketFixture {
     function test_expire_unclaimedRefunds() public {
         ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
         bytes32 id = _post(p);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketDeadlineNotPassed.selector, id, p.claimDeadline));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketDeadlineNotPassed.selector, id, p.claimDeadline
+            )
+        );
         market.expire(p);
         vm.warp(p.claimDeadline + 1);
         vm.prank(stranger);
@@ -620,7 +728,9 @@ contract TaskMarketTest is MarketFixture {
         _submit(id, worker);
         vm.warp(p.completionDeadline + 1 days);
         vm.expectRevert(
-            abi.encodeWithSelector(ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Submitted)
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Submitted
+            )
         );
         market.expire(p);
     }
@@ -635,7 +745,11 @@ contract TaskMarketTest is MarketFixture {
         assertEq(amount, 1.1 ether);
         assertEq(worker.balance, before + 1.1 ether);
         assertEq(market.balanceOf(worker, address(0)), 0);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketNothingToWithdraw.selector, worker, address(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketNothingToWithdraw.selector, worker, address(0)
+            )
+        );
         vm.prank(worker);
         market.withdraw(address(0), worker);
     }
@@ -664,7 +778,11 @@ contract TaskMarketTest is MarketFixture {
         market.withdrawMany(assets, worker);
         assertEq(worker.balance, e0 + 1.1 ether);
         assertEq(token.balanceOf(worker), t0 + 110e18);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketNothingToWithdraw.selector, worker, address(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketNothingToWithdraw.selector, worker, address(0)
+            )
+        );
         vm.prank(worker);
         market.withdrawMany(assets, worker);
     }
@@ -683,7 +801,11 @@ contract TaskMarketTest is MarketFixture {
         vm.prank(worker);
         market.withdraw(address(0), worker);
         // the receiver's own withdrawal to itself fails loudly and loses nothing ...
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketTransferFailed.selector, address(rr), 1.1 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketTransferFailed.selector, address(rr), 1.1 ether
+            )
+        );
         rr.exec(address(market), 0, abi.encodeCall(market.withdraw, (address(0), address(rr))));
         assertEq(market.balanceOf(address(rr), address(0)), 1.1 ether);
         // ... and it can withdraw to another address
@@ -704,7 +826,9 @@ contract TaskMarketTest is MarketFixture {
         vm.prank(worker);
         market.withdraw(address(0), worker);
         vm.expectRevert();
-        gb.exec{gas: 1_000_000}(address(market), 0, abi.encodeCall(market.withdraw, (address(0), address(gb))));
+        gb.exec{gas: 1_000_000}(
+            address(market), 0, abi.encodeCall(market.withdraw, (address(0), address(gb)))
+        );
         assertEq(market.balanceOf(address(gb), address(0)), 1.1 ether, "credit kept");
         gb.exec(address(market), 0, abi.encodeCall(market.withdraw, (address(0), stranger)));
         assertEq(stranger.balance, 1_000 ether + 1.1 ether);
@@ -770,13 +894,19 @@ contract TaskMarketTest is MarketFixture {
     // ------------------------------------------------------------------ setFee
 
     function test_setFee_onlyOwnerAndCapped() public {
-        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        vm.expectRevert(
+            abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger)
+        );
         vm.prank(stranger);
         market.setFee(100, stranger);
         vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketFeeTooHigh.selector, 501, 500));
         vm.prank(owner);
         market.setFee(501, owner);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketBadParams.selector, "fee recipient is zero"));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketBadParams.selector, "fee recipient is zero"
+            )
+        );
         vm.prank(owner);
         market.setFee(1, address(0));
         vm.prank(owner);
@@ -799,7 +929,9 @@ contract TaskMarketTest is MarketFixture {
 
     // ------------------------------------------------------------------ fuzz
 
-    function test_fuzz_lifecycle_conservesValue(uint128 payment, uint16 stakeBps, uint16 feeBps) public {
+    function test_fuzz_lifecycle_conservesValue(uint128 payment, uint16 stakeBps, uint16 feeBps)
+        public
+    {
         payment = uint128(bound(payment, 1, 1e30));
         stakeBps = uint16(bound(stakeBps, 1, 10_000));
         feeBps = uint16(bound(feeBps, 0, 500));
@@ -820,7 +952,9 @@ contract TaskMarketTest is MarketFixture {
         assertEq(token.balanceOf(address(market)), w + f);
     }
 
-    function test_fuzz_expire_refundsAllAfterAnyDelay(uint128 payment, uint32 delay, bool claimIt) public {
+    function test_fuzz_expire_refundsAllAfterAnyDelay(uint128 payment, uint32 delay, bool claimIt)
+        public
+    {
         payment = uint128(bound(payment, 1, 1e30));
         ITaskMarket.TaskParams memory p = _params(address(token), payment);
         _post(p);
@@ -845,7 +979,11 @@ contract TaskMarketTest is MarketFixture {
 
     // ------------------------------------------------------------------ helpers
 
-    function _copy(ITaskMarket.TaskParams memory p) internal pure returns (ITaskMarket.TaskParams memory) {
+    function _copy(ITaskMarket.TaskParams memory p)
+        internal
+        pure
+        returns (ITaskMarket.TaskParams memory)
+    {
         return abi.decode(abi.encode(p), (ITaskMarket.TaskParams));
     }
 

@@ -50,10 +50,15 @@ abstract contract MarketFixture is Test {
 
     function _register(address account) internal {
         vm.prank(account);
-        registry.register(keccak256(abi.encode("ed25519", account)), keccak256("manifest"), new bytes(64));
+        registry.register(
+            keccak256(abi.encode("ed25519", account)), keccak256("manifest"), new bytes(64)
+        );
     }
 
-    function _params(address asset, uint128 payment) internal returns (ITaskMarket.TaskParams memory p) {
+    function _params(address asset, uint128 payment)
+        internal
+        returns (ITaskMarket.TaskParams memory p)
+    {
         p = ITaskMarket.TaskParams({
             requester: requester,
             asset: asset,
@@ -95,7 +100,10 @@ abstract contract MarketFixture is Test {
     }
 
     /// @dev post → claim → submit → accept, ETH.
-    function _happy(address who, uint128 payment) internal returns (ITaskMarket.TaskParams memory p, bytes32 id) {
+    function _happy(address who, uint128 payment)
+        internal
+        returns (ITaskMarket.TaskParams memory p, bytes32 id)
+    {
         p = _params(address(0), payment);
         id = _post(p);
         _claim(p, who);
