@@ -262,8 +262,7 @@ pub(crate) fn canonicalize(v: &mut Value) -> Result<(), CborError> {
                 canonicalize(&mut k)?;
                 canonicalize(&mut val)?;
                 let mut enc = Vec::new();
-                ciborium::into_writer(&k, &mut enc)
-                    .map_err(|e| CborError::Serde(e.to_string()))?;
+                ciborium::into_writer(&k, &mut enc).map_err(|e| CborError::Serde(e.to_string()))?;
                 keyed.push((enc, k, val));
             }
             keyed.sort_by(|a, b| a.0.cmp(&b.0));
@@ -326,7 +325,17 @@ mod tests {
 
     #[test]
     fn heads_are_shortest_and_round_trip() {
-        for v in [0u64, 23, 24, 255, 256, 65535, 65536, u32::MAX as u64, u64::MAX] {
+        for v in [
+            0u64,
+            23,
+            24,
+            255,
+            256,
+            65535,
+            65536,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
             let mut out = Vec::new();
             write_head(&mut out, MAJOR_UINT, v);
             assert_eq!(out.len(), head_len(v));
@@ -338,8 +347,14 @@ mod tests {
 
     #[test]
     fn non_shortest_head_rejected() {
-        assert_eq!(Reader::new(&[0x18, 0x05]).uint(), Err(CborError::NonCanonical(0)));
-        assert_eq!(Reader::new(&[0x9f]).array(1), Err(CborError::NonCanonical(0)));
+        assert_eq!(
+            Reader::new(&[0x18, 0x05]).uint(),
+            Err(CborError::NonCanonical(0))
+        );
+        assert_eq!(
+            Reader::new(&[0x9f]).array(1),
+            Err(CborError::NonCanonical(0))
+        );
     }
 
     #[test]

@@ -131,7 +131,13 @@ mod tests {
         assert!(s.starts_with("0x") && s.len() == 66);
         assert_eq!(s.parse::<ContentId>().unwrap(), id);
         assert_eq!(id.to_blake3_string().parse::<ContentId>().unwrap(), id);
-        assert_eq!(s.to_uppercase().replace("0X", "0x").parse::<ContentId>().unwrap(), id);
+        assert_eq!(
+            s.to_uppercase()
+                .replace("0X", "0x")
+                .parse::<ContentId>()
+                .unwrap(),
+            id
+        );
         assert!("sha256:00".parse::<ContentId>().is_err());
         assert!("0x1234".parse::<ContentId>().is_err());
         id.verify(b"hello").unwrap();

@@ -100,7 +100,8 @@ impl DagNode {
     /// [`DagError::InvalidKind`], [`DagError::TooManyLinks`].
     pub fn encode(&self) -> Result<Vec<u8>, DagError> {
         self.check()?;
-        let mut out = Vec::with_capacity(16 + self.kind.len() + 34 * self.links.len() + self.data.len());
+        let mut out =
+            Vec::with_capacity(16 + self.kind.len() + 34 * self.links.len() + self.data.len());
         cbor::write_head(&mut out, MAJOR_ARRAY, 3);
         cbor::write_text(&mut out, &self.kind);
         cbor::write_head(&mut out, MAJOR_ARRAY, self.links.len() as u64);

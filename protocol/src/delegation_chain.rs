@@ -185,10 +185,16 @@ mod tests {
             ],
         };
         chain.check(2).unwrap();
-        assert_eq!(chain.check(1), Err(ChainError::TooDeep { depth: 2, max: 1 }));
+        assert_eq!(
+            chain.check(1),
+            Err(ChainError::TooDeep { depth: 2, max: 1 })
+        );
         let mut bad = chain.clone();
         bad.hops[1].budget = 0.4;
-        assert!(matches!(bad.check(2), Err(ChainError::Signature { index: 1, .. })));
+        assert!(matches!(
+            bad.check(2),
+            Err(ChainError::Signature { index: 1, .. })
+        ));
         let mut bad = chain.clone();
         bad.hops[1] = hop(&b, Delegate::Service("x".into()), 2, 2.0);
         assert_eq!(bad.check(2), Err(ChainError::Budget(1)));

@@ -28,7 +28,9 @@
 //! `0x86`). The signature is Ed25519 (RFC 8032) by `sender` over those bytes.
 
 use crate::cbor::{self, CborError, MAJOR_ARRAY, MAJOR_UINT, Reader, head_len};
-use crate::identity::{AgentId, AgentKey, AgentSignature, IdentityError};
+use ed25519_dalek::VerifyingKey;
+
+use crate::identity::{AgentId, AgentKey, AgentSignature, IdentityError, verify_with_key};
 
 /// Domain-separation prefix of the signed bytes (15 ASCII bytes).
 pub const SIGNING_PREFIX: &[u8; 15] = b"AOS-ENVELOPE-v1";
@@ -95,10 +97,12 @@ pub struct Envelope {
 }
 
 fn check_domain(d: &str) -> Result<(), EnvelopeError> {
-    let ok = !d.is_empty()
-        && d.len() <= MAX_DOMAIN_LEN
-        && d.bytes().all(|b| b.is_ascii_graphic());
-    if ok { Ok(()) } else { Err(EnvelopeError::InvalidDomain) }
+    let ok = !d.is_empty() && d.len() <= MAX_DOMAIN_LEN && d.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err(EnvelopeError::InvalidDomain)
+    }
 }
 
 /// Writes the 6 signed fields as a CBOR array with `header` items.
@@ -167,15 +171,30 @@ impl Envelope {
             + self.payload.len()
     }
 
-    /// Checks the Ed25519 signature (strict RFC 8032 verification).
+    /// Checks the Ed25519 signature (RFC 8032; canonical `S`, weak sender keys refused).
     ///
     /// # Errors
     /// [`EnvelopeError::Signature`]; [`EnvelopeError::InvalidDomain`] for an envelope built
     /// by hand with a bad domain.
     pub fn verify_signature(&self) -> Result<(), EnvelopeError> {
+        self.verify_signature_with_key(&self.sender.verifying_key()?)
+    }
+
+    /// Like [`Envelope::verify_signature`] with the sender's key already decoded (from
+    /// [`AgentId::verifying_key`]), which saves the point decompression when the caller
+    /// caches keys, as [`crate::Verifier`] does.
+    ///
+    /// # Errors
+    /// As [`Envelope::verify_signature`]; a key that is not the sender's fails with
+    /// [`IdentityError::BadSignature`].
+    pub fn verify_signature_with_key(&self, key: &VerifyingKey) -> Result<(), EnvelopeError> {
         check_domain(&self.domain)?;
-        let msg = self.signing_bytes();
-        self.sender.verify(&msg, &self.signature)?;
+        if key.as_bytes() != self.sender.as_bytes() {
+            return Err(EnvelopeError::Signature(IdentityError::BadSignature));
+        }
+        let mut msg = Vec::with_capacity(SIGNING_PREFIX.len() + self.fields_len());
+        self.signing_bytes_into(&mut msg);
+        verify_with_key(key, &msg, &self.signature)?;
         Ok(())
     }
 
@@ -245,10 +264,11 @@ impl Envelope {
 /// (`ed25519_dalek::verify_batch`), then, only if the batch fails, one by one to find the
 /// bad ones. Returns one result per envelope, in order.
 ///
-/// Batch verification uses the cofactorless equation with random weights; a batch that
-/// passes is accepted as a whole. Senders with weak (small-order) keys and bad domains are
-/// rejected up front, before the batch.
+/// A batch that passes is accepted as a whole. Senders with weak (small-order) keys and
+/// bad domains are rejected up front, before the batch; the fallback uses the same
+/// equation as [`Envelope::verify_signature`].
 pub fn verify_signatures_batch(envelopes: &[Envelope]) -> Vec<Result<(), EnvelopeError>> {
+    use ed25519_dalek::Verifier as _;
     let mut results: Vec<Result<(), EnvelopeError>> = Vec::with_capacity(envelopes.len());
     let mut msgs = Vec::with_capacity(envelopes.len());
     let mut sigs = Vec::with_capacity(envelopes.len());
@@ -273,7 +293,7 @@ pub fn verify_signatures_batch(envelopes: &[Envelope]) -> Vec<Result<(), Envelop
     let refs: Vec<&[u8]> = msgs.iter().map(Vec::as_slice).collect();
     if ed25519_dalek::verify_batch(&refs, &sigs, &keys).is_err() {
         for (j, &i) in idx.iter().enumerate() {
-            if keys[j].verify_strict(&msgs[j], &sigs[j]).is_err() {
+            if keys[j].verify(&msgs[j], &sigs[j]).is_err() {
                 results[i] = Err(EnvelopeError::Signature(IdentityError::BadSignature));
             }
         }

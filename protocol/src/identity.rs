@@ -66,16 +66,31 @@ impl AgentId {
         Ok(vk)
     }
 
-    /// Verifies `sig` over `msg` with RFC 8032 Ed25519 in its strict form
-    /// (`verify_strict`: canonical `S`, no small-order `R` or key).
+    /// Verifies `sig` over `msg` with RFC 8032 Ed25519 (cofactorless equation, canonical
+    /// `S` required); weak (small-order) keys are refused by [`AgentId::verifying_key`],
+    /// which is what makes the non-strict equation safe against key-substitution tricks.
     ///
     /// # Errors
     /// [`IdentityError::InvalidPublicKey`] or [`IdentityError::BadSignature`].
     pub fn verify(&self, msg: &[u8], sig: &AgentSignature) -> Result<(), IdentityError> {
-        let vk = self.verifying_key()?;
-        vk.verify_strict(msg, &sig.to_dalek())
-            .map_err(|_| IdentityError::BadSignature)
+        verify_with_key(&self.verifying_key()?, msg, sig)
     }
+}
+
+/// Verifies `sig` over `msg` with an already decoded key (callers cache decoded keys to
+/// skip point decompression; the key must come from [`AgentId::verifying_key`] so weak
+/// keys are excluded).
+///
+/// # Errors
+/// [`IdentityError::BadSignature`].
+pub fn verify_with_key(
+    key: &VerifyingKey,
+    msg: &[u8],
+    sig: &AgentSignature,
+) -> Result<(), IdentityError> {
+    use ed25519_dalek::Verifier as _;
+    key.verify(msg, &sig.to_dalek())
+        .map_err(|_| IdentityError::BadSignature)
 }
 
 impl fmt::Display for AgentId {

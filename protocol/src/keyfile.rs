@@ -264,7 +264,8 @@ impl KeyFile {
         if s.len() > MAX_KEYFILE_BYTES {
             return Err(KeyFileError::Malformed("file too large".into()));
         }
-        let f: Self = serde_json::from_str(s).map_err(|e| KeyFileError::Malformed(e.to_string()))?;
+        let f: Self =
+            serde_json::from_str(s).map_err(|e| KeyFileError::Malformed(e.to_string()))?;
         if f.version != KEYFILE_VERSION {
             return Err(KeyFileError::UnsupportedVersion(f.version));
         }
@@ -331,7 +332,9 @@ mod tests {
         let key = AgentKey::generate();
         let other = AgentKey::generate().agent_id();
         let f = KeyFile::encrypt(&key, b"pw", KdfParams::insecure_for_tests()).unwrap();
-        let json = f.to_json().replace(&key.agent_id().to_string(), &other.to_string());
+        let json = f
+            .to_json()
+            .replace(&key.agent_id().to_string(), &other.to_string());
         let tampered = KeyFile::from_json(&json).unwrap();
         assert!(matches!(
             tampered.decrypt(b"pw"),
@@ -343,8 +346,13 @@ mod tests {
     fn hostile_params_refused() {
         let key = AgentKey::generate();
         let f = KeyFile::encrypt(&key, b"pw", KdfParams::insecure_for_tests()).unwrap();
-        let json = f.to_json().replace("\"m_cost_kib\": 64", "\"m_cost_kib\": 4000000000");
-        let err = KeyFile::from_json(&json).unwrap().decrypt(b"pw").unwrap_err();
+        let json = f
+            .to_json()
+            .replace("\"m_cost_kib\": 64", "\"m_cost_kib\": 4000000000");
+        let err = KeyFile::from_json(&json)
+            .unwrap()
+            .decrypt(b"pw")
+            .unwrap_err();
         assert!(matches!(err, KeyFileError::KdfParams(_)));
     }
 

@@ -38,7 +38,7 @@ pub use delegation_chain::{ChainError, Delegate, DelegationChain, DelegationHop}
 pub use envelope::{Envelope, EnvelopeError, verify_signatures_batch};
 pub use identity::{
     AgentId, AgentKey, AgentSignature, IdentityError, binding_message, sign_binding,
-    verify_binding,
+    verify_binding, verify_with_key,
 };
 pub use keyfile::{KdfParams, KeyFile, KeyFileError};
 pub use messages::{Message, MessageError};

@@ -136,7 +136,12 @@ impl ReplayTable {
     ///
     /// # Errors
     /// A [`ReplayError`] saying why not.
-    pub fn check(&self, sender: &AgentId, nonce: u64, timestamp_ms: u64) -> Result<(), ReplayError> {
+    pub fn check(
+        &self,
+        sender: &AgentId,
+        nonce: u64,
+        timestamp_ms: u64,
+    ) -> Result<(), ReplayError> {
         match self.senders.get(sender) {
             Some(s) => s.check(nonce),
             None if self.watermark_ms > 0 && timestamp_ms <= self.watermark_ms => {
@@ -162,13 +167,13 @@ impl ReplayTable {
             return None;
         }
         let mut evicted = None;
-        if self.senders.len() >= self.max_senders {
-            if let Some((_, old)) = self.lru.pop_first() {
-                if let Some(st) = self.senders.remove(&old) {
-                    self.watermark_ms = self.watermark_ms.max(st.max_timestamp_ms);
-                }
-                evicted = Some(old);
+        if self.senders.len() >= self.max_senders
+            && let Some((_, old)) = self.lru.pop_first()
+        {
+            if let Some(st) = self.senders.remove(&old) {
+                self.watermark_ms = self.watermark_ms.max(st.max_timestamp_ms);
             }
+            evicted = Some(old);
         }
         self.senders.insert(
             sender,
@@ -203,9 +208,21 @@ mod tests {
         t.record(a, 9, 1);
         assert_eq!(t.check(&a, 9, 1), Err(ReplayError::Replayed(9)));
         t.record(a, 200, 1);
-        assert_eq!(t.check(&a, 10, 1), Err(ReplayError::TooOld { nonce: 10, highest: 200 }));
+        assert_eq!(
+            t.check(&a, 10, 1),
+            Err(ReplayError::TooOld {
+                nonce: 10,
+                highest: 200
+            })
+        );
         t.check(&a, 73, 1).unwrap();
-        assert_eq!(t.check(&a, 72, 1), Err(ReplayError::TooOld { nonce: 72, highest: 200 }));
+        assert_eq!(
+            t.check(&a, 72, 1),
+            Err(ReplayError::TooOld {
+                nonce: 72,
+                highest: 200
+            })
+        );
         t.record(a, 73, 1);
         assert_eq!(t.check(&a, 73, 1), Err(ReplayError::Replayed(73)));
     }

@@ -17,15 +17,18 @@
 //! | `max_senders` | 10 000 | senders remembered for replay and rate (see [`crate::replay`]) |
 //! | rate | 20 messages/s per sender, bursts of 50 | GCRA via `governor` |
 //!
-//! Memory is bounded by `max_senders`: the rate limiter's per-key state is removed when
-//! the replay table evicts a sender, so both hold the same (bounded) set of keys. An
-//! evicted sender regains a full burst; it was the least recently active one.
+//! Memory is bounded by `max_senders`: the rate limiter's per-key state and the cache of
+//! decoded sender keys are removed when the replay table evicts a sender, so all three hold
+//! the same (bounded) set of keys. An evicted sender regains a full burst; it was the least
+//! recently active one.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use ed25519_dalek::VerifyingKey;
 use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
@@ -65,7 +68,9 @@ pub enum VerifyError {
         max_age_ms: u64,
     },
     /// Further in the future than `max_skew_ms`.
-    #[error("from the future: timestamp {timestamp_ms} is more than {max_skew_ms} ms after now {now_ms}")]
+    #[error(
+        "from the future: timestamp {timestamp_ms} is more than {max_skew_ms} ms after now {now_ms}"
+    )]
     Future {
         /// Envelope timestamp, Unix ms.
         timestamp_ms: u64,
@@ -193,6 +198,8 @@ pub struct Verifier {
     replay: ReplayTable,
     limiter: RateLimiter<AgentId, SharedStore, ExplicitClock, NoOpMiddleware<Duration>>,
     store: Arc<HashMapStateStore<AgentId>>,
+    /// Decoded keys of the senders in `replay` (same bound, same eviction).
+    keys: HashMap<AgentId, VerifyingKey>,
     clock_ms: Arc<AtomicU64>,
     base_ms: Option<u64>,
 }
@@ -215,6 +222,7 @@ impl Verifier {
             config,
             limiter,
             store,
+            keys: HashMap::new(),
             clock_ms,
             base_ms: None,
         }
@@ -242,8 +250,15 @@ impl Verifier {
     /// The first failed check as a [`VerifyError`].
     pub fn verify(&mut self, env: &Envelope, now_ms: u64) -> Result<(), VerifyError> {
         self.precheck(env, now_ms)?;
-        env.verify_signature()?;
-        self.admit(env, now_ms)
+        let vk = match self.keys.get(&env.sender) {
+            Some(vk) => *vk,
+            None => env
+                .sender
+                .verifying_key()
+                .map_err(|e| VerifyError::Envelope(e.into()))?,
+        };
+        env.verify_signature_with_key(&vk)?;
+        self.admit(env, now_ms, vk)
     }
 
     /// Checks many envelopes, verifying their signatures as one Ed25519 batch (falling back
@@ -256,7 +271,11 @@ impl Verifier {
             .map(|(e, sig)| {
                 self.precheck(e, now_ms)?;
                 sig?;
-                self.admit(e, now_ms)
+                let vk = e
+                    .sender
+                    .verifying_key()
+                    .map_err(|err| VerifyError::Envelope(err.into()))?;
+                self.admit(e, now_ms, vk)
             })
             .collect()
     }
@@ -270,10 +289,10 @@ impl Verifier {
                 got: env.chain_id,
             });
         }
-        if let Some(ds) = &c.domains {
-            if !ds.iter().any(|d| *d == env.domain) {
-                return Err(VerifyError::UnexpectedDomain(env.domain.clone()));
-            }
+        if let Some(ds) = &c.domains
+            && !ds.contains(&env.domain)
+        {
+            return Err(VerifyError::UnexpectedDomain(env.domain.clone()));
         }
         if now_ms.saturating_sub(env.timestamp_ms) > c.max_age_ms {
             return Err(VerifyError::Stale {
@@ -293,7 +312,7 @@ impl Verifier {
     }
 
     /// Stateful checks after a good signature: replay, rate; then record.
-    fn admit(&mut self, env: &Envelope, now_ms: u64) -> Result<(), VerifyError> {
+    fn admit(&mut self, env: &Envelope, now_ms: u64, vk: VerifyingKey) -> Result<(), VerifyError> {
         self.replay
             .check(&env.sender, env.nonce, env.timestamp_ms)?;
         let base = *self.base_ms.get_or_insert(now_ms);
@@ -305,12 +324,11 @@ impl Verifier {
                 retry_after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
             });
         }
-        if let Some(evicted) = self
-            .replay
-            .record(env.sender, env.nonce, env.timestamp_ms)
-        {
+        if let Some(evicted) = self.replay.record(env.sender, env.nonce, env.timestamp_ms) {
             self.store.lock().remove(&evicted);
+            self.keys.remove(&evicted);
         }
+        self.keys.insert(env.sender, vk);
         Ok(())
     }
 

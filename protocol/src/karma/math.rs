@@ -23,6 +23,9 @@ pub enum KarmaMathError {
         /// Its value.
         value: u64,
     },
+    /// The result does not fit in 64 bits (only possible with `attenuation > WAD`).
+    #[error("attenuated value overflows u64")]
+    Overflow,
     /// `levels` above [`MAX_ATTENUATION_LEVELS`].
     #[error("attenuation levels {0} exceed {MAX_ATTENUATION_LEVELS}")]
     TooManyLevels(u32),
@@ -39,18 +42,17 @@ fn at_most_one(name: &'static str, value: u64) -> Result<(), KarmaMathError> {
 /// Exponential moving average (white paper §5.3):
 /// `(old·(WAD − α) + outcome·α) / WAD`, floored. New identities start at 0 (§5.4).
 ///
-/// All three arguments are WAD fractions in `[0, WAD]`; the result is too.
+/// Scores are WAD fractions (`[0, WAD]` in practice); the result lies between `old` and
+/// `outcome`.
 ///
 /// # Errors
-/// [`KarmaMathError::AboveOne`] if any argument exceeds `WAD`.
+/// [`KarmaMathError::AboveOne`] if `alpha > WAD` (the Solidity side reverts).
 pub fn ema(old: u64, outcome: u64, alpha: u64) -> Result<u64, KarmaMathError> {
-    at_most_one("old", old)?;
-    at_most_one("outcome", outcome)?;
     at_most_one("alpha", alpha)?;
     let w = u128::from(WAD);
-    let v = (u128::from(old) * (w - u128::from(alpha)) + u128::from(outcome) * u128::from(alpha))
-        / w;
-    // v ≤ max(old, outcome) ≤ WAD
+    let v =
+        (u128::from(old) * (w - u128::from(alpha)) + u128::from(outcome) * u128::from(alpha)) / w;
+    // v ≤ max(old, outcome) ≤ u64::MAX
     Ok(v as u64)
 }
 
@@ -58,10 +60,9 @@ pub fn ema(old: u64, outcome: u64, alpha: u64) -> Result<u64, KarmaMathError> {
 /// from `alpha`, then `levels` times `a = a·attenuation / WAD` (floored at each step).
 ///
 /// # Errors
-/// [`KarmaMathError::AboveOne`] if `attenuation > WAD`;
+/// [`KarmaMathError::Overflow`] if the value leaves 64 bits (`attenuation > WAD`);
 /// [`KarmaMathError::TooManyLevels`] if `levels > MAX_ATTENUATION_LEVELS`.
 pub fn attenuate(alpha: u64, attenuation: u64, levels: u32) -> Result<u64, KarmaMathError> {
-    at_most_one("attenuation", attenuation)?;
     if levels > MAX_ATTENUATION_LEVELS {
         return Err(KarmaMathError::TooManyLevels(levels));
     }
@@ -71,8 +72,10 @@ pub fn attenuate(alpha: u64, attenuation: u64, levels: u32) -> Result<u64, Karma
             break;
         }
         a = a * u128::from(attenuation) / u128::from(WAD);
+        if a > u128::from(u64::MAX) {
+            return Err(KarmaMathError::Overflow);
+        }
     }
-    // attenuation ≤ WAD, so a never grows past alpha
     Ok(a as u64)
 }
 
@@ -134,7 +137,10 @@ mod tests {
         assert_eq!(decay(WAD, 30, 30), WAD / 2);
         assert_eq!(decay(WAD, 15, 30), 3 * WAD / 4);
         assert_eq!(decay(u64::MAX, u64::MAX, u64::MAX), u64::MAX >> 1);
-        assert_eq!(attenuate(ALPHA_DEFAULT, ATTENUATION_DEFAULT, 2).unwrap(), WAD / 40);
+        assert_eq!(
+            attenuate(ALPHA_DEFAULT, ATTENUATION_DEFAULT, 2).unwrap(),
+            WAD / 40
+        );
         assert!(attenuate(1, 1, MAX_ATTENUATION_LEVELS + 1).is_err());
         assert_eq!(wad_from_f64(0.75), Some(750_000_000_000_000_000));
     }

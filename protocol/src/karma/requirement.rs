@@ -76,8 +76,7 @@ pub enum Dimension {
 
 fn valid_name(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
@@ -85,7 +84,8 @@ impl FromStr for Dimension {
     type Err = RequirementError;
 
     fn from_str(key: &str) -> Result<Self, Self::Err> {
-        let unknown = || RequirementError::UnknownDimension(key.chars().take(MAX_KEY_LEN).collect());
+        let unknown =
+            || RequirementError::UnknownDimension(key.chars().take(MAX_KEY_LEN).collect());
         if key.len() > MAX_KEY_LEN {
             return Err(unknown());
         }
@@ -137,7 +137,10 @@ impl fmt::Display for Dimension {
 impl Dimension {
     /// Whether the dimension is a fraction in `[0, 1]` (so minimums above 1 are invalid).
     pub fn is_fraction(&self) -> bool {
-        !matches!(self, Self::TrustDepth | Self::TotalTasks | Self::TotalEarnings)
+        !matches!(
+            self,
+            Self::TrustDepth | Self::TotalTasks | Self::TotalEarnings
+        )
     }
 
     /// Checks `min` is a valid minimum for this dimension.
@@ -207,8 +210,11 @@ pub fn check_requirements(
 ) -> Result<(), RequirementError> {
     for (d, min) in parse_requirements(karma_min)? {
         let actual = vector.get(&d);
-        // `!(a >= b)` rather than `a < b` so NaN fails
-        if !(actual >= min) {
+        // NaN is incomparable and must fail, so test for "not greater or equal"
+        if !matches!(
+            actual.partial_cmp(&min),
+            Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+        ) {
             return Err(RequirementError::Unmet {
                 key: d.to_string(),
                 required: min,
@@ -226,7 +232,8 @@ pub fn check_requirements(
 /// [`RequirementError::MissingSkill`] for the first missing one.
 pub fn check_skills(vector: &KarmaVector, required: &[String]) -> Result<(), RequirementError> {
     for s in required {
-        if !(vector.skills.get(s).copied().unwrap_or(0.0) > 0.0) {
+        let score = vector.skills.get(s).copied().unwrap_or(0.0);
+        if score.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return Err(RequirementError::MissingSkill(s.clone()));
         }
     }

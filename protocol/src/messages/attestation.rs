@@ -42,7 +42,10 @@ impl Message for KarmaAttestation {
         let d: Dimension = self.dimension.parse()?;
         d.check_minimum(self.value)?;
         if self.attester == self.subject {
-            return Err(MessageError::invalid("subject", "an agent cannot attest itself"));
+            return Err(MessageError::invalid(
+                "subject",
+                "an agent cannot attest itself",
+            ));
         }
         Ok(())
     }

@@ -31,7 +31,8 @@ pub trait Message: Serialize + DeserializeOwned + JsonSchema + Sized {
                 max: MAX_MESSAGE_BYTES,
             });
         }
-        let m: Self = serde_json::from_slice(bytes).map_err(|e| MessageError::Json(e.to_string()))?;
+        let m: Self =
+            serde_json::from_slice(bytes).map_err(|e| MessageError::Json(e.to_string()))?;
         m.validate()?;
         Ok(m)
     }
@@ -90,18 +91,25 @@ impl Money {
 
 pub(crate) fn check_amount(field: &'static str, x: f64) -> Result<(), MessageError> {
     if !x.is_finite() || x < 0.0 {
-        return Err(MessageError::invalid(field, "amount must be finite and ≥ 0"));
+        return Err(MessageError::invalid(
+            field,
+            "amount must be finite and ≥ 0",
+        ));
     }
     Ok(())
 }
 
 pub(crate) fn check_currency(field: &'static str, c: &str) -> Result<(), MessageError> {
     let ok = (1..=16).contains(&c.len())
-        && c.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        && c.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     if ok {
         Ok(())
     } else {
-        Err(MessageError::invalid(field, "currency must be 1-16 of A-Z0-9"))
+        Err(MessageError::invalid(
+            field,
+            "currency must be 1-16 of A-Z0-9",
+        ))
     }
 }
 
@@ -116,7 +124,10 @@ pub(crate) fn check_str(
         return Err(MessageError::invalid(field, "must not be empty"));
     }
     if s.len() > max {
-        return Err(MessageError::invalid(field, format!("longer than {max} bytes")));
+        return Err(MessageError::invalid(
+            field,
+            format!("longer than {max} bytes"),
+        ));
     }
     Ok(())
 }
@@ -129,7 +140,10 @@ pub(crate) fn check_list(
     max_len: usize,
 ) -> Result<(), MessageError> {
     if items.len() > max_items {
-        return Err(MessageError::invalid(field, format!("more than {max_items} items")));
+        return Err(MessageError::invalid(
+            field,
+            format!("more than {max_items} items"),
+        ));
     }
     items
         .iter()

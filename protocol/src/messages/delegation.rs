@@ -82,11 +82,17 @@ impl Message for Delegation {
         check_str("task.type", &self.task.task_type, MAX_ID_LEN, true)?;
         check_str("task.prompt", &self.task.prompt, MAX_TEXT_LEN, true)?;
         if !(1..=1_000_000).contains(&self.task.max_tokens) {
-            return Err(MessageError::invalid("task.max_tokens", "must be in 1..=1000000"));
+            return Err(MessageError::invalid(
+                "task.max_tokens",
+                "must be in 1..=1000000",
+            ));
         }
         let t = self.task.temperature;
         if !(t.is_finite() && (0.0..=2.0).contains(&t)) {
-            return Err(MessageError::invalid("task.temperature", "must be in [0, 2]"));
+            return Err(MessageError::invalid(
+                "task.temperature",
+                "must be in [0, 2]",
+            ));
         }
         check_amount("budget.max_cost", self.budget.max_cost)?;
         check_currency("budget.currency", &self.budget.currency)?;

@@ -34,7 +34,10 @@ impl Coordinates {
         if ok {
             Ok(())
         } else {
-            Err(MessageError::invalid(field, "lat must be in [-90, 90], lng in [-180, 180]"))
+            Err(MessageError::invalid(
+                field,
+                "lat must be in [-90, 90], lng in [-180, 180]",
+            ))
         }
     }
 }
@@ -145,7 +148,9 @@ fn is_rfc3339_utc(s: &str) -> bool {
     }
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     let num = |r: std::ops::Range<usize>| {
-        std::str::from_utf8(&b[r]).ok().and_then(|x| x.parse::<u32>().ok())
+        std::str::from_utf8(&b[r])
+            .ok()
+            .and_then(|x| x.parse::<u32>().ok())
     };
     let shape = digits(0..4)
         && b[4] == b'-'
@@ -179,10 +184,18 @@ impl Message for HumanTask {
         check_str("task_id", &self.task_id, MAX_ID_LEN, true)?;
         check_str("type", &self.task_type, MAX_ID_LEN, true)?;
         check_str("description", &self.description, MAX_TEXT_LEN, true)?;
-        check_list("required_capabilities", &self.required_capabilities, 64, MAX_ID_LEN)?;
+        check_list(
+            "required_capabilities",
+            &self.required_capabilities,
+            64,
+            MAX_ID_LEN,
+        )?;
         self.payment.check("payment")?;
         if !is_rfc3339_utc(&self.deadline) {
-            return Err(MessageError::invalid("deadline", "must be RFC 3339 UTC (…Z)"));
+            return Err(MessageError::invalid(
+                "deadline",
+                "must be RFC 3339 UTC (…Z)",
+            ));
         }
         self.verification.check()?;
         check_str("escrow_id", &self.escrow_id, MAX_ID_LEN, true)
@@ -198,11 +211,23 @@ mod tests {
         let j = br#"{ "task_id": "sha256:abc", "type": "human_task", "description": "Photograph commercial property at 123 Main St, San Francisco", "required_capabilities": ["san_francisco_local", "photography"], "payment": { "amount": 15.00, "currency": "USD" }, "deadline": "2026-02-07T18:00:00Z", "verification": { "type": "photo_geolocation", "coordinates": { "lat": 37.7749, "lng": -122.4194 }, "radius_meters": 50 }, "escrow_id": "0x01" }"#;
         let t = HumanTask::from_json(j).unwrap();
         // ~0.0003° latitude ≈ 33 m north: inside; 0.001° ≈ 111 m: outside
-        let near = Coordinates { lat: 37.7752, lng: -122.4194 };
-        let far = Coordinates { lat: 37.7759, lng: -122.4194 };
+        let near = Coordinates {
+            lat: 37.7752,
+            lng: -122.4194,
+        };
+        let far = Coordinates {
+            lat: 37.7759,
+            lng: -122.4194,
+        };
         assert!(t.photo_within_radius(near).unwrap());
         assert!(!t.photo_within_radius(far).unwrap());
-        assert!(t.photo_within_radius(Coordinates { lat: 91.0, lng: 0.0 }).is_err());
+        assert!(
+            t.photo_within_radius(Coordinates {
+                lat: 91.0,
+                lng: 0.0
+            })
+            .is_err()
+        );
         let d = haversine_m(
             Coordinates { lat: 0.0, lng: 0.0 },
             Coordinates { lat: 0.0, lng: 1.0 },

@@ -18,7 +18,7 @@ pub mod schema;
 mod task;
 
 pub use attestation::KarmaAttestation;
-pub use common::{Message, Money, MAX_MESSAGE_BYTES};
+pub use common::{MAX_MESSAGE_BYTES, Message, Money};
 pub use delegation::{DelegatedTask, Delegation, DelegationBudget, Privacy};
 pub use error::MessageError;
 pub use human::{Coordinates, EARTH_RADIUS_M, HumanTask, MAX_RADIUS_M, Verification, haversine_m};

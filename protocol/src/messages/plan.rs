@@ -121,18 +121,26 @@ impl Message for Plan {
     fn validate(&self) -> Result<(), MessageError> {
         check_str("request", &self.request, MAX_TEXT_LEN, true)?;
         if self.steps.is_empty() || self.steps.len() > MAX_PLAN_STEPS {
-            return Err(MessageError::invalid("steps", format!("need 1..={MAX_PLAN_STEPS}")));
+            return Err(MessageError::invalid(
+                "steps",
+                format!("need 1..={MAX_PLAN_STEPS}"),
+            ));
         }
         let mut ids = BTreeSet::new();
         for s in &self.steps {
             check_str("steps.id", &s.id, MAX_ID_LEN, true)?;
             if !ids.insert(s.id.as_str()) {
-                return Err(MessageError::invalid("steps.id", format!("duplicate {:?}", s.id)));
+                return Err(MessageError::invalid(
+                    "steps.id",
+                    format!("duplicate {:?}", s.id),
+                ));
             }
             let t = s.step_type.as_str();
             if t.is_empty()
                 || t.len() > MAX_ID_LEN
-                || !t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                || !t
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             {
                 return Err(MessageError::invalid("steps.type", "must be a-z0-9_"));
             }

@@ -67,7 +67,10 @@ impl Message for TaskResult {
             check_str("executor.model", m, MAX_ID_LEN, true)?;
         }
         if self.timing.finished_at_ms < self.timing.started_at_ms {
-            return Err(MessageError::invalid("timing", "finished before it started"));
+            return Err(MessageError::invalid(
+                "timing",
+                "finished before it started",
+            ));
         }
         Ok(())
     }

@@ -76,7 +76,10 @@ impl Message for TaskSpec {
             MAX_ID_LEN,
         )?;
         if self.requirements.deadline_ms == 0 {
-            return Err(MessageError::invalid("requirements.deadline_ms", "must be > 0"));
+            return Err(MessageError::invalid(
+                "requirements.deadline_ms",
+                "must be > 0",
+            ));
         }
         self.payment.check("payment")?;
         if self.max_delegation_depth > MAX_DELEGATION_DEPTH {
