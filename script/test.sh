@@ -16,6 +16,9 @@ step "forge build --sizes (EIP-170 limit enforced)"
 forge build --sizes
 step "forge test: unit, fuzz (1,000 runs), invariants (profile ci: 100 runs x 100 calls, fixed seed)"
 FOUNDRY_PROFILE=ci forge test --no-match-path 'contracts/test/gas/*'
+step "ABIs for the Rust bindings are current (script/export-abi.sh)"
+"$root/script/export-abi.sh"
+git diff --exit-code -- chain/abi || { echo "chain/abi is stale: run script/export-abi.sh and commit" >&2; exit 1; }
 step "gas snapshots (forge test --isolate, checked against contracts/snapshots)"
 FORGE_SNAPSHOT_CHECK=true forge test --isolate --match-path 'contracts/test/gas/*' -vv
 step "cargo fmt --check, clippy -D warnings"

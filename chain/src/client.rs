@@ -1,0 +1,426 @@
+//! Typed calls to a deployed AOS: one handle over the four contracts, with the market's
+//! rules for values (stake, bond) computed the way the contracts compute them.
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    providers::{DynProvider, Provider},
+    rpc::types::TransactionReceipt,
+    sol_types::{SolEvent, SolValue},
+};
+
+use crate::{
+    ChainError, Deployments, TaskParams, TaskState, agent_registry::AgentRegistry,
+    dispute_court::DisputeCourt, karma_registry::KarmaRegistry, task_market::TaskMarket,
+};
+
+/// `ITaskMarket.Status`, by its on-chain number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[allow(missing_docs)]
+pub enum TaskStatus {
+    None,
+    Open,
+    Claimed,
+    Submitted,
+    Disputed,
+    RuledRefused,
+    RuledForRequester,
+    RuledForWorker,
+    Accepted,
+    Cancelled,
+    Expired,
+    Failed,
+    Resolved,
+}
+
+impl TaskStatus {
+    /// From the `uint8` the contract stores. `None` for an out-of-range value.
+    pub fn from_u8(v: u8) -> Option<Self> {
+        use TaskStatus::*;
+        [
+            None,
+            Open,
+            Claimed,
+            Submitted,
+            Disputed,
+            RuledRefused,
+            RuledForRequester,
+            RuledForWorker,
+            Accepted,
+            Cancelled,
+            Expired,
+            Failed,
+            Resolved,
+        ]
+        .get(v as usize)
+        .copied()
+    }
+
+    /// Whether nothing more can happen to the task.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Accepted | Self::Cancelled | Self::Expired | Self::Failed | Self::Resolved
+        )
+    }
+}
+
+/// A mined transaction's result.
+#[derive(Debug, Clone)]
+pub struct TxOutcome<T> {
+    /// What the call produced (a task id, a dispute id, an amount, or `()`).
+    pub value: T,
+    /// Transaction hash.
+    pub tx_hash: B256,
+    /// Gas used by the whole transaction (21,000 intrinsic included).
+    pub gas_used: u64,
+    /// Block it was mined in.
+    pub block_number: u64,
+}
+
+/// `ceil(payment × stakeBps / 10_000)`: the stake a claim must lock (TaskMarket `_stake`).
+pub fn stake_of(params: &TaskParams) -> U256 {
+    (U256::from(params.payment) * U256::from(params.stakeBps) + U256::from(9_999u64))
+        / U256::from(10_000u64)
+}
+
+/// `keccak256(abi.encode(params))`: the task id (TaskMarket's content-addressed ids).
+pub fn task_id_of(params: &TaskParams) -> B256 {
+    alloy::primitives::keccak256(params.abi_encode())
+}
+
+/// One handle over a deployment's contracts, signing with the provider's wallet.
+#[derive(Debug, Clone)]
+pub struct AosContracts {
+    provider: DynProvider,
+    deployments: Deployments,
+    /// `TaskMarket` instance.
+    pub market: TaskMarket::TaskMarketInstance<DynProvider>,
+    /// `AgentRegistry` instance.
+    pub registry: AgentRegistry::AgentRegistryInstance<DynProvider>,
+    /// `KarmaRegistry` instance.
+    pub karma: KarmaRegistry::KarmaRegistryInstance<DynProvider>,
+    /// `DisputeCourt` instance.
+    pub court: DisputeCourt::DisputeCourtInstance<DynProvider>,
+}
+
+fn outcome<T>(value: T, r: &TransactionReceipt) -> Result<TxOutcome<T>, ChainError> {
+    if !r.status() {
+        return Err(ChainError::TxFailed(r.transaction_hash));
+    }
+    Ok(TxOutcome {
+        value,
+        tx_hash: r.transaction_hash,
+        gas_used: r.gas_used,
+        block_number: r.block_number.unwrap_or_default(),
+    })
+}
+
+fn event<E: SolEvent>(r: &TransactionReceipt, emitter: Address) -> Result<E, ChainError> {
+    r.inner
+        .logs()
+        .iter()
+        .filter(|l| l.address() == emitter)
+        .find_map(|l| E::decode_log(&l.inner).ok())
+        .map(|l| l.data)
+        .ok_or(ChainError::MissingEvent(E::SIGNATURE))
+}
+
+impl AosContracts {
+    /// Bind to `deployments` through `provider` (which should carry a wallet for sends).
+    pub fn new(provider: DynProvider, deployments: Deployments) -> Self {
+        Self {
+            market: TaskMarket::new(deployments.task_market, provider.clone()),
+            registry: AgentRegistry::new(deployments.agent_registry, provider.clone()),
+            karma: KarmaRegistry::new(deployments.karma_registry, provider.clone()),
+            court: DisputeCourt::new(deployments.dispute_court, provider.clone()),
+            provider,
+            deployments,
+        }
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The deployment addresses.
+    pub fn deployments(&self) -> &Deployments {
+        &self.deployments
+    }
+
+    /// Bind `AgentRegistry.register(agentKey, manifestHash, bindingSignature)`.
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`] with e.g. `AgentRegistryKeyTaken`.
+    pub async fn register_agent(
+        &self,
+        agent_key: [u8; 32],
+        manifest_hash: B256,
+        binding_signature: [u8; 64],
+    ) -> Result<TxOutcome<()>, ChainError> {
+        let r = self
+            .registry
+            .register(
+                agent_key.into(),
+                manifest_hash,
+                Bytes::copy_from_slice(&binding_signature),
+            )
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        outcome((), &r)
+    }
+
+    /// The 92-byte message an agent key signs to bind `account` (AgentRegistry).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn binding_message(&self, account: Address) -> Result<Bytes, ChainError> {
+        Ok(self.registry.bindingMessage(account).call().await?)
+    }
+
+    /// `postTask`, paying the escrow in ETH when `params.asset` is zero (an ERC-20 needs an
+    /// allowance first). Returns the task id from `TaskPosted`.
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`] with the market's error (bad terms, fee mismatch, value…).
+    pub async fn post_task(&self, params: &TaskParams) -> Result<TxOutcome<B256>, ChainError> {
+        let value = if params.asset == Address::ZERO {
+            U256::from(params.payment)
+        } else {
+            U256::ZERO
+        };
+        let r = self
+            .market
+            .postTask(params.clone())
+            .value(value)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        let ev: TaskMarket::TaskPosted = event(&r, self.deployments.task_market)?;
+        outcome(ev.taskId, &r)
+    }
+
+    /// `claim`, locking [`stake_of`] (in ETH when the asset is ETH).
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`]: `TaskMarketWrongStatus` when someone else won the race,
+    /// `TaskMarketNotRegistered`, `TaskMarketKarmaTooLow`, …
+    pub async fn claim(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
+        let value = if params.asset == Address::ZERO {
+            stake_of(params)
+        } else {
+            U256::ZERO
+        };
+        let r = self
+            .market
+            .claim(params.clone())
+            .value(value)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        outcome((), &r)
+    }
+
+    /// `submit(taskId, resultHash)`.
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`].
+    pub async fn submit(
+        &self,
+        task_id: B256,
+        result_hash: B256,
+    ) -> Result<TxOutcome<()>, ChainError> {
+        let r = self
+            .market
+            .submit(task_id, result_hash)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        outcome((), &r)
+    }
+
+    /// `accept(params)` by the requester.
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`].
+    pub async fn accept(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
+        let r = self
+            .market
+            .accept(params.clone())
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        outcome((), &r)
+    }
+
+    /// `finalize(params)` after the review window (anyone).
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`].
+    pub async fn finalize(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
+        let r = self
+            .market
+            .finalize(params.clone())
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        outcome((), &r)
+    }
+
+    /// `expire(params)` after a missed deadline (anyone).
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`].
+    pub async fn expire(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
+        let r = self
+            .market
+            .expire(params.clone())
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        outcome((), &r)
+    }
+
+    /// `cancel(params)` before a claim, by the requester.
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`].
+    pub async fn cancel(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
+        let r = self
+            .market
+            .cancel(params.clone())
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        outcome((), &r)
+    }
+
+    /// `reject(params)` within the review window, paying the court's arbitration cost for
+    /// this task (wei). Returns the dispute id.
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`].
+    pub async fn reject(&self, params: &TaskParams) -> Result<TxOutcome<U256>, ChainError> {
+        let worker = self.task_state(task_id_of(params)).await?.worker;
+        let extra = (params.domain, params.requester, worker).abi_encode_params();
+        let cost = self.court.arbitrationCost(extra.into()).call().await?;
+        let r = self
+            .market
+            .reject(params.clone())
+            .value(cost)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        let ev: TaskMarket::TaskDisputed = event(&r, self.deployments.task_market)?;
+        outcome(ev.disputeId, &r)
+    }
+
+    /// `executeRuling(params)` once the court ruled (anyone).
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`].
+    pub async fn execute_ruling(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
+        let r = self
+            .market
+            .executeRuling(params.clone())
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        outcome((), &r)
+    }
+
+    /// `withdraw(asset, to)`; returns the amount sent (asset units).
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`]: `TaskMarketNothingToWithdraw`, `TaskMarketTransferFailed`.
+    pub async fn withdraw(
+        &self,
+        asset: Address,
+        to: Address,
+    ) -> Result<TxOutcome<U256>, ChainError> {
+        let r = self
+            .market
+            .withdraw(asset, to)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+        let ev: TaskMarket::Withdrawn = event(&r, self.deployments.task_market)?;
+        outcome(ev.amount, &r)
+    }
+
+    /// The task's mutable state.
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn task_state(&self, task_id: B256) -> Result<TaskState, ChainError> {
+        Ok(self.market.taskState(task_id).call().await?)
+    }
+
+    /// The task's status.
+    ///
+    /// # Errors
+    /// RPC errors; [`ChainError::Malformed`] for an unknown status number.
+    pub async fn task_status(&self, task_id: B256) -> Result<TaskStatus, ChainError> {
+        let s = self.task_state(task_id).await?;
+        TaskStatus::from_u8(s.status)
+            .ok_or_else(|| ChainError::Malformed(format!("status {}", s.status)))
+    }
+
+    /// Withdrawable balance of `account` in `asset` (asset units).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn market_balance(
+        &self,
+        account: Address,
+        asset: Address,
+    ) -> Result<U256, ChainError> {
+        Ok(self.market.balanceOf(account, asset).call().await?)
+    }
+
+    /// `(accuracy, completion)` of `agent` in `domain`, WAD, decayed to the latest block.
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn karma_scores(
+        &self,
+        agent: Address,
+        domain: B256,
+    ) -> Result<(U256, U256), ChainError> {
+        let r = self.karma.scores(agent, domain).call().await?;
+        Ok((r.accuracy, r.completion))
+    }
+
+    /// The market's current protocol fee in bps (to put in new terms).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn fee_bps(&self) -> Result<u16, ChainError> {
+        Ok(self.market.feeBps().call().await?)
+    }
+
+    /// The latest block's timestamp (unix seconds), for deadlines.
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn chain_time(&self) -> Result<u64, ChainError> {
+        let b = self
+            .provider
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await?
+            .ok_or_else(|| ChainError::Malformed("no latest block".into()))?;
+        Ok(b.header.timestamp)
+    }
+}
