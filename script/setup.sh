@@ -20,4 +20,12 @@ for t in forge anvil cast; do
   command -v "$t" >/dev/null || { echo "setup: $t missing after npm ci" >&2; exit 1; }
 done
 "$FOUNDRY_SOLC" --version | grep -q '^Version: 0.8.37' || { echo "setup: solc shim broken" >&2; exit 1; }
+# Debian packages for crates that build C/C++: llama.cpp (llama-cpp-sys-2) needs cmake and
+# libclang (bindgen). Installed once, only when missing.
+if ! command -v cmake >/dev/null || ! ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1; then
+  echo "setup: installing cmake and libclang-dev (apt-get)…" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends cmake libclang-dev >&2
+fi
 command -v cargo >/dev/null || { echo "setup: cargo not found (install Rust via rustup)" >&2; exit 1; }
