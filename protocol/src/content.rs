@@ -34,6 +34,7 @@ pub struct ContentId(pub [u8; 32]);
 
 impl ContentId {
     /// The BLAKE3 hash of `bytes`.
+    #[inline]
     pub fn of(bytes: &[u8]) -> Self {
         Self(*blake3::hash(bytes).as_bytes())
     }

@@ -23,7 +23,7 @@ pub(crate) fn compare(budget: Duration, mut a: impl FnMut(), mut b: impl FnMut()
         a();
         b();
     }
-    let rounds = 10;
+    let rounds = 20;
     let round = budget / (2 * rounds);
     let (mut best_a, mut best_b) = (0f64, 0f64);
     for _ in 0..rounds {
