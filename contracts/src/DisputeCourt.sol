@@ -738,18 +738,17 @@ contract DisputeCourt is IDisputeCourt, Ownable2Step, ReentrancyGuardTransient {
         if (juror == address(uint160(c.requester)) || juror == address(uint160(c.worker))) {
             return false;
         }
+        // karma first: it rejects most candidates, and the two lookups below cost as much
+        if (c.domain != bytes32(0)) {
+            (uint256 k,) = karma.scores(juror, c.domain);
+            if (k < _karmaFloor || u * _weightCap >= capped * k) return false;
+        }
         if (_seats[c.disputeId][c.round][juror].state != SeatState.None) return false;
         bytes32 key = registry.agentKeyOf(juror);
         if (key == bytes32(0)) return false; // no longer a registered agent
         uint96 prefix = uint96(bytes12(key));
         if (prefix == uint96(c.requester >> 160) || prefix == uint96(c.worker >> 160)) {
             return false;
-        }
-        uint256 k = WAD;
-        if (c.domain != bytes32(0)) {
-            (k,) = karma.scores(juror, c.domain);
-            if (k < _karmaFloor) return false;
-            if (u * _weightCap >= capped * k) return false;
         }
         // seat: the penalty moves into the round's pot, the rest of the seat lock is reserved
         j.stake -= uint88(_penalty);
