@@ -10,7 +10,7 @@ import {CourtFixture} from "../utils/CourtFixture.sol";
 ///         Steps: open (market.reject → court.createDispute), draw, 3 commits, 3 reveals,
 ///         ruling (court.advance after the appeal window → market.rule), execution
 ///         (market.executeRuling). Juror settlements and withdrawals are not in the total.
-///         Run: `forge test --isolate --match-path contracts/test/unit/DisputeCourtGas.t.sol -vv`.
+///         Run: `forge test --isolate --match-path contracts/test/gas/DisputeCourtGas.t.sol -vv`.
 ///         Snapshots (group `court_dispute_3_jurors`, contracts/snapshots/) are written only in
 ///         isolated runs, so a normal `forge test` never overwrites them with other figures.
 ///         Target (issue): ≤ 450,000 for the whole dispute (NOT met: ≈887k per-tx incl. 10 ×
