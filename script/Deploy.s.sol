@@ -21,7 +21,8 @@ import {IDisputeCourt} from "../contracts/src/interfaces/IDisputeCourt.sol";
 ///   AOS_OWNER             fee/treasury owner       (the deployer)
 ///   AOS_KARMA_HALF_LIFE   decay half-life, seconds (2592000 = 30 days)
 ///   AOS_COURT_MIN_STAKE   juror stake per seat, wei (0.1 ether)
-///   AOS_COURT_KARMA_FLOOR juror accuracy floor, WAD (0.1e18: one accepted task)
+///   AOS_COURT_WEIGHT_CAP  stake counted for draw weight, wei (1 ether)
+///   AOS_COURT_KARMA_FLOOR juror accuracy floor, WAD (0.1e18: about one accepted task)
 ///   AOS_COURT_FEE         arbitration fee per juror, wei (0.001 ether)
 ///   AOS_COURT_PERIOD      draw/commit/reveal/appeal period, seconds (120)
 ///   AOS_RANDOMNESS_DELAY  blocks between dispute and draw seed (1)
@@ -38,7 +39,7 @@ contract Deploy is Script {
         uint32 period = uint32(vm.envOr("AOS_COURT_PERIOD", uint256(120)));
         IDisputeCourt.CourtParams memory cp = IDisputeCourt.CourtParams({
             minStake: uint88(vm.envOr("AOS_COURT_MIN_STAKE", uint256(0.1 ether))),
-            weightCap: uint88(10 ether),
+            weightCap: uint88(vm.envOr("AOS_COURT_WEIGHT_CAP", uint256(1 ether))),
             karmaFloor: uint64(vm.envOr("AOS_COURT_KARMA_FLOOR", uint256(0.1e18))),
             feePerJuror: uint128(vm.envOr("AOS_COURT_FEE", uint256(0.001 ether))),
             alphaBps: 1000,
