@@ -1,0 +1,194 @@
+//! The `aos-indexer` command line (`main.rs` only calls [`run`]).
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use aos_chain::{Deployments, karma_registry::KarmaRegistry};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::{Indexer, IndexerConfig, Metrics, Rpc, RpcConfig, Store, api};
+
+const EXAMPLES: &str = "\
+Examples:
+  # mirror a local devnet into a SQLite file and serve the API on 127.0.0.1:8080
+  aos-indexer run --rpc http://127.0.0.1:8545 --deployments deployments/31337.json --db aos.sqlite
+
+  # PostgreSQL, 2 confirmations, API on another port
+  aos-indexer run --rpc https://rpc.example.org --deployments deployments/8453.json \\
+      --db postgres://postgres@127.0.0.1:5432/aos --confirmations 2 --listen 127.0.0.1:9000
+
+  # backfill only, then exit (no API)
+  aos-indexer run --rpc http://127.0.0.1:8545 --deployments d.json --db aos.sqlite --exit-at-head --no-api
+
+  curl 'http://127.0.0.1:8080/tasks?domain=summarisation&min_payment=1000000000000000'
+  curl 'http://127.0.0.1:8080/route?domain=summarisation&min_accuracy=0.5'";
+
+/// AOS chain indexer: mirrors the AOS contracts' events into SQL and serves the routing API.
+#[derive(Debug, Parser)]
+#[command(name = "aos-indexer", version, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+    #[command(flatten)]
+    log: LogArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Backfill from the deployment block, then follow new heads and serve the API.
+    #[command(after_help = EXAMPLES)]
+    Run(RunArgs),
+}
+
+/// Logging options.
+#[derive(Debug, Args)]
+struct LogArgs {
+    /// Log filter (tracing `EnvFilter` syntax); `RUST_LOG` also works.
+    #[arg(long, global = true, env = "AOS_LOG", default_value = "info")]
+    log: String,
+}
+
+/// Where the chain is.
+#[derive(Debug, Args)]
+struct RpcArgs {
+    /// JSON-RPC URL (HTTP).
+    #[arg(long, env = "AOS_RPC_URL")]
+    rpc: String,
+    /// Deployments JSON written by script/Deploy.s.sol.
+    #[arg(long, env = "AOS_DEPLOYMENTS")]
+    deployments: PathBuf,
+    /// Per-request timeout in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    request_timeout_ms: u64,
+    /// Attempts per RPC request (backoff doubles from 50 ms to 5 s).
+    #[arg(long, default_value_t = 8)]
+    rpc_attempts: usize,
+}
+
+/// Where the mirror is.
+#[derive(Debug, Args)]
+struct DbArgs {
+    /// Database: a SQLite file path, sqlite://path, or postgres://user@host/db.
+    #[arg(long, env = "AOS_INDEXER_DB", default_value = "aos-indexer.sqlite")]
+    db: String,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    rpc: RpcArgs,
+    #[command(flatten)]
+    db: DbArgs,
+    /// API listen address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Do not serve the API.
+    #[arg(long)]
+    no_api: bool,
+    /// Blocks to stay behind the head.
+    #[arg(long, default_value_t = 0)]
+    confirmations: u64,
+    /// Recent block hashes kept: the deepest reorg repaired (deeper ones stop the indexer).
+    #[arg(long, default_value_t = 128)]
+    reorg_window: u64,
+    /// Head polling interval in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    poll_interval_ms: u64,
+    /// First eth_getLogs range in blocks (adapts: halves on range errors, doubles after successes).
+    #[arg(long, default_value_t = 1_000)]
+    initial_range: u64,
+    /// Largest eth_getLogs range in blocks.
+    #[arg(long, default_value_t = 10_000)]
+    max_range: u64,
+    /// Exit once the head is reached (backfill only).
+    #[arg(long)]
+    exit_at_head: bool,
+    /// Karma half-life in seconds for decay in the API (default: read KarmaRegistry.halfLife()).
+    #[arg(long)]
+    karma_half_life: Option<u64>,
+}
+
+/// Parse the command line and run it.
+///
+/// # Errors
+/// Any failure, with context (the binary prints it and exits 1).
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&cli.log.log))
+        .context("bad --log filter")?;
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match cli.cmd {
+        Cmd::Run(a) => run_cmd(a).await,
+    }
+}
+
+async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
+    let deployments = Deployments::load(&a.rpc.deployments).context("loading the deployments file")?;
+    let metrics = Metrics::new();
+    let rpc_cfg = RpcConfig {
+        timeout: Duration::from_millis(a.rpc.request_timeout_ms),
+        max_attempts: a.rpc.rpc_attempts.max(1),
+        ..RpcConfig::default()
+    };
+    let rpc = Rpc::new(&a.rpc.rpc, rpc_cfg, metrics.clone()).context("RPC URL")?;
+    let store = Store::connect(&a.db.db).await.with_context(|| format!("opening the database {}", redact(&a.db.db)))?;
+    let half_life_s = match a.karma_half_life {
+        Some(h) => h,
+        None => read_half_life(&rpc, &deployments).await,
+    };
+    let cfg = IndexerConfig {
+        confirmations: a.confirmations,
+        reorg_window: a.reorg_window.max(1),
+        poll_interval: Duration::from_millis(a.poll_interval_ms.max(1)),
+        initial_range: a.initial_range.max(1),
+        max_range: a.max_range.max(1),
+        exit_at_head: a.exit_at_head,
+    };
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr()).with_style(
+        ProgressStyle::with_template("{spinner} backfill [{bar:40}] {pos}/{len} blocks ({percent}%) {msg} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut indexer = Indexer::new(rpc, store.clone(), deployments.clone(), cfg, metrics.clone()).with_progress(bar);
+    if !a.no_api {
+        let state = api::ApiState { store: store.clone(), metrics: metrics.clone(), chain_id: deployments.chain_id, half_life_s };
+        let listener = tokio::net::TcpListener::bind(a.listen).await.with_context(|| format!("binding {}", a.listen))?;
+        tracing::info!(address = %listener.local_addr()?, "API listening");
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, api::router(state)).await {
+                tracing::error!(error = %e, "API server stopped");
+            }
+        });
+    }
+    tokio::select! {
+        r = indexer.run() => r.context("indexer stopped")?,
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; the last committed batch is kept"),
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// `KarmaRegistry.halfLife()` (a constructor parameter: no event carries it); 30 days if the
+/// call fails.
+async fn read_half_life(rpc: &Rpc, d: &Deployments) -> u64 {
+    let k = KarmaRegistry::new(d.karma_registry, rpc.provider().clone());
+    for attempt in 0..5u32 {
+        match k.halfLife().call().await {
+            Ok(h) => return h.try_into().unwrap_or(u64::MAX),
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, "reading KarmaRegistry.halfLife() failed");
+                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+            }
+        }
+    }
+    tracing::warn!("using the default karma half-life of 30 days");
+    30 * 24 * 3600
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,831 @@
+//! From a log to what the mirror stores: the raw-event row (with the decoded arguments as
+//! JSON and the entity keys used to find it again) and the derived-table operations
+//! ([`Op`]) it implies. Pure: no I/O, so replaying stored raw events after a reorg runs
+//! exactly the code that indexed them the first time.
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    sol_types::SolEventInterface,
+};
+use aos_chain::{
+    agent_registry::AgentRegistry, bytes32_to_domain, dispute_court::DisputeCourt,
+    karma_registry::KarmaRegistry, task_market::TaskMarket,
+};
+use serde_json::{Value, json};
+
+/// One log as fetched (or as read back from the raw `events` table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawLog {
+    /// Block number.
+    pub block_number: u64,
+    /// Block hash.
+    pub block_hash: B256,
+    /// Block timestamp (unix seconds); `None` when the node did not say and no header was
+    /// fetched.
+    pub block_timestamp: Option<u64>,
+    /// Index of the log in its block.
+    pub log_index: u64,
+    /// Transaction hash.
+    pub tx_hash: B256,
+    /// Emitting contract.
+    pub address: Address,
+    /// Topics (topic 0 = event signature hash).
+    pub topics: Vec<B256>,
+    /// ABI-encoded non-indexed data.
+    pub data: Bytes,
+}
+
+/// Which AOS contract an address is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contract {
+    /// `TaskMarket`.
+    Market,
+    /// `AgentRegistry`.
+    Registry,
+    /// `KarmaRegistry`.
+    Karma,
+    /// `DisputeCourt`.
+    Court,
+}
+
+impl Contract {
+    /// Short name stored in `events.contract`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Market => "market",
+            Self::Registry => "registry",
+            Self::Karma => "karma",
+            Self::Court => "court",
+        }
+    }
+}
+
+/// A derived entity that can be rebuilt from its raw events after a reorg.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// `tasks` row.
+    Task(B256),
+    /// `agents` row.
+    Agent(Address),
+    /// `disputes` row and its `votes` rows.
+    Dispute(U256),
+    /// `jurors` row.
+    Juror(Address),
+    /// `karma` row of (agent, domain).
+    Karma(Address, B256),
+    /// `earnings` row of (agent, asset).
+    Earnings(Address, Address),
+}
+
+/// One write to a derived table. Ops with a [`Key`] update a rebuildable entity; the others
+/// append a row keyed by (block number, log index) that a rollback deletes by block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Op {
+    TaskPosted(Box<TaskPostedRow>),
+    TaskClaimed { task_id: B256, worker: Address, stake: U256 },
+    TaskSubmitted { task_id: B256, result_hash: B256 },
+    TaskAccepted { task_id: B256, worker_amount: U256, fee: U256, finalized: bool },
+    TaskDisputed { task_id: B256, dispute_id: U256, bond: U256 },
+    TaskRuled { task_id: B256, ruling: U256 },
+    TaskResolved { task_id: B256, ruling: U256, requester_amount: U256, worker_amount: U256, fee: U256 },
+    TaskStatus { task_id: B256, status: &'static str },
+    TaskFailed { task_id: B256, requester_amount: U256 },
+    ClaimRow { task_id: B256, worker: Address, stake: U256 },
+    SubmissionRow { task_id: B256, worker: Address, result_hash: B256 },
+    WithdrawalRow { contract: &'static str, account: Address, asset: Address, to: Address, amount: U256 },
+    AgentSet { account: Address, agent_key: B256, manifest_hash: B256, registered: bool },
+    KarmaRecorded { agent: Address, domain: B256, outcome: u8, level: u8, accuracy: u64, completion: u64 },
+    EarningsAdd { agent: Address, asset: Address, amount: U256 },
+    DisputeCreated { dispute_id: U256, arbitrable: Address },
+    DisputeTask { dispute_id: U256, task_id: B256, bond: U256 },
+    RoundOpened { dispute_id: U256, round: U256, seats: U256 },
+    PhaseChanged { dispute_id: U256, phase: u8, deadline: U256 },
+    Ruled { dispute_id: U256, ruling: U256, solved: bool },
+    RulingDelivered { dispute_id: U256 },
+    SeatDrawn { dispute_id: U256, round: U256, juror: Address },
+    VoteCommitted { dispute_id: U256, round: U256, juror: Address, commitment: B256 },
+    VoteRevealed { dispute_id: U256, round: U256, juror: Address, choice: U256 },
+    SeatSettled { dispute_id: U256, round: U256, juror: Address, verdict: u8, stake_back: U256, fee_reward: U256, stake_reward: U256 },
+    JurorStake { juror: Address, stake: U256 },
+    JurorLeave { juror: Address, available_at: U256 },
+}
+
+/// The full terms of a posted task (`ITaskMarket.TaskParams`) plus its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct TaskPostedRow {
+    pub task_id: B256,
+    pub params: aos_chain::TaskParams,
+}
+
+impl Op {
+    /// The rebuildable entity this op writes, `None` for append-only rows.
+    pub fn key(&self) -> Option<Key> {
+        use Op::*;
+        Some(match self {
+            TaskPosted(r) => Key::Task(r.task_id),
+            TaskClaimed { task_id, .. }
+            | TaskSubmitted { task_id, .. }
+            | TaskAccepted { task_id, .. }
+            | TaskDisputed { task_id, .. }
+            | TaskRuled { task_id, .. }
+            | TaskResolved { task_id, .. }
+            | TaskStatus { task_id, .. }
+            | TaskFailed { task_id, .. } => Key::Task(*task_id),
+            ClaimRow { .. } | SubmissionRow { .. } | WithdrawalRow { .. } => return None,
+            AgentSet { account, .. } => Key::Agent(*account),
+            KarmaRecorded { agent, domain, .. } => Key::Karma(*agent, *domain),
+            EarningsAdd { agent, asset, .. } => Key::Earnings(*agent, *asset),
+            DisputeCreated { dispute_id, .. }
+            | DisputeTask { dispute_id, .. }
+            | RoundOpened { dispute_id, .. }
+            | PhaseChanged { dispute_id, .. }
+            | Ruled { dispute_id, .. }
+            | RulingDelivered { dispute_id }
+            | SeatDrawn { dispute_id, .. }
+            | VoteCommitted { dispute_id, .. }
+            | VoteRevealed { dispute_id, .. }
+            | SeatSettled { dispute_id, .. } => Key::Dispute(*dispute_id),
+            JurorStake { juror, .. } | JurorLeave { juror, .. } => Key::Juror(*juror),
+        })
+    }
+}
+
+/// A decoded log: what goes into the raw `events` table and the ops it implies.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// Emitting contract.
+    pub contract: Contract,
+    /// Event name, e.g. `TaskPosted`.
+    pub kind: &'static str,
+    /// Decoded arguments (uints as decimal strings, bytes as 0x hex).
+    pub args: Value,
+    /// Task the event concerns, if any (index for history and rebuilds).
+    pub task_id: Option<B256>,
+    /// Dispute the event concerns, if any.
+    pub dispute_id: Option<U256>,
+    /// Main account (agent, juror, withdrawer), if any.
+    pub account: Option<Address>,
+    /// Derived-table writes, in order.
+    pub ops: Vec<Op>,
+}
+
+/// Why a log was skipped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The emitter is not one of the four contracts.
+    #[error("log from unknown address {0}")]
+    UnknownAddress(Address),
+    /// Topic 0 is not an event of that contract's ABI (or there is no topic).
+    #[error("unknown event topic {topic} from {contract}")]
+    UnknownTopic {
+        /// The contract.
+        contract: &'static str,
+        /// Topic 0 (zero if absent).
+        topic: B256,
+    },
+    /// The topic is known but topics/data do not decode.
+    #[error("malformed {contract} log (topic {topic}): {reason}")]
+    Malformed {
+        /// The contract.
+        contract: &'static str,
+        /// Topic 0.
+        topic: B256,
+        /// The ABI decoder's message.
+        reason: String,
+    },
+}
+
+impl DecodeError {
+    /// Metric label: `unknown_address`, `unknown_topic` or `malformed`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::UnknownAddress(_) => "unknown_address",
+            Self::UnknownTopic { .. } => "unknown_topic",
+            Self::Malformed { .. } => "malformed",
+        }
+    }
+}
+
+/// The four contract addresses, to tell which ABI decodes a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Addresses {
+    /// `TaskMarket`.
+    pub market: Address,
+    /// `AgentRegistry`.
+    pub registry: Address,
+    /// `KarmaRegistry`.
+    pub karma: Address,
+    /// `DisputeCourt`.
+    pub court: Address,
+}
+
+impl From<&aos_chain::Deployments> for Addresses {
+    fn from(d: &aos_chain::Deployments) -> Self {
+        Self {
+            market: d.task_market,
+            registry: d.agent_registry,
+            karma: d.karma_registry,
+            court: d.dispute_court,
+        }
+    }
+}
+
+impl Addresses {
+    /// The addresses as a list for `eth_getLogs`.
+    pub fn all(&self) -> Vec<Address> {
+        vec![self.market, self.registry, self.karma, self.court]
+    }
+
+    /// Which contract `a` is.
+    pub fn contract_of(&self, a: Address) -> Option<Contract> {
+        if a == self.market {
+            Some(Contract::Market)
+        } else if a == self.registry {
+            Some(Contract::Registry)
+        } else if a == self.karma {
+            Some(Contract::Karma)
+        } else if a == self.court {
+            Some(Contract::Court)
+        } else {
+            None
+        }
+    }
+}
+
+/// Lower-case 0x hex of 32 bytes.
+pub fn h256(b: B256) -> String {
+    format!("{b:#x}")
+}
+
+/// Lower-case 0x hex of an address (not checksummed, so equality is textual).
+pub fn addr(a: Address) -> String {
+    format!("{a:#x}")
+}
+
+fn dom(b: B256) -> Value {
+    json!(bytes32_to_domain(b).unwrap_or_default())
+}
+
+/// The task status names, by `ITaskMarket.Status` number.
+pub const STATUS_NAMES: [&str; 13] = [
+    "None",
+    "Open",
+    "Claimed",
+    "Submitted",
+    "Disputed",
+    "RuledRefused",
+    "RuledForRequester",
+    "RuledForWorker",
+    "Accepted",
+    "Cancelled",
+    "Expired",
+    "Failed",
+    "Resolved",
+];
+
+/// Court phases by `IDisputeCourt.Phase` number.
+pub const PHASE_NAMES: [&str; 6] = ["None", "Drawing", "Commit", "Reveal", "Appeal", "Solved"];
+/// Seat verdicts by `IDisputeCourt.Verdict` number.
+pub const VERDICT_NAMES: [&str; 4] = ["Released", "Coherent", "Incoherent", "Absent"];
+/// Karma outcomes by `IKarmaRegistry.Outcome` number.
+pub const OUTCOME_NAMES: [&str; 8] = [
+    "Accepted",
+    "DisputeWon",
+    "DisputeLost",
+    "Failed",
+    "Refused",
+    "Coherent",
+    "Incoherent",
+    "Absent",
+];
+
+/// Decode `log` emitted by one of `addrs`.
+///
+/// # Errors
+/// [`DecodeError`]: unknown address, unknown topic, malformed topics or data. The indexer
+/// skips and counts such logs.
+pub fn decode(addrs: &Addresses, log: &RawLog) -> Result<Decoded, DecodeError> {
+    let contract = addrs
+        .contract_of(log.address)
+        .ok_or(DecodeError::UnknownAddress(log.address))?;
+    let topic = log.topics.first().copied().unwrap_or_default();
+    let classify = |e: alloy::sol_types::Error| match e {
+        alloy::sol_types::Error::InvalidLog { .. } | alloy::sol_types::Error::UnknownSelector { .. } => {
+            DecodeError::UnknownTopic { contract: contract.name(), topic }
+        }
+        other => DecodeError::Malformed { contract: contract.name(), topic, reason: other.to_string() },
+    };
+    let d = match contract {
+        Contract::Market => market(
+            TaskMarket::TaskMarketEvents::decode_raw_log(&log.topics, &log.data).map_err(classify)?,
+        ),
+        Contract::Registry => registry(
+            AgentRegistry::AgentRegistryEvents::decode_raw_log(&log.topics, &log.data)
+                .map_err(classify)?,
+        ),
+        Contract::Karma => karma(
+            KarmaRegistry::KarmaRegistryEvents::decode_raw_log(&log.topics, &log.data)
+                .map_err(classify)?,
+        ),
+        Contract::Court => court(
+            DisputeCourt::DisputeCourtEvents::decode_raw_log(&log.topics, &log.data)
+                .map_err(classify)?,
+        ),
+    };
+    Ok(Decoded {
+        contract,
+        kind: d.0,
+        args: d.1,
+        task_id: d.2,
+        dispute_id: d.3,
+        account: d.4,
+        ops: d.5,
+    })
+}
+
+type Parts = (&'static str, Value, Option<B256>, Option<U256>, Option<Address>, Vec<Op>);
+
+fn s(u: impl ToString) -> Value {
+    Value::String(u.to_string())
+}
+
+fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
+    use TaskMarket::TaskMarketEvents as E;
+    match e {
+        E::TaskPosted(e) => {
+            let p = &e.params;
+            let args = json!({
+                "taskId": h256(e.taskId), "requester": addr(e.requester), "domain": h256(e.domain),
+                "domainName": dom(e.domain),
+                "params": {
+                    "requester": addr(p.requester), "asset": addr(p.asset), "payment": s(p.payment),
+                    "stakeBps": p.stakeBps, "feeBps": p.feeBps,
+                    "claimDeadline": s(p.claimDeadline), "completionDeadline": s(p.completionDeadline),
+                    "reviewWindow": p.reviewWindow, "maxDelegationDepth": p.maxDelegationDepth,
+                    "minAccuracy": s(p.minAccuracy), "minCompletion": s(p.minCompletion),
+                    "domain": h256(p.domain), "specHash": h256(p.specHash),
+                    "parentTaskId": h256(p.parentTaskId), "salt": s(p.salt),
+                }
+            });
+            let op = Op::TaskPosted(Box::new(TaskPostedRow { task_id: e.taskId, params: e.params }));
+            ("TaskPosted", args, Some(e.taskId), None, Some(e.requester), vec![op])
+        }
+        E::TaskClaimed(e) => (
+            "TaskClaimed",
+            json!({"taskId": h256(e.taskId), "worker": addr(e.worker), "stake": s(e.stake)}),
+            Some(e.taskId),
+            None,
+            Some(e.worker),
+            vec![
+                Op::TaskClaimed { task_id: e.taskId, worker: e.worker, stake: e.stake },
+                Op::ClaimRow { task_id: e.taskId, worker: e.worker, stake: e.stake },
+            ],
+        ),
+        E::TaskSubmitted(e) => (
+            "TaskSubmitted",
+            json!({"taskId": h256(e.taskId), "worker": addr(e.worker), "resultHash": h256(e.resultHash)}),
+            Some(e.taskId),
+            None,
+            Some(e.worker),
+            vec![
+                Op::TaskSubmitted { task_id: e.taskId, result_hash: e.resultHash },
+                Op::SubmissionRow { task_id: e.taskId, worker: e.worker, result_hash: e.resultHash },
+            ],
+        ),
+        E::TaskAccepted(e) => (
+            "TaskAccepted",
+            json!({"taskId": h256(e.taskId), "worker": addr(e.worker), "workerAmount": s(e.workerAmount),
+                   "fee": s(e.fee), "finalized": e.finalized}),
+            Some(e.taskId),
+            None,
+            Some(e.worker),
+            vec![Op::TaskAccepted {
+                task_id: e.taskId,
+                worker_amount: e.workerAmount,
+                fee: e.fee,
+                finalized: e.finalized,
+            }],
+        ),
+        E::TaskDisputed(e) => (
+            "TaskDisputed",
+            json!({"taskId": h256(e.taskId), "disputeId": s(e.disputeId), "bond": s(e.bond)}),
+            Some(e.taskId),
+            Some(e.disputeId),
+            None,
+            vec![
+                Op::TaskDisputed { task_id: e.taskId, dispute_id: e.disputeId, bond: e.bond },
+                Op::DisputeTask { dispute_id: e.disputeId, task_id: e.taskId, bond: e.bond },
+            ],
+        ),
+        E::TaskRuled(e) => (
+            "TaskRuled",
+            json!({"taskId": h256(e.taskId), "disputeId": s(e.disputeId), "ruling": s(e.ruling)}),
+            Some(e.taskId),
+            Some(e.disputeId),
+            None,
+            vec![Op::TaskRuled { task_id: e.taskId, ruling: e.ruling }],
+        ),
+        E::TaskResolved(e) => (
+            "TaskResolved",
+            json!({"taskId": h256(e.taskId), "ruling": s(e.ruling), "requesterAmount": s(e.requesterAmount),
+                   "workerAmount": s(e.workerAmount), "fee": s(e.fee)}),
+            Some(e.taskId),
+            None,
+            None,
+            vec![Op::TaskResolved {
+                task_id: e.taskId,
+                ruling: e.ruling,
+                requester_amount: e.requesterAmount,
+                worker_amount: e.workerAmount,
+                fee: e.fee,
+            }],
+        ),
+        E::TaskCancelled(e) => (
+            "TaskCancelled",
+            json!({"taskId": h256(e.taskId)}),
+            Some(e.taskId),
+            None,
+            None,
+            vec![Op::TaskStatus { task_id: e.taskId, status: "Cancelled" }],
+        ),
+        E::TaskExpired(e) => (
+            "TaskExpired",
+            json!({"taskId": h256(e.taskId)}),
+            Some(e.taskId),
+            None,
+            None,
+            vec![Op::TaskStatus { task_id: e.taskId, status: "Expired" }],
+        ),
+        E::TaskFailed(e) => (
+            "TaskFailed",
+            json!({"taskId": h256(e.taskId), "worker": addr(e.worker), "requesterAmount": s(e.requesterAmount)}),
+            Some(e.taskId),
+            None,
+            Some(e.worker),
+            vec![Op::TaskFailed { task_id: e.taskId, requester_amount: e.requesterAmount }],
+        ),
+        E::Withdrawn(e) => (
+            "Withdrawn",
+            json!({"account": addr(e.account), "asset": addr(e.asset), "to": addr(e.to), "amount": s(e.amount)}),
+            None,
+            None,
+            Some(e.account),
+            vec![Op::WithdrawalRow {
+                contract: "market",
+                account: e.account,
+                asset: e.asset,
+                to: e.to,
+                amount: e.amount,
+            }],
+        ),
+        E::FeeSet(e) => (
+            "FeeSet",
+            json!({"feeBps": e.feeBps, "feeRecipient": addr(e.feeRecipient)}),
+            None,
+            None,
+            None,
+            vec![],
+        ),
+        E::Ruling(e) => (
+            "Ruling",
+            json!({"arbitrator": addr(e._arbitrator), "disputeId": s(e._disputeID), "ruling": s(e._ruling)}),
+            None,
+            Some(e._disputeID),
+            None,
+            vec![Op::RulingDelivered { dispute_id: e._disputeID }],
+        ),
+        E::OwnershipTransferStarted(e) => (
+            "OwnershipTransferStarted",
+            json!({"previousOwner": addr(e.previousOwner), "newOwner": addr(e.newOwner)}),
+            None,
+            None,
+            None,
+            vec![],
+        ),
+        E::OwnershipTransferred(e) => (
+            "OwnershipTransferred",
+            json!({"previousOwner": addr(e.previousOwner), "newOwner": addr(e.newOwner)}),
+            None,
+            None,
+            None,
+            vec![],
+        ),
+    }
+}
+
+fn registry(e: AgentRegistry::AgentRegistryEvents) -> Parts {
+    use AgentRegistry::AgentRegistryEvents as E;
+    let (kind, account, key, manifest, sig, registered) = match e {
+        E::AgentRegistered(e) => {
+            ("AgentRegistered", e.account, e.agentKey, e.manifestHash, Some(e.bindingSignature), true)
+        }
+        E::AgentUpdated(e) => {
+            ("AgentUpdated", e.account, e.agentKey, e.manifestHash, Some(e.bindingSignature), true)
+        }
+        E::AgentDeregistered(e) => ("AgentDeregistered", e.account, e.agentKey, B256::ZERO, None, false),
+    };
+    let mut args = json!({"account": addr(account), "agentKey": h256(key)});
+    if let Some(sig) = &sig {
+        args["manifestHash"] = json!(h256(manifest));
+        args["bindingSignature"] = json!(sig.to_string());
+    }
+    let op = Op::AgentSet { account, agent_key: key, manifest_hash: manifest, registered };
+    (kind, args, None, None, Some(account), vec![op])
+}
+
+fn karma(e: KarmaRegistry::KarmaRegistryEvents) -> Parts {
+    use KarmaRegistry::KarmaRegistryEvents as E;
+    match e {
+        E::KarmaRecorded(e) => (
+            "KarmaRecorded",
+            json!({"agent": addr(e.agent), "domain": h256(e.domain), "domainName": dom(e.domain),
+                   "outcome": OUTCOME_NAMES.get(e.outcome as usize).copied().unwrap_or("Unknown"),
+                   "level": e.level, "accuracy": s(e.accuracy), "completion": s(e.completion)}),
+            None,
+            None,
+            Some(e.agent),
+            vec![Op::KarmaRecorded {
+                agent: e.agent,
+                domain: e.domain,
+                outcome: e.outcome,
+                level: e.level,
+                accuracy: e.accuracy,
+                completion: e.completion,
+            }],
+        ),
+        E::EarningsRecorded(e) => (
+            "EarningsRecorded",
+            json!({"agent": addr(e.agent), "asset": addr(e.asset), "amount": s(e.amount)}),
+            None,
+            None,
+            Some(e.agent),
+            vec![Op::EarningsAdd { agent: e.agent, asset: e.asset, amount: e.amount }],
+        ),
+        E::EpochRootAnchored(e) => (
+            "EpochRootAnchored",
+            json!({"agent": addr(e.agent), "epoch": s(e.epoch), "root": h256(e.root)}),
+            None,
+            None,
+            Some(e.agent),
+            vec![],
+        ),
+        E::WritersSet(e) => (
+            "WritersSet",
+            json!({"market": addr(e.market), "court": addr(e.court)}),
+            None,
+            None,
+            None,
+            vec![],
+        ),
+    }
+}
+
+fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
+    use DisputeCourt::DisputeCourtEvents as E;
+    match e {
+        E::DisputeCreation(e) => (
+            "DisputeCreation",
+            json!({"disputeId": s(e._disputeID), "arbitrable": addr(e._arbitrable)}),
+            None,
+            Some(e._disputeID),
+            None,
+            vec![Op::DisputeCreated { dispute_id: e._disputeID, arbitrable: e._arbitrable }],
+        ),
+        E::AppealPossible(e) => (
+            "AppealPossible",
+            json!({"disputeId": s(e._disputeID), "arbitrable": addr(e._arbitrable)}),
+            None,
+            Some(e._disputeID),
+            None,
+            vec![],
+        ),
+        E::AppealDecision(e) => (
+            "AppealDecision",
+            json!({"disputeId": s(e._disputeID), "arbitrable": addr(e._arbitrable)}),
+            None,
+            Some(e._disputeID),
+            None,
+            vec![],
+        ),
+        E::RoundOpened(e) => (
+            "RoundOpened",
+            json!({"disputeId": s(e.disputeId), "round": s(e.round), "jurors": s(e.jurors),
+                   "randomnessId": s(e.randomnessId), "feePaid": s(e.feePaid)}),
+            None,
+            Some(e.disputeId),
+            None,
+            vec![Op::RoundOpened { dispute_id: e.disputeId, round: e.round, seats: e.jurors }],
+        ),
+        E::RandomnessRerequested(e) => (
+            "RandomnessRerequested",
+            json!({"disputeId": s(e.disputeId), "round": s(e.round), "randomnessId": s(e.randomnessId)}),
+            None,
+            Some(e.disputeId),
+            None,
+            vec![],
+        ),
+        E::JurorDrawn(e) => (
+            "JurorDrawn",
+            json!({"disputeId": s(e.disputeId), "round": s(e.round), "juror": addr(e.juror)}),
+            None,
+            Some(e.disputeId),
+            Some(e.juror),
+            vec![Op::SeatDrawn { dispute_id: e.disputeId, round: e.round, juror: e.juror }],
+        ),
+        E::PhaseChanged(e) => (
+            "PhaseChanged",
+            json!({"disputeId": s(e.disputeId),
+                   "phase": PHASE_NAMES.get(e.phase as usize).copied().unwrap_or("Unknown"),
+                   "deadline": s(e.deadline)}),
+            None,
+            Some(e.disputeId),
+            None,
+            vec![Op::PhaseChanged { dispute_id: e.disputeId, phase: e.phase, deadline: e.deadline }],
+        ),
+        E::VoteCommitted(e) => (
+            "VoteCommitted",
+            json!({"disputeId": s(e.disputeId), "round": s(e.round), "juror": addr(e.juror),
+                   "commitment": h256(e.commitment)}),
+            None,
+            Some(e.disputeId),
+            Some(e.juror),
+            vec![Op::VoteCommitted {
+                dispute_id: e.disputeId,
+                round: e.round,
+                juror: e.juror,
+                commitment: e.commitment,
+            }],
+        ),
+        E::VoteRevealed(e) => (
+            "VoteRevealed",
+            json!({"disputeId": s(e.disputeId), "round": s(e.round), "juror": addr(e.juror), "choice": s(e.choice)}),
+            None,
+            Some(e.disputeId),
+            Some(e.juror),
+            vec![Op::VoteRevealed {
+                dispute_id: e.disputeId,
+                round: e.round,
+                juror: e.juror,
+                choice: e.choice,
+            }],
+        ),
+        E::RoundTallied(e) => (
+            "RoundTallied",
+            json!({"disputeId": s(e.disputeId), "round": s(e.round), "ruling": s(e.ruling),
+                   "votesForRuling": s(e.votesForRuling)}),
+            None,
+            Some(e.disputeId),
+            None,
+            vec![Op::Ruled { dispute_id: e.disputeId, ruling: e.ruling, solved: false }],
+        ),
+        E::RoundUnstaffed(e) => (
+            "RoundUnstaffed",
+            json!({"disputeId": s(e.disputeId), "round": s(e.round), "refundTo": addr(e.refundTo), "fee": s(e.fee)}),
+            None,
+            Some(e.disputeId),
+            None,
+            vec![],
+        ),
+        E::DisputeSolved(e) => (
+            "DisputeSolved",
+            json!({"disputeId": s(e.disputeId), "ruling": s(e.ruling)}),
+            None,
+            Some(e.disputeId),
+            None,
+            vec![Op::Ruled { dispute_id: e.disputeId, ruling: e.ruling, solved: true }],
+        ),
+        E::RulingDeliveryFailed(e) => (
+            "RulingDeliveryFailed",
+            json!({"disputeId": s(e.disputeId)}),
+            None,
+            Some(e.disputeId),
+            None,
+            vec![],
+        ),
+        E::SeatSettled(e) => (
+            "SeatSettled",
+            json!({"disputeId": s(e.disputeId), "round": s(e.round), "juror": addr(e.juror),
+                   "verdict": VERDICT_NAMES.get(e.verdict as usize).copied().unwrap_or("Unknown"),
+                   "stakeBack": s(e.stakeBack), "feeReward": s(e.feeReward), "stakeReward": s(e.stakeReward)}),
+            None,
+            Some(e.disputeId),
+            Some(e.juror),
+            vec![Op::SeatSettled {
+                dispute_id: e.disputeId,
+                round: e.round,
+                juror: e.juror,
+                verdict: e.verdict,
+                stake_back: e.stakeBack,
+                fee_reward: e.feeReward,
+                stake_reward: e.stakeReward,
+            }],
+        ),
+        E::TreasuryCredited(e) => (
+            "TreasuryCredited",
+            json!({"asset": addr(e.asset), "amount": s(e.amount)}),
+            None,
+            None,
+            None,
+            vec![],
+        ),
+        E::Withdrawn(e) => (
+            "Withdrawn",
+            json!({"account": addr(e.account), "asset": addr(e.asset), "to": addr(e.to), "amount": s(e.amount)}),
+            None,
+            None,
+            Some(e.account),
+            vec![Op::WithdrawalRow {
+                contract: "court",
+                account: e.account,
+                asset: e.asset,
+                to: e.to,
+                amount: e.amount,
+            }],
+        ),
+        E::JurorStaked(e) => (
+            "JurorStaked",
+            json!({"juror": addr(e.juror), "amount": s(e.amount), "stake": s(e.stake)}),
+            None,
+            None,
+            Some(e.juror),
+            vec![Op::JurorStake { juror: e.juror, stake: e.stake }],
+        ),
+        E::JurorLeaveRequested(e) => (
+            "JurorLeaveRequested",
+            json!({"juror": addr(e.juror), "availableAt": s(e.availableAt)}),
+            None,
+            None,
+            Some(e.juror),
+            vec![Op::JurorLeave { juror: e.juror, available_at: e.availableAt }],
+        ),
+        E::JurorLeft(e) => (
+            "JurorLeft",
+            json!({"juror": addr(e.juror), "amount": s(e.amount), "stakeLeft": s(e.stakeLeft)}),
+            None,
+            None,
+            Some(e.juror),
+            vec![Op::JurorStake { juror: e.juror, stake: e.stakeLeft }],
+        ),
+        E::OwnershipTransferStarted(e) => (
+            "OwnershipTransferStarted",
+            json!({"previousOwner": addr(e.previousOwner), "newOwner": addr(e.newOwner)}),
+            None,
+            None,
+            None,
+            vec![],
+        ),
+        E::OwnershipTransferred(e) => (
+            "OwnershipTransferred",
+            json!({"previousOwner": addr(e.previousOwner), "newOwner": addr(e.newOwner)}),
+            None,
+            None,
+            None,
+            vec![],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addrs() -> Addresses {
+        Addresses {
+            market: Address::repeat_byte(1),
+            registry: Address::repeat_byte(2),
+            karma: Address::repeat_byte(3),
+            court: Address::repeat_byte(4),
+        }
+    }
+
+    fn log(address: Address, topics: Vec<B256>, data: Vec<u8>) -> RawLog {
+        RawLog {
+            block_number: 1,
+            block_hash: B256::ZERO,
+            block_timestamp: None,
+            log_index: 0,
+            tx_hash: B256::ZERO,
+            address,
+            topics,
+            data: data.into(),
+        }
+    }
+
+    #[test]
+    fn unknown_topic_and_malformed_data_are_errors_not_panics() {
+        let a = addrs();
+        let e = decode(&a, &log(a.market, vec![B256::repeat_byte(9)], vec![])).unwrap_err();
+        assert_eq!(e.label(), "unknown_topic", "{e}");
+        let e = decode(&a, &log(a.market, vec![], vec![])).unwrap_err();
+        assert_eq!(e.label(), "unknown_topic", "{e}");
+        use alloy::sol_types::SolEvent;
+        let t = TaskMarket::TaskClaimed::SIGNATURE_HASH;
+        // TaskClaimed needs 3 topics and 32 bytes of data
+        let e = decode(&a, &log(a.market, vec![t, B256::ZERO, B256::ZERO], vec![1, 2, 3])).unwrap_err();
+        assert_eq!(e.label(), "malformed", "{e}");
+        let e = decode(&a, &log(Address::repeat_byte(7), vec![t], vec![])).unwrap_err();
+        assert_eq!(e.label(), "unknown_address");
+    }
+}
