@@ -242,3 +242,23 @@ pub async fn get(base: &str, path: &str) -> (u16, serde_json::Value) {
 pub fn u(v: &serde_json::Value) -> U256 {
     v.as_str().unwrap().parse().unwrap()
 }
+
+/// `blocks` blocks holding `per_block` `postTask` txs each (automine off, then `evm_mine`),
+/// from dev account 1. Returns the number of tasks posted.
+pub async fn bulk_post(net: &Devnet, blocks: u64, per_block: u64, salt0: u64) -> u64 {
+    let p0 = net.provider(0);
+    let r = net.contracts(1);
+    let now = r.chain_time().await.unwrap();
+    raw(&p0, "evm_setAutomine", serde_json::json!([false])).await;
+    let mut n = 0;
+    for _ in 0..blocks {
+        for _ in 0..per_block {
+            n += 1;
+            let p = params(net.address(1), now, salt0 + n, 1_000);
+            let _pending = r.market.postTask(p).value(U256::from(1_000)).gas(300_000).send().await.unwrap();
+        }
+        raw(&p0, "evm_mine", serde_json::json!([])).await;
+    }
+    raw(&p0, "evm_setAutomine", serde_json::json!([true])).await;
+    n
+}
