@@ -1,0 +1,109 @@
+//! `aos-worker run`.
+
+use aos_chain::{AosContracts, Deployments, load_keystore, provider_for};
+use aos_mesh::{BlobStore, MeshConfig};
+use aos_protocol::{AgentKey, KeyFile};
+use eyre::{Context, Result};
+use tokio::sync::watch;
+
+use super::{db_path, secret_from, secrets_path};
+use crate::config::WorkerConfig;
+use crate::engine::{Worker, WorkerParts};
+use crate::secrets::SecretStore;
+use crate::store::Store;
+
+/// Opens the account, the agent key and the contracts.
+pub(super) fn open_identity(
+    cfg: &WorkerConfig,
+) -> Result<(AosContracts, alloy::primitives::Address, AgentKey)> {
+    let password = secret_from(
+        &cfg.keystore_password_env,
+        cfg.keystore_password_file.as_deref(),
+    )
+    .wrap_err("keystore password")?;
+    let signer = load_keystore(&cfg.keystore, &password)?;
+    let account = signer.address();
+    let deployments = Deployments::load(&cfg.deployments)?;
+    let provider = provider_for(&cfg.rpc_url, signer)?;
+    let contracts = AosContracts::new(provider, deployments);
+    let pass = secret_from(&cfg.agent_key_passphrase_env, None).wrap_err("agent key passphrase")?;
+    let key = KeyFile::read(&cfg.agent_key)
+        .wrap_err_with(|| format!("agent key file {}", cfg.agent_key.display()))?
+        .decrypt(pass.as_bytes())
+        .wrap_err("cannot decrypt the agent key")?;
+    Ok((contracts, account, key))
+}
+
+pub(super) async fn run(cfg: WorkerConfig) -> Result<()> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .wrap_err_with(|| format!("cannot create {}", cfg.data_dir.display()))?;
+    let (contracts, account, key) = open_identity(&cfg)?;
+    let store = Store::open(&db_path(&cfg)).await?;
+    let chain_id = contracts.deployments().chain_id;
+    let mut mesh_cfg = MeshConfig::new(chain_id, cfg.data_dir.join("blobs")).with_mdns(cfg.mdns);
+    mesh_cfg.listen = cfg
+        .listen
+        .iter()
+        .map(|a| a.parse().wrap_err_with(|| format!("listen address {a:?}")))
+        .collect::<Result<_>>()?;
+    mesh_cfg.bootstrap = cfg
+        .bootstrap
+        .iter()
+        .map(|a| {
+            a.parse()
+                .wrap_err_with(|| format!("bootstrap address {a:?}"))
+        })
+        .collect::<Result<_>>()?;
+    let (mesh, _mesh_task) = aos_mesh::spawn(&key, mesh_cfg).await?;
+    for a in mesh.listen_addrs().await? {
+        tracing::info!(%a, "mesh listening");
+    }
+    let blobs = BlobStore::open(cfg.data_dir.join("blobs"), 8 << 20)?;
+    let secrets = SecretStore::new(secrets_path(&cfg));
+    let pass = std::env::var("AOS_SECRETS_PASSPHRASE").ok();
+    let executors = crate::executor::build(&cfg.executors, &store, &secrets, pass.as_deref())?;
+    tracing::info!(%account, agent = %key.agent_id(), executors = executors.len(), "worker starting");
+    let worker = Worker::new(WorkerParts {
+        config: cfg,
+        contracts,
+        account,
+        agent_key: key,
+        store,
+        mesh: Some(mesh.clone()),
+        blobs,
+        executors,
+        events: None,
+    });
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing the current step of each task");
+        let _ = tx.send(true);
+    });
+    worker.run(rx).await?;
+    mesh.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,197 @@
+//! Whether to claim a task: the checks a worker makes before staking (DESIGN.md
+//! "worker": "checks requirements against its own karma and skills").
+
+use alloy::primitives::Address;
+use aos_chain::{TaskParams, bytes32_to_domain};
+use aos_protocol::karma::wad_from_f64;
+use aos_protocol::messages::TaskSpec;
+
+use crate::config::WorkerConfig;
+
+/// The worker's own on-chain karma in the task's domain, WAD (1e18 = 1.0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OwnKarma {
+    /// Decayed accuracy EMA.
+    pub accuracy_wad: u128,
+    /// Decayed completion-rate EMA.
+    pub completion_wad: u128,
+}
+
+/// Why a task is not for this worker.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// We posted it.
+    #[error("we are the requester")]
+    OwnTask,
+    /// Domain not in the configured list.
+    #[error("domain {0:?} not served")]
+    Domain(String),
+    /// Asset not accepted or payment below the minimum.
+    #[error("payment {payment} of asset {asset} below the minimum or asset not accepted")]
+    Payment {
+        /// Asset address.
+        asset: Address,
+        /// Payment, asset units.
+        payment: u128,
+    },
+    /// Not enough time left.
+    #[error("deadline too close: {left_s} s left, margin {margin_s} s")]
+    Deadline {
+        /// Seconds left to the completion deadline.
+        left_s: i64,
+        /// Required margin.
+        margin_s: u64,
+    },
+    /// Claim window closed.
+    #[error("claim deadline passed")]
+    ClaimClosed,
+    /// Missing skill.
+    #[error("missing skill {0:?}")]
+    Skill(String),
+    /// No executor takes this task type.
+    #[error("no executor for task type {0:?}")]
+    TaskType(String),
+    /// Karma below a minimum (or a dimension this worker cannot prove).
+    #[error("karma requirement {0} not met")]
+    Karma(String),
+    /// The spec blob is missing or does not parse.
+    #[error("spec: {0}")]
+    Spec(String),
+}
+
+/// The checks that need only the terms and the clock (`now_s`, unix seconds).
+///
+/// # Errors
+/// The first [`Refusal`].
+pub fn check_terms(
+    cfg: &WorkerConfig,
+    me: Address,
+    p: &TaskParams,
+    now_s: u64,
+) -> Result<(), Refusal> {
+    if p.requester == me {
+        return Err(Refusal::OwnTask);
+    }
+    let domain = bytes32_to_domain(p.domain).unwrap_or_else(|_| format!("{}", p.domain));
+    if !cfg.domains.is_empty() && !cfg.domains.contains(&domain) {
+        return Err(Refusal::Domain(domain));
+    }
+    match cfg.min_payment_for(p.asset) {
+        Some(min) if p.payment >= min => {}
+        _ => {
+            return Err(Refusal::Payment {
+                asset: p.asset,
+                payment: p.payment,
+            });
+        }
+    }
+    let claim_deadline: u64 = p.claimDeadline.to();
+    if now_s > claim_deadline {
+        return Err(Refusal::ClaimClosed);
+    }
+    let done_by: u64 = p.completionDeadline.to();
+    let left_s = done_by as i64 - now_s as i64;
+    if left_s < cfg.deadline_margin_s as i64 {
+        return Err(Refusal::Deadline {
+            left_s,
+            margin_s: cfg.deadline_margin_s,
+        });
+    }
+    Ok(())
+}
+
+/// The checks that need the spec and our karma: skills, task type, on-chain minimums and
+/// the spec's `karma_min` (dimensions the chain witnesses — `accuracy.<task domain>`,
+/// `reliability.task_completion` — are compared with `karma`; any other dimension cannot
+/// be proven by this worker, so the task is refused rather than claimed and failed).
+///
+/// # Errors
+/// The first [`Refusal`].
+pub fn check_spec(
+    cfg: &WorkerConfig,
+    p: &TaskParams,
+    spec: &TaskSpec,
+    karma: OwnKarma,
+    accepts_type: impl Fn(&str) -> bool,
+) -> Result<(), Refusal> {
+    for s in &spec.requirements.required_skills {
+        if !cfg.skills.contains(s) {
+            return Err(Refusal::Skill(s.clone()));
+        }
+    }
+    if !accepts_type(&spec.task_type) {
+        return Err(Refusal::TaskType(spec.task_type.clone()));
+    }
+    if u128::from(p.minAccuracy) > karma.accuracy_wad {
+        return Err(Refusal::Karma(format!(
+            "on-chain minAccuracy {}",
+            p.minAccuracy
+        )));
+    }
+    if u128::from(p.minCompletion) > karma.completion_wad {
+        return Err(Refusal::Karma(format!(
+            "on-chain minCompletion {}",
+            p.minCompletion
+        )));
+    }
+    let domain = bytes32_to_domain(p.domain).unwrap_or_default();
+    for (dim, min) in &spec.requirements.karma_min {
+        let min_wad = wad_from_f64(*min).map(u128::from).unwrap_or(u128::MAX);
+        let have = if *dim == format!("accuracy.{domain}") {
+            karma.accuracy_wad
+        } else if dim == "reliability.task_completion" {
+            karma.completion_wad
+        } else {
+            return Err(Refusal::Karma(format!(
+                "{dim} (not provable by this worker)"
+            )));
+        };
+        if have < min_wad {
+            return Err(Refusal::Karma(format!("{dim} ≥ {min}")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::aliases::U40;
+
+    #[test]
+    fn terms() {
+        let cfg = WorkerConfig {
+            domains: vec!["summarisation".into()],
+            ..Default::default()
+        };
+        let p = TaskParams {
+            requester: Address::repeat_byte(1),
+            payment: 10,
+            claimDeadline: U40::from(1000),
+            completionDeadline: U40::from(2000),
+            domain: aos_chain::domain_to_bytes32("summarisation").unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(check_terms(&cfg, Address::repeat_byte(2), &p, 100), Ok(()));
+        assert_eq!(
+            check_terms(&cfg, Address::repeat_byte(1), &p, 100),
+            Err(Refusal::OwnTask)
+        );
+        assert_eq!(
+            check_terms(&cfg, Address::repeat_byte(2), &p, 1001),
+            Err(Refusal::ClaimClosed)
+        );
+        let mut q = p.clone();
+        q.domain = aos_chain::domain_to_bytes32("law").unwrap();
+        assert!(matches!(
+            check_terms(&cfg, Address::repeat_byte(2), &q, 100),
+            Err(Refusal::Domain(_))
+        ));
+        q = p;
+        q.asset = Address::repeat_byte(9);
+        assert!(matches!(
+            check_terms(&cfg, Address::repeat_byte(2), &q, 100),
+            Err(Refusal::Payment { .. })
+        ));
+    }
+}
