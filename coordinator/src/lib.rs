@@ -4,15 +4,21 @@
 //! privately ([`planner`]), each sub-task is routed by the §4.2 rules and then by cost,
 //! latency and karma ([`router`], over the §4.1 [`registry`]), personal data is stripped
 //! before anything leaves the machine ([`pii`]), and answers are aggregated by the karma of
-//! their sources with conflict detection ([`aggregate`], §4.4).
+//! their sources with conflict detection ([`aggregate`], §4.4). Hand-offs are signed
+//! delegation messages ([`delegation`], §4.3) and every contribution yields a signed karma
+//! attestation ([`attest`]).
 
 pub mod aggregate;
+pub mod attest;
+pub mod delegation;
 pub mod pii;
 pub mod planner;
 pub mod registry;
 pub mod router;
 
 pub use aggregate::{Aggregated, ConflictAction, Contribution, aggregate};
+pub use attest::{attest, service_id};
+pub use delegation::{DelegationOptions, PreparedDelegation, prepare};
 pub use pii::{Stripped, strip_pii};
 pub use planner::{PlanOutcome, Planner, PlannerOptions, plan_from_json};
 pub use registry::{Endpoint, LlmRegistry, ServiceKind, ServiceProfile};
