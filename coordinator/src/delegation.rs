@@ -156,7 +156,7 @@ mod tests {
         assert_eq!(p.removed.len(), 2, "{:?}", p.removed);
         p.delegation.verify_signature().unwrap();
         assert!(p.delegation.delegation_id.starts_with("blake3:"));
-        let mut tampered = p.delegation.clone();
+        let mut tampered = p.delegation;
         tampered.task.prompt.push('!');
         assert!(tampered.verify_signature().is_err());
     }
