@@ -167,6 +167,8 @@ fn is_wrong_status(e: &ChainError) -> bool {
 }
 
 const CURSOR: &str = "chain_cursor";
+/// How long a transaction may take to be mined before its outcome is read from the chain.
+const TX_TIMEOUT: Duration = Duration::from_secs(120);
 /// Largest block range per `eth_getLogs`.
 const LOG_RANGE: u64 = 2_000;
 
@@ -379,7 +381,23 @@ impl Worker {
         TaskSpec::from_json(&bytes).map_err(|e| Refusal::Spec(e.to_string()))
     }
 
+    /// [`Worker::fetch_blob_once`], three tries one second apart (a provider record may
+    /// still be propagating when the `TaskPosted` log arrives).
     async fn fetch_blob(&self, id: ContentId) -> Result<Vec<u8>, Refusal> {
+        let mut last = None;
+        for attempt in 0..3 {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            match self.fetch_blob_once(id).await {
+                Ok(b) => return Ok(b),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Refusal::Spec(format!("blob {id} not found"))))
+    }
+
+    async fn fetch_blob_once(&self, id: ContentId) -> Result<Vec<u8>, Refusal> {
         if let Ok(Some(b)) = self.inner.p.blobs.get(&id).await {
             return Ok(b);
         }
@@ -492,7 +510,10 @@ impl Worker {
                 return;
             }
         }
-        match self.chain().claim(&c.params).await {
+        let claim = tokio::time::timeout(TX_TIMEOUT, self.chain().claim(&c.params))
+            .await
+            .unwrap_or_else(|_| Err(ChainError::Malformed("claim: no receipt in time".into())));
+        match claim {
             Ok(_) => {
                 tracing::info!(task = %task_id, "claimed");
                 let _ = self
@@ -698,7 +719,10 @@ impl Worker {
         executor: Option<&str>,
     ) -> Result<Step, String> {
         let task_id = task_id_of(p);
-        match self.chain().submit(task_id, result_hash).await {
+        let submitted = tokio::time::timeout(TX_TIMEOUT, self.chain().submit(task_id, result_hash))
+            .await
+            .unwrap_or_else(|_| Err(ChainError::Malformed("submit: no receipt in time".into())));
+        match submitted {
             Ok(_) => {}
             Err(e) if is_wrong_status(&e) => {
                 // a crash between the mined submit and the database write: check

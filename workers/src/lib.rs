@@ -10,6 +10,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`config`] | [`WorkerConfig`]: TOML ← env ← flags |
+//! | [`chain`] | provider with per-transaction nonces |
 //! | [`announce`] | gossip payloads: task-posted announcements |
 //! | [`decide`] | whether to claim: terms, skills, karma |
 //! | [`engine`] | [`Worker`]: the loop, claim races, resume after a crash |
@@ -20,6 +21,7 @@
 //! | [`cli`] | the `aos-worker` command |
 
 pub mod announce;
+pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod decide;

@@ -1,6 +1,6 @@
 //! `aos-worker run`.
 
-use aos_chain::{AosContracts, Deployments, load_keystore, provider_for};
+use aos_chain::{AosContracts, Deployments, load_keystore};
 use aos_mesh::{BlobStore, MeshConfig};
 use aos_protocol::{AgentKey, KeyFile};
 use eyre::{Context, Result};
@@ -24,8 +24,7 @@ pub(super) fn open_identity(
     let signer = load_keystore(&cfg.keystore, &password)?;
     let account = signer.address();
     let deployments = Deployments::load(&cfg.deployments)?;
-    let provider = provider_for(&cfg.rpc_url, signer)?;
-    let contracts = AosContracts::new(provider, deployments);
+    let contracts = crate::chain::contracts(&cfg.rpc_url, signer, deployments)?;
     let pass = secret_from(&cfg.agent_key_passphrase_env, None).wrap_err("agent key passphrase")?;
     let key = KeyFile::read(&cfg.agent_key)
         .wrap_err_with(|| format!("agent key file {}", cfg.agent_key.display()))?

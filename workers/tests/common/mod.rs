@@ -1,0 +1,222 @@
+//! Shared helpers: a requester and workers on a real anvil and real loopback swarms.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use alloy::primitives::{Address, B256, aliases::U40, aliases::U96};
+use aos_chain::{AosContracts, Devnet, TaskParams, domain_to_bytes32};
+use aos_mesh::{MeshConfig, Topic};
+use aos_protocol::messages::{Message, Money, Requirements, TaskSpec};
+use aos_protocol::{AgentKey, ContentId};
+use aos_worker::config::{EchoConfig, ExecutorConfig, WorkerConfig};
+use aos_worker::executor::{EchoExecutor, Executor};
+use aos_worker::register::{Manifest, register};
+use aos_worker::{Store, TaskAnnouncement, Worker, WorkerEvent, WorkerParts};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub const PAYMENT_WEI: u128 = 10_000_000_000_000_000; // 0.01 ETH
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+pub struct Requester {
+    pub key: AgentKey,
+    pub mesh: aos_mesh::Client,
+    pub contracts: AosContracts,
+    pub account: Address,
+    pub nonce: u64,
+}
+
+impl Requester {
+    pub async fn new(net: &Devnet, i: usize, dir: &std::path::Path) -> Self {
+        let key = AgentKey::generate();
+        let (mesh, _) = aos_mesh::spawn(
+            &key,
+            MeshConfig::new(net.deployments.chain_id, dir.join("requester-blobs")),
+        )
+        .await
+        .unwrap();
+        Self {
+            key,
+            mesh,
+            contracts: net.contracts(i),
+            account: net.address(i),
+            nonce: 0,
+        }
+    }
+
+    pub fn spec(&self, salt: u64) -> Vec<u8> {
+        TaskSpec {
+            task_id: format!("test-task-{salt}"),
+            task_type: "summarisation".into(),
+            requester: self.key.agent_id(),
+            requirements: Requirements {
+                required_skills: vec!["summarisation".into()],
+                deadline_ms: 3_600_000,
+                ..Default::default()
+            },
+            payment: Money {
+                amount: 0.01,
+                currency: "ETH".into(),
+            },
+            input: serde_json::json!({"prompt": format!("Summarise in one line: task number {salt}.")}),
+            delegation_allowed: false,
+            max_delegation_depth: 0,
+            created_at: now_ms(),
+            signature: None,
+        }
+        .to_json()
+        .unwrap()
+    }
+
+    /// Posts a task; puts the spec on the mesh; announces it on gossip when `announce`.
+    pub async fn post(&mut self, salt: u64, announce: bool) -> TaskParams {
+        let spec = self.spec(salt);
+        let spec_id = self.mesh.put_blob(&spec).await.unwrap();
+        let now = self.contracts.chain_time().await.unwrap();
+        let params = TaskParams {
+            requester: self.account,
+            asset: Address::ZERO,
+            payment: PAYMENT_WEI,
+            stakeBps: 1000,
+            feeBps: self.contracts.fee_bps().await.unwrap(),
+            claimDeadline: U40::from(now + 3600),
+            completionDeadline: U40::from(now + 7200),
+            reviewWindow: 3600,
+            maxDelegationDepth: 0,
+            minAccuracy: 0,
+            minCompletion: 0,
+            domain: domain_to_bytes32("summarisation").unwrap(),
+            specHash: B256::from(spec_id.0),
+            parentTaskId: B256::ZERO,
+            salt: U96::from(salt),
+        };
+        self.contracts.post_task(&params).await.unwrap();
+        if announce {
+            self.nonce += 1;
+            let env = TaskAnnouncement {
+                params: params.clone(),
+                spec: Some(spec),
+            }
+            .to_envelope(&self.key, 31337, self.nonce, now_ms())
+            .unwrap();
+            self.mesh.publish(Topic::Tasks, &env).await.unwrap();
+        }
+        assert_eq!(ContentId(params.specHash.0), spec_id);
+        params
+    }
+}
+
+pub struct RunningWorker {
+    pub account: Address,
+    pub key: AgentKey,
+    pub store: Store,
+    pub mesh: aos_mesh::Client,
+    pub shutdown: watch::Sender<bool>,
+    pub handle: JoinHandle<()>,
+    pub data_dir: std::path::PathBuf,
+}
+
+pub fn worker_config(data_dir: &std::path::Path) -> WorkerConfig {
+    WorkerConfig {
+        skills: vec!["summarisation".into()],
+        domains: vec!["summarisation".into()],
+        max_concurrent_tasks: 1,
+        data_dir: data_dir.into(),
+        poll_interval_ms: 200,
+        executors: vec![ExecutorConfig::Echo(EchoConfig::default())],
+        ..Default::default()
+    }
+}
+
+/// Registers account `i` (once) and starts a worker on it.
+#[allow(clippy::too_many_arguments)]
+pub async fn start_worker(
+    net: &Devnet,
+    i: usize,
+    key: AgentKey,
+    data_dir: &std::path::Path,
+    bootstrap: Vec<aos_mesh::Multiaddr>,
+    executor: Arc<dyn Executor>,
+    events: mpsc::Sender<WorkerEvent>,
+    do_register: bool,
+) -> RunningWorker {
+    let cfg = worker_config(data_dir);
+    let contracts =
+        aos_worker::chain::contracts(&net.rpc_url(), net.signer(i), net.deployments.clone())
+            .unwrap();
+    let account = net.address(i);
+    if do_register {
+        register(&contracts, account, &key, &Manifest::of(&cfg, &key))
+            .await
+            .unwrap();
+    }
+    std::fs::create_dir_all(data_dir).unwrap();
+    let store = Store::open(&data_dir.join("worker.db")).await.unwrap();
+    let (mesh, _) = aos_mesh::spawn(
+        &key,
+        MeshConfig::new(net.deployments.chain_id, data_dir.join("blobs")).with_bootstrap(bootstrap),
+    )
+    .await
+    .unwrap();
+    let worker = Worker::new(WorkerParts {
+        config: cfg,
+        contracts,
+        account,
+        agent_key: key.clone(),
+        store: store.clone(),
+        mesh: Some(mesh.clone()),
+        blobs: mesh.blob_store().clone(),
+        executors: vec![executor],
+        events: Some(events),
+    });
+    let (tx, rx) = watch::channel(false);
+    let handle = tokio::spawn(async move {
+        worker.run(rx).await.unwrap();
+    });
+    RunningWorker {
+        account,
+        key,
+        store,
+        mesh,
+        shutdown: tx,
+        handle,
+        data_dir: data_dir.into(),
+    }
+}
+
+pub fn echo(delay_ms: u64) -> Arc<dyn Executor> {
+    Arc::new(EchoExecutor::new(EchoConfig {
+        delay_ms,
+        task_types: vec![],
+    }))
+}
+
+/// Accepts every task of `tasks` once it is Submitted; returns when all are accepted.
+pub async fn accept_all(req: &AosContracts, tasks: &[TaskParams], timeout: Duration) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut done = vec![false; tasks.len()];
+    while done.iter().any(|d| !d) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "tasks not submitted in time: {done:?}"
+        );
+        for (i, p) in tasks.iter().enumerate() {
+            if done[i] {
+                continue;
+            }
+            let s = req.task_status(aos_chain::task_id_of(p)).await.unwrap();
+            if s == aos_chain::TaskStatus::Submitted {
+                req.accept(p).await.unwrap();
+                done[i] = true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
