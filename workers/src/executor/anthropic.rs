@@ -41,33 +41,29 @@ impl AnthropicExecutor {
         Ok(Self { cfg, key, http })
     }
 
-    /// The request body for `job`.
-    pub fn body(&self, job: &Job) -> serde_json::Value {
+    /// The request body for a system message and a user prompt.
+    pub fn body(&self, system: &str, user: &str) -> serde_json::Value {
         json!({
             "model": self.cfg.model,
             "max_tokens": self.cfg.max_tokens,
-            "system": job.system(),
-            "messages": [{"role": "user", "content": job.prompt()}],
+            "system": system,
+            "messages": [{"role": "user", "content": user}],
         })
     }
-}
 
-#[async_trait]
-impl Executor for AnthropicExecutor {
-    fn kind(&self) -> &'static str {
-        "anthropic"
-    }
-    fn task_types(&self) -> &[String] {
-        &self.cfg.task_types
-    }
-    async fn run(&self, job: &Job) -> Result<Output, ExecError> {
+    /// One request: `system` + `user` → the model's answer (also used by the coordinator
+    /// to delegate a plan step, white paper §4.3).
+    ///
+    /// # Errors
+    /// [`ExecError::Api`] for an error status, [`ExecError::Timeout`], [`ExecError::Transport`].
+    pub async fn complete(&self, system: &str, user: &str) -> Result<Output, ExecError> {
         let timeout = Duration::from_secs(self.cfg.timeout_s);
         let resp = self
             .http
             .post(join_url(&self.cfg.base_url, "/v1/messages"))
             .header("x-api-key", self.key.as_str())
             .header("anthropic-version", ANTHROPIC_VERSION)
-            .json(&self.body(job))
+            .json(&self.body(system, user))
             .send()
             .await
             .map_err(|e| map_reqwest(SERVICE, timeout, e))?;
@@ -107,5 +103,18 @@ impl Executor for AnthropicExecutor {
             input_tokens: v["usage"]["input_tokens"].as_u64(),
             output_tokens: v["usage"]["output_tokens"].as_u64(),
         })
+    }
+}
+
+#[async_trait]
+impl Executor for AnthropicExecutor {
+    fn kind(&self) -> &'static str {
+        "anthropic"
+    }
+    fn task_types(&self) -> &[String] {
+        &self.cfg.task_types
+    }
+    async fn run(&self, job: &Job) -> Result<Output, ExecError> {
+        self.complete(job.system(), &job.prompt()).await
     }
 }

@@ -39,34 +39,30 @@ impl OpenAiExecutor {
         Ok(Self { cfg, key, http })
     }
 
-    /// The request body for `job`.
-    pub fn body(&self, job: &Job) -> serde_json::Value {
+    /// The request body for a system message and a user prompt.
+    pub fn body(&self, system: &str, user: &str) -> serde_json::Value {
         json!({
             "model": self.cfg.model,
             "messages": [
-                {"role": "system", "content": job.system()},
-                {"role": "user", "content": job.prompt()},
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
             ],
             "max_tokens": self.cfg.max_tokens,
         })
     }
-}
 
-#[async_trait]
-impl Executor for OpenAiExecutor {
-    fn kind(&self) -> &'static str {
-        "openai"
-    }
-    fn task_types(&self) -> &[String] {
-        &self.cfg.task_types
-    }
-    async fn run(&self, job: &Job) -> Result<Output, ExecError> {
+    /// One request: `system` + `user` → the model's answer (also used by the coordinator
+    /// to delegate a plan step, white paper §4.3).
+    ///
+    /// # Errors
+    /// [`ExecError::Api`] for an error status, [`ExecError::Timeout`], [`ExecError::Transport`].
+    pub async fn complete(&self, system: &str, user: &str) -> Result<Output, ExecError> {
         let timeout = Duration::from_secs(self.cfg.timeout_s);
         let resp = self
             .http
             .post(join_url(&self.cfg.base_url, "/v1/chat/completions"))
             .bearer_auth(self.key.as_str())
-            .json(&self.body(job))
+            .json(&self.body(system, user))
             .send()
             .await
             .map_err(|e| map_reqwest(SERVICE, timeout, e))?;
@@ -103,5 +99,18 @@ impl Executor for OpenAiExecutor {
             input_tokens: v["usage"]["prompt_tokens"].as_u64(),
             output_tokens: v["usage"]["completion_tokens"].as_u64(),
         })
+    }
+}
+
+#[async_trait]
+impl Executor for OpenAiExecutor {
+    fn kind(&self) -> &'static str {
+        "openai"
+    }
+    fn task_types(&self) -> &[String] {
+        &self.cfg.task_types
+    }
+    async fn run(&self, job: &Job) -> Result<Output, ExecError> {
+        self.complete(job.system(), &job.prompt()).await
     }
 }
