@@ -1,0 +1,145 @@
+//! The `aos` command line: one clap parser with flattened option groups, one file per
+//! subcommand group under `cmd/` (foundry's `opts.rs` / `cmd/` layout).
+
+use std::process::ExitCode;
+
+use aos_chain::ChainError;
+use clap::{Parser, Subcommand};
+use eyre::{Result, WrapErr};
+
+use crate::{
+    cmd::{devnet, dispute, juror, karma, task, worker},
+    ctx::Ctx,
+    opts::{OutputArgs, RpcArgs, Settings, WalletArgs},
+    output::Output,
+    tx::hint,
+};
+
+const EXAMPLES: &str = "\
+Examples:
+  # a local chain with the contracts, 3 registered workers and 3 staked jurors
+  aos devnet up && aos devnet status
+
+  # post a task paying 0.05 ETH (the spec file's BLAKE3 id goes on chain)
+  aos --keystore me.json --password-file pw task post --payment 0.05eth \\
+      --domain summarisation --spec spec.json
+
+  # follow it, settle it
+  aos task show 0x3f…9a
+  aos task accept 0x3f…9a
+
+  # a worker's side
+  aos worker register && aos task claim 0x3f…9a
+  aos task submit 0x3f…9a --result answer.txt && aos worker withdraw
+
+  # read karma as JSON
+  aos --json karma 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --domain summarisation
+
+Settings: every global flag has an environment variable (AOS_RPC, AOS_DEPLOYMENTS,
+AOS_KEYSTORE, AOS_PASSWORD_FILE, AOS_PASSWORD, AOS_PRIVATE_KEY, AOS_DATA_DIR, AOS_CONFIG) and
+a key of the same name in the TOML config file (~/.config/aos/config.toml):
+  rpc = \"http://127.0.0.1:8545\"
+  deployments = \".devnet/deployments.json\"
+  keystore = \"/home/me/.aos/me.json\"
+  password_file = \"/home/me/.aos/pw\"
+Flags beat the environment, which beats the file.";
+
+/// aos — the one command of Amorphous OS: post paid tasks, work them, judge disputes, read
+/// karma, run a local devnet.
+#[derive(Debug, Parser)]
+#[command(name = "aos", version, after_help = EXAMPLES, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    rpc: RpcArgs,
+    #[command(flatten)]
+    wallet: WalletArgs,
+    #[command(flatten)]
+    out: OutputArgs,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Post, inspect, claim, submit and settle tasks.
+    #[command(subcommand)]
+    Task(task::TaskCmd),
+    /// Register an agent, check its standing, withdraw earnings, run the worker.
+    #[command(subcommand)]
+    Worker(worker::WorkerCmd),
+    /// Sit on juries: stake, vote (commit–reveal), leave.
+    #[command(subcommand)]
+    Juror(juror::JurorCmd),
+    /// Inspect and move disputes along (anyone may).
+    #[command(subcommand)]
+    Dispute(dispute::DisputeCmd),
+    /// On-chain karma of an account: decayed scores, counts, earnings.
+    Karma(karma::KarmaArgs),
+    /// A local chain: anvil, the contracts, funded workers and jurors.
+    #[command(subcommand)]
+    Devnet(devnet::DevnetCmd),
+}
+
+/// Parse the command line, run it, print errors with what to do next. Exit code 0 on
+/// success, 1 on failure, 2 on a usage error.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output {
+        json: cli.out.json,
+        verbose: cli.out.verbose,
+        quiet: cli.out.quiet,
+    };
+    let level = match (cli.out.quiet, cli.out.verbose) {
+        (true, _) => "error",
+        (_, 0 | 1) => "warn",
+        (_, 2) => "info",
+        _ => "debug",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AOS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    match run_inner(cli, out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_inner(cli: Cli, mut out: Output) -> Result<()> {
+    let s = Settings::resolve(&cli.rpc, &cli.wallet, &cli.out)?;
+    out.json |= s.json;
+    let ctx = Ctx { s, out };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the tokio runtime")?;
+    rt.block_on(async move {
+        match cli.cmd {
+            Cmd::Task(c) => task::run(&ctx, c).await,
+            Cmd::Worker(c) => worker::run(&ctx, c).await,
+            Cmd::Juror(c) => juror::run(&ctx, c).await,
+            Cmd::Dispute(c) => dispute::run(&ctx, c).await,
+            Cmd::Karma(a) => karma::run(&ctx, a).await,
+            Cmd::Devnet(c) => devnet::run(&ctx, c).await,
+        }
+    })
+}
+
+/// `error: …` with the whole context chain, then the decoded revert's next step.
+fn report(e: &eyre::Report) {
+    eprintln!("error: {e:#}");
+    let reason = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<ChainError>())
+        .and_then(|c| c.revert_reason());
+    if let Some(h) = reason.and_then(hint) {
+        eprintln!("hint: {h}");
+    }
+}

@@ -1,0 +1,724 @@
+//! `aos devnet up|status|down|warp`: a local AOS on one machine. `up` starts anvil on
+//! loopback as a detached process (it outlives `aos`; its pid is recorded), deploys with the
+//! real deploy script (script/Deploy.s.sol through `forge script`), registers N workers and J
+//! jurors from anvil's dev accounts (real Ed25519 binding signatures), lets the jurors earn
+//! karma above the court's floor with real tasks (post → claim → submit → accept; no admin
+//! path writes karma), stakes them, and writes `<dir>/devnet.json`. `down` stops, by pid,
+//! what `up` started.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    primitives::{
+        Address, B256, U256,
+        aliases::{U40, U96},
+    },
+    providers::{Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+};
+use aos_chain::{
+    ANVIL_MNEMONIC, AosContracts, Deployments, TaskParams, create_keystore, domain_to_bytes32,
+    provider_for,
+};
+use aos_protocol::{ContentId, KdfParams};
+use clap::{Args, Subcommand};
+use eyre::{Result, WrapErr, bail, eyre};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::{
+    ctx::Ctx,
+    output::{kv_table, table_with},
+    tx::send,
+    units::{Amount, fmt_eth, parse_duration},
+};
+
+/// Devnet commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DevnetCmd {
+    /// Start anvil, deploy, register workers and jurors (jurors earn karma with real tasks,
+    /// then stake), write <dir>/devnet.json.
+    #[command(after_help = "Examples:\n  aos devnet up\n  \
+                            aos devnet up --port 0 --workers 2 --jurors 5 --dir /tmp/aos-devnet\n\n\
+                            Then point aos at it with the printed config:\n  \
+                            aos --config .devnet/config.toml task list")]
+    Up(UpArgs),
+    /// Read <dir>/devnet.json and check that its processes and RPC are alive.
+    #[command(
+        after_help = "Examples:\n  aos devnet status\n  aos --json devnet status --dir /tmp/aos-devnet"
+    )]
+    Status(DirArg),
+    /// Stop, by pid, every process `up` started; remove devnet.json (keys and logs stay).
+    #[command(after_help = "Examples:\n  aos devnet down")]
+    Down(DirArg),
+    /// Move the devnet's clock forward and mine a block (anvil only), e.g. past a deadline.
+    #[command(
+        after_help = "Examples:\n  aos devnet warp 2m\n  aos --rpc http://127.0.0.1:8545 devnet warp 1d"
+    )]
+    Warp(WarpArgs),
+}
+
+/// `devnet up` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct UpArgs {
+    /// Folder for devnet.json, deployments.json, keys and logs.
+    #[arg(long, default_value = ".devnet")]
+    dir: PathBuf,
+    /// RPC port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 8545)]
+    port: u16,
+    /// Registered workers to create.
+    #[arg(long, default_value_t = 3)]
+    workers: usize,
+    /// Staked jurors to create (each first earns karma with two real tasks).
+    #[arg(long, default_value_t = 3)]
+    jurors: usize,
+    /// Each juror's stake.
+    #[arg(long, default_value = "1eth")]
+    juror_stake: Amount,
+    /// Domain the jurors earn their karma in (disputes in other domains find no jury).
+    #[arg(long, default_value = "summarisation")]
+    domain: String,
+    /// The AOS repository (holds script/Deploy.s.sol and node_modules with anvil/forge).
+    #[arg(long, env = "AOS_ROOT", value_name = "DIR")]
+    root: Option<PathBuf>,
+}
+
+/// A devnet folder.
+#[derive(Debug, Args)]
+pub(crate) struct DirArg {
+    /// Folder holding devnet.json.
+    #[arg(long, default_value = ".devnet")]
+    dir: PathBuf,
+}
+
+/// `devnet warp` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct WarpArgs {
+    /// How far: 90s, 2m, 1h, 1d.
+    #[arg(value_parser = parse_duration)]
+    by: Duration,
+}
+
+/// A process `up` started.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Proc {
+    /// What it is: `anvil`, later `aos-indexer`, `aos-worker`, `aos-coordinator`.
+    pub(crate) name: String,
+    /// Process id.
+    pub(crate) pid: u32,
+    /// Its log file.
+    pub(crate) log: PathBuf,
+}
+
+/// One dev account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Account {
+    /// `deployer`, `requester`, `worker`, `juror` or `spare`.
+    pub(crate) role: String,
+    /// anvil account index.
+    pub(crate) index: usize,
+    /// Address.
+    pub(crate) address: Address,
+    /// anvil's well-known dev key (hex): development only.
+    pub(crate) private_key: String,
+    /// Encrypted keystore (password in `password_file`).
+    pub(crate) keystore: PathBuf,
+    /// Agent key file (workers, jurors; passphrase in `password_file`).
+    pub(crate) agent_key: Option<PathBuf>,
+    /// Agent id (base58 Ed25519 public key).
+    pub(crate) agent_id: Option<String>,
+}
+
+/// `<dir>/devnet.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DevnetFile {
+    /// HTTP RPC URL.
+    pub(crate) rpc_url: String,
+    /// Chain id.
+    pub(crate) chain_id: u64,
+    /// anvil.
+    pub(crate) anvil: Proc,
+    /// Services started by the hook (none yet: indexer, workers and coordinator come later).
+    pub(crate) services: Vec<Proc>,
+    /// Deployments JSON.
+    pub(crate) deployments_path: PathBuf,
+    /// The addresses.
+    pub(crate) deployments: Deployments,
+    /// Password of the keystores and agent key files.
+    pub(crate) password_file: PathBuf,
+    /// Config file for `aos --config`.
+    pub(crate) config: PathBuf,
+    /// Domain the jurors have karma in.
+    pub(crate) juror_domain: String,
+    /// Dev accounts.
+    pub(crate) accounts: Vec<Account>,
+}
+
+/// Run a devnet command.
+pub(crate) async fn run(ctx: &Ctx, cmd: DevnetCmd) -> Result<()> {
+    match cmd {
+        DevnetCmd::Up(a) => up(ctx, a).await,
+        DevnetCmd::Status(a) => status(ctx, &a.dir).await,
+        DevnetCmd::Down(a) => down(ctx, &a.dir),
+        DevnetCmd::Warp(a) => warp(ctx, a.by).await,
+    }
+}
+
+fn find_root(explicit: Option<PathBuf>) -> Result<PathBuf> {
+    let is_root = |p: &Path| p.join("script/Deploy.s.sol").is_file();
+    if let Some(r) = explicit {
+        if is_root(&r) {
+            return Ok(r);
+        }
+        bail!(
+            "--root/AOS_ROOT {} holds no script/Deploy.s.sol",
+            r.display()
+        );
+    }
+    let cwd = std::env::current_dir().wrap_err("cannot read the current folder")?;
+    if let Some(r) = cwd.ancestors().find(|p| is_root(p)) {
+        return Ok(r.to_owned());
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if is_root(&built) {
+        return Ok(built);
+    }
+    bail!("cannot find the AOS repository (script/Deploy.s.sol): run from inside it or pass --root")
+}
+
+fn tool(root: &Path, name: &str) -> Result<PathBuf> {
+    let p = root.join(format!(
+        "node_modules/@foundry-rs/{name}-linux-amd64/bin/{name}"
+    ));
+    if p.is_file() {
+        Ok(p)
+    } else {
+        bail!("{name} not found at {} (run script/setup.sh)", p.display())
+    }
+}
+
+/// Whether `pid` runs and (when `name` is given) its command line mentions `name` — so a
+/// recycled pid is never taken for ours. Zombies count as gone.
+fn alive(pid: u32, name: &str) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let state = stat.rsplit_once(") ").and_then(|(_, r)| r.chars().next());
+    if matches!(state, Some('Z' | 'X') | None) {
+        return false;
+    }
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|c| String::from_utf8_lossy(&c).contains(name))
+        .unwrap_or(false)
+}
+
+fn signal(pid: u32, sig: nix::sys::signal::Signal) {
+    if let Ok(p) = i32::try_from(pid) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), sig);
+    }
+}
+
+/// SIGTERM, then SIGKILL after 5 s. Returns whether it was running.
+fn stop(p: &Proc) -> bool {
+    let key = Path::new(&p.name)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !alive(p.pid, &key) {
+        return false;
+    }
+    signal(p.pid, nix::sys::signal::Signal::SIGTERM);
+    let until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < until {
+        if !alive(p.pid, &key) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal(p.pid, nix::sys::signal::Signal::SIGKILL);
+    std::thread::sleep(Duration::from_millis(100));
+    true
+}
+
+/// Kills anvil if `up` fails half-way, so a failed `up` leaves nothing behind.
+struct StopOnFailure(Option<Proc>);
+
+impl Drop for StopOnFailure {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            stop(&p);
+        }
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").wrap_err("cannot find a free port")?;
+    Ok(l.local_addr()?.port())
+}
+
+fn read_devnet(dir: &Path) -> Result<DevnetFile> {
+    let p = dir.join("devnet.json");
+    let text = std::fs::read_to_string(&p).map_err(|_| {
+        eyre!(
+            "no devnet in {} ({} missing): start one with `aos devnet up`",
+            dir.display(),
+            p.display()
+        )
+    })?;
+    serde_json::from_str(&text).wrap_err_with(|| format!("{} is malformed", p.display()))
+}
+
+fn abs(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_owned())
+}
+
+/// Hook for the next step: start `aos-indexer` (SQLite in `dir`), `aos-coordinator` and one
+/// `aos-worker` per registered worker on loopback mesh addresses, and return them so
+/// devnet.json records their pids and `down` stops them. Not built yet: it starts nothing.
+fn start_services(_dir: &Path, _net: &DevnetFile) -> Result<Vec<Proc>> {
+    Ok(Vec::new())
+}
+
+async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
+    let out = ctx.out;
+    let dir = abs(&a.dir);
+    std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+    if let Ok(old) = read_devnet(&dir) {
+        if alive(old.anvil.pid, "anvil") {
+            bail!(
+                "a devnet is already running from {} (anvil pid {}, {}): `aos devnet down --dir \
+                 {}` first",
+                dir.display(),
+                old.anvil.pid,
+                old.rpc_url,
+                a.dir.display()
+            );
+        }
+        out.note("a stale devnet.json (its anvil is gone) will be replaced");
+    }
+    let domain = domain_to_bytes32(&a.domain).map_err(|e| eyre!("--domain: {e}"))?;
+    let root = find_root(a.root.clone())?;
+    let anvil_bin = tool(&root, "anvil")?;
+    let forge_bin = tool(&root, "forge")?;
+    let port = if a.port == 0 { free_port()? } else { a.port };
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        bail!("port {port} on 127.0.0.1 is in use: pass --port 0 for a free one");
+    }
+    let accounts = (2 + a.workers + a.jurors).max(10);
+    let log = dir.join("anvil.log");
+    let anvil_cfg = dir.join("anvil.json");
+    let _ = std::fs::remove_file(&anvil_cfg);
+    let log_file =
+        std::fs::File::create(&log).wrap_err_with(|| format!("cannot create {}", log.display()))?;
+    let mut cmd = Command::new(&anvil_bin);
+    cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args([
+            "--accounts",
+            &accounts.to_string(),
+            "--mnemonic",
+            ANVIL_MNEMONIC,
+        ])
+        .arg("--config-out")
+        .arg(&anvil_cfg)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone()?)
+        .stderr(log_file);
+    // Its own process group: ctrl-c on `aos` (or its exit) does not reach anvil.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd
+        .spawn()
+        .wrap_err_with(|| format!("cannot start {}", anvil_bin.display()))?;
+    let anvil = Proc {
+        name: "anvil".into(),
+        pid: child.id(),
+        log: log.clone(),
+    };
+    let mut guard = StopOnFailure(Some(anvil.clone()));
+    let rpc_url = format!("http://127.0.0.1:{port}");
+
+    // 1. wait for the RPC
+    let pb = out.spinner(format!("starting anvil on {rpc_url}"));
+    let reader = ProviderBuilder::new()
+        .connect_http(rpc_url.parse().wrap_err("bad RPC URL")?)
+        .erased();
+    let until = Instant::now() + Duration::from_secs(20);
+    let chain_id = loop {
+        if let Ok(id) = reader.get_chain_id().await
+            && anvil_cfg.is_file()
+        {
+            break id;
+        }
+        if let Some(st) = child.try_wait()? {
+            pb.finish_and_clear();
+            let tail = std::fs::read_to_string(&log).unwrap_or_default();
+            bail!("anvil exited ({st}) before serving: {}", tail.trim());
+        }
+        if Instant::now() > until {
+            pb.finish_and_clear();
+            bail!(
+                "anvil did not answer on {rpc_url} within 20 s (log: {})",
+                log.display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    pb.finish_and_clear();
+    out.note(format!("✓ anvil on {rpc_url} (pid {})", anvil.pid));
+    let cfg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&anvil_cfg).wrap_err("cannot read anvil's --config-out")?,
+    )?;
+    let keys: Vec<PrivateKeySigner> = cfg["private_keys"]
+        .as_array()
+        .ok_or_else(|| eyre!("anvil's config has no private_keys"))?
+        .iter()
+        .filter_map(|k| k.as_str()?.parse().ok())
+        .collect();
+    if keys.len() < accounts {
+        bail!("anvil made {} accounts, {accounts} needed", keys.len());
+    }
+
+    // 2. deploy with the real script. forge may only write under <root>/.devnet
+    // (foundry.toml fs_permissions), so it writes there and the file is copied.
+    let pb = out.spinner("deploying the contracts (forge script script/Deploy.s.sol)");
+    std::fs::create_dir_all(root.join(".devnet"))?;
+    let forge_out = root.join(format!(".devnet/deployments-{port}-{}.json", anvil.pid));
+    let deployer_key = format!("0x{}", alloy::hex::encode(keys[0].to_bytes()));
+    let res = tokio::process::Command::new(&forge_bin)
+        .current_dir(&root)
+        .args([
+            "script",
+            "script/Deploy.s.sol",
+            "--broadcast",
+            "--rpc-url",
+            &rpc_url,
+        ])
+        .args(["--private-key", &deployer_key])
+        .env("FOUNDRY_SOLC", root.join("script/solc"))
+        .env("AOS_DEPLOYMENTS_OUT", &forge_out)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .wrap_err("cannot run forge")?;
+    pb.finish_and_clear();
+    if !res.status.success() {
+        bail!(
+            "forge script Deploy.s.sol failed:\n{}{}",
+            String::from_utf8_lossy(&res.stdout),
+            String::from_utf8_lossy(&res.stderr)
+        );
+    }
+    let deployments_path = dir.join("deployments.json");
+    std::fs::copy(&forge_out, &deployments_path).wrap_err("cannot copy the deployments JSON")?;
+    if forge_out != deployments_path {
+        let _ = std::fs::remove_file(&forge_out);
+    }
+    let deployments = Deployments::load(&deployments_path).map_err(|e| eyre!("{e}"))?;
+    out.note(format!(
+        "✓ contracts deployed (TaskMarket {})",
+        deployments.task_market
+    ));
+
+    // 3. keys: a keystore per account, agent keys for workers and jurors
+    let password = "devnet";
+    let password_file = dir.join("password");
+    std::fs::write(&password_file, format!("{password}\n"))?;
+    let keys_dir = dir.join("keys");
+    std::fs::create_dir_all(&keys_dir)?;
+    let role = |i: usize| match i {
+        0 => "deployer",
+        1 => "requester",
+        i if i < 2 + a.workers => "worker",
+        i if i < 2 + a.workers + a.jurors => "juror",
+        _ => "spare",
+    };
+    let pb = out.spinner("writing keystores");
+    let mut accts = Vec::new();
+    for (i, k) in keys.iter().enumerate().take(accounts) {
+        let name = format!("{}-{i}.json", role(i));
+        let _ = std::fs::remove_file(keys_dir.join(&name));
+        let keystore = create_keystore(&keys_dir, &name, k, password).map_err(|e| eyre!("{e}"))?;
+        accts.push(Account {
+            role: role(i).into(),
+            index: i,
+            address: k.address(),
+            private_key: format!("0x{}", alloy::hex::encode(k.to_bytes())),
+            keystore,
+            agent_key: None,
+            agent_id: None,
+        });
+    }
+    pb.finish_and_clear();
+
+    // 4. register workers and jurors with real Ed25519 bindings
+    let contracts = |i: usize| -> Result<AosContracts> {
+        Ok(AosContracts::new(
+            provider_for(&rpc_url, keys[i].clone()).map_err(|e| eyre!("{e}"))?,
+            deployments.clone(),
+        ))
+    };
+    let agents_dir = dir.join("agents");
+    for acct in accts
+        .iter_mut()
+        .filter(|x| x.role == "worker" || x.role == "juror")
+    {
+        let path = agents_dir.join(format!("{}-{}.key", acct.role, acct.index));
+        let _ = std::fs::remove_file(&path);
+        // Dev keys on a throwaway chain: cheap KDF parameters keep `up` fast. Real keys
+        // (`aos worker register`) use aos-protocol's defaults.
+        let (key, _) = super::worker::load_or_create_agent_key(
+            &path,
+            password,
+            KdfParams::insecure_for_tests(),
+        )?;
+        let c = contracts(acct.index)?;
+        let manifest = serde_json::to_vec(&json!({
+            "agent": key.agent_id().to_string(),
+            "role": acct.role,
+            "domains": [a.domain],
+            "version": 1
+        }))?;
+        super::worker::register_with(ctx, &c, acct.address, &key, &manifest).await?;
+        acct.agent_key = Some(path);
+        acct.agent_id = Some(key.agent_id().to_string());
+    }
+
+    // 5. jurors earn karma above the court's floor with real tasks, then stake
+    let requester = contracts(1)?;
+    let mut salt = 0u64;
+    for acct in accts.iter().filter(|x| x.role == "juror") {
+        let jc = contracts(acct.index)?;
+        for _ in 0..2 {
+            salt += 1;
+            warm_up_task(ctx, &requester, &jc, keys[1].address(), domain, salt).await?;
+        }
+        super::juror::join_with(ctx, &jc, acct.address, a.juror_stake.0).await?;
+    }
+
+    // 6. record, hook, config
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "# aos settings for the devnet in {d} (aos --config {c})\nrpc = \"{rpc_url}\"\n\
+             deployments = \"{dep}\"\n",
+            d = dir.display(),
+            c = config.display(),
+            dep = deployments_path.display()
+        ),
+    )?;
+    let mut net = DevnetFile {
+        rpc_url: rpc_url.clone(),
+        chain_id,
+        anvil: anvil.clone(),
+        services: Vec::new(),
+        deployments_path: deployments_path.clone(),
+        deployments: deployments.clone(),
+        password_file: password_file.clone(),
+        config: config.clone(),
+        juror_domain: a.domain.clone(),
+        accounts: accts,
+    };
+    net.services = start_services(&dir, &net)?;
+    std::fs::write(dir.join("devnet.json"), serde_json::to_vec_pretty(&net)?)?;
+    guard.0 = None;
+    out.note(
+        "note: the indexer, workers and coordinator are not started by `devnet up` yet \
+         (start_services hook)",
+    );
+    out.emit(&net, || summary(&net));
+    Ok(())
+}
+
+/// One real task: the requester posts, `worker` claims, submits, the requester accepts.
+async fn warm_up_task(
+    ctx: &Ctx,
+    requester: &AosContracts,
+    worker: &AosContracts,
+    requester_addr: Address,
+    domain: B256,
+    salt: u64,
+) -> Result<()> {
+    let now = requester.chain_time().await?;
+    let p = TaskParams {
+        requester: requester_addr,
+        asset: Address::ZERO,
+        payment: 10_000_000_000_000_000, // 0.01 ETH
+        stakeBps: 1000,
+        feeBps: requester.fee_bps().await?,
+        claimDeadline: U40::from(now + 3600),
+        completionDeadline: U40::from(now + 7200),
+        reviewWindow: 3600,
+        maxDelegationDepth: 0,
+        minAccuracy: 0,
+        minCompletion: 0,
+        domain,
+        specHash: B256::from(ContentId::of(format!("devnet warm-up spec {salt}").as_bytes()).0),
+        parentTaskId: B256::ZERO,
+        salt: U96::from(salt),
+    };
+    let q = crate::output::Output {
+        quiet: true,
+        ..ctx.out
+    };
+    let id = send(&q, "warm-up post", requester.post_task(&p))
+        .await?
+        .value;
+    send(&q, "warm-up claim", worker.claim(&p)).await?;
+    let result = ContentId::of(format!("devnet warm-up result {salt}").as_bytes());
+    send(
+        &q,
+        "warm-up submit",
+        worker.submit(id, B256::from(result.0)),
+    )
+    .await?;
+    send(&q, "warm-up accept", requester.accept(&p)).await?;
+    ctx.out.detail(format!("  warm-up task {id:#x} accepted"));
+    Ok(())
+}
+
+fn summary(net: &DevnetFile) -> String {
+    let mut t = table_with(&["role", "#", "address", "agent", "keystore"]);
+    for a in &net.accounts {
+        t.add_row(vec![
+            a.role.clone(),
+            a.index.to_string(),
+            a.address.to_string(),
+            a.agent_id.clone().unwrap_or_else(|| "-".into()),
+            a.keystore.display().to_string(),
+        ]);
+    }
+    let d = &net.deployments;
+    format!(
+        "{}\n{t}\npassword of every keystore and agent key: {} (dev keys: no protection)\n\
+         use it: aos --config {} --keystore <keystore> --password-file {} task list",
+        kv_table([
+            ("rpc", net.rpc_url.clone()),
+            ("chain id", net.chain_id.to_string()),
+            ("anvil pid", net.anvil.pid.to_string()),
+            ("anvil log", net.anvil.log.display().to_string()),
+            ("deployments", net.deployments_path.display().to_string()),
+            ("TaskMarket", d.task_market.to_string()),
+            ("DisputeCourt", d.dispute_court.to_string()),
+            ("AgentRegistry", d.agent_registry.to_string()),
+            ("KarmaRegistry", d.karma_registry.to_string()),
+            ("jurors' karma domain", net.juror_domain.clone()),
+        ]),
+        net.password_file.display(),
+        net.config.display(),
+        net.password_file.display(),
+    )
+}
+
+async fn status(ctx: &Ctx, dir: &Path) -> Result<()> {
+    let net = read_devnet(dir)?;
+    let running = alive(net.anvil.pid, "anvil");
+    let provider = ProviderBuilder::new()
+        .connect_http(net.rpc_url.parse().wrap_err("bad RPC URL in devnet.json")?)
+        .erased();
+    let block = if running {
+        provider.get_block_number().await.ok()
+    } else {
+        None
+    };
+    let services: Vec<_> = net
+        .services
+        .iter()
+        .map(|s| json!({ "name": s.name, "pid": s.pid, "running": alive(s.pid, &s.name) }))
+        .collect();
+    let healthy = running && block.is_some();
+    ctx.out.emit(
+        &json!({ "running": running, "rpc_ok": block.is_some(), "block": block, "services": services, "devnet": net }),
+        || {
+            format!(
+                "{}\n{}",
+                kv_table([
+                    (
+                        "anvil",
+                        format!(
+                            "pid {} {}",
+                            net.anvil.pid,
+                            if running { "running" } else { "NOT running" }
+                        ),
+                    ),
+                    (
+                        "rpc",
+                        match block {
+                            Some(b) => format!("{} (block {b})", net.rpc_url),
+                            None => format!("{} not answering", net.rpc_url),
+                        },
+                    ),
+                    ("services", if services.is_empty() { "none started (hook not built yet)".into() } else { serde_json::to_string(&services).unwrap_or_default() }),
+                ]),
+                summary(&net)
+            )
+        },
+    );
+    if !healthy {
+        bail!(
+            "the devnet in {} is not healthy: `aos devnet down` then `aos devnet up`",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn down(ctx: &Ctx, dir: &Path) -> Result<()> {
+    let net = read_devnet(dir)?;
+    let mut stopped = Vec::new();
+    for p in net.services.iter().chain(std::iter::once(&net.anvil)) {
+        if stop(p) {
+            stopped.push(json!({ "name": p.name, "pid": p.pid }));
+            ctx.out
+                .note(format!("✓ stopped {} (pid {})", p.name, p.pid));
+        } else {
+            ctx.out
+                .note(format!("{} (pid {}) was not running", p.name, p.pid));
+        }
+    }
+    std::fs::remove_file(dir.join("devnet.json")).wrap_err("cannot remove devnet.json")?;
+    let _ = std::fs::remove_file(dir.join("anvil.json"));
+    ctx.out.emit(&json!({ "stopped": stopped }), || {
+        format!("devnet in {} is down (keys and logs kept)", dir.display())
+    });
+    Ok(())
+}
+
+async fn warp(ctx: &Ctx, by: Duration) -> Result<()> {
+    let p = ctx.read_provider()?;
+    let client = p
+        .get_client_version()
+        .await
+        .wrap_err_with(|| format!("cannot reach the RPC at {} (`aos devnet up`?)", ctx.s.rpc))?;
+    if !client.to_ascii_lowercase().starts_with("anvil") {
+        bail!(
+            "`aos devnet warp` only works on anvil; {} is {client}",
+            ctx.s.rpc
+        );
+    }
+    p.raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (by.as_secs(),))
+        .await
+        .wrap_err("evm_increaseTime failed")?;
+    p.raw_request::<_, String>("evm_mine".into(), ())
+        .await
+        .wrap_err("evm_mine failed")?;
+    let b = p
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await?
+        .ok_or_else(|| eyre!("no latest block"))?;
+    ctx.out.emit(
+        &json!({ "timestamp": b.header.timestamp, "block": b.header.number }),
+        || {
+            format!(
+                "chain time is now {} (block {})",
+                b.header.timestamp, b.header.number
+            )
+        },
+    );
+    let _ = fmt_eth(U256::ZERO);
+    Ok(())
+}

@@ -1,0 +1,528 @@
+//! `aos dispute …`: inspect a dispute and move it along — draw the jury, advance past a
+//! deadline, settle seats. All of these are open to anyone (IDisputeCourt).
+
+use std::time::Duration;
+
+use alloy::{
+    primitives::{Address, B256, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::SolEvent,
+};
+use aos_chain::{AosContracts, ChainError, bytes32_to_domain, dispute_court::DisputeCourt};
+use clap::{Args, Subcommand};
+use eyre::{Result, WrapErr, bail, eyre};
+use serde_json::{Value, json};
+
+use super::parse_address;
+use crate::{
+    ctx::Ctx,
+    logs::{logs, ruling_name},
+    output::{kv_table, table_with},
+    tx::{events, exec, send},
+    units::{fmt_deadline, fmt_eth, parse_duration},
+};
+
+/// Dispute commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DisputeCmd {
+    /// Phase, ruling, parties, rounds, seats and votes of a dispute.
+    #[command(after_help = "Examples:\n  aos dispute show 1\n  aos --json dispute show 1")]
+    Show(DisputeId),
+    /// Draw the jury of the current round (repeats `draw` until every seat is filled). On an
+    /// anvil devnet it mines the block the draw's seed comes from; on other chains it waits
+    /// for it.
+    #[command(
+        after_help = "Examples:\n  aos dispute draw 1\n  aos dispute draw 1 --iterations 100 --wait 5m"
+    )]
+    Draw(DrawArgs),
+    /// Move a dispute past an expired deadline (commit → reveal → tally, appeal window →
+    /// ruling delivered, unstaffed round → refused), or retry delivering the ruling.
+    #[command(after_help = "Examples:\n  aos dispute advance 1")]
+    Advance(DisputeId),
+    /// Settle the seats of a solved dispute: stakes unlocked, rewards and penalties credited,
+    /// jury karma recorded.
+    #[command(after_help = "Examples:\n  aos dispute settle 1\n  \
+                            aos dispute settle 1 --round 0 --juror 0x9965…A4dc")]
+    Settle(SettleArgs),
+}
+
+/// A dispute id.
+#[derive(Debug, Args)]
+pub(crate) struct DisputeId {
+    /// Dispute id (1, 2, …), as printed by `aos task reject`.
+    id: u64,
+}
+
+/// `dispute draw` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct DrawArgs {
+    /// Dispute id.
+    id: u64,
+    /// Candidates tried per transaction.
+    #[arg(long, default_value_t = 60)]
+    iterations: u64,
+    /// How long to wait for the seed block on a live chain.
+    #[arg(long, default_value = "2m", value_parser = parse_duration)]
+    wait: Duration,
+}
+
+/// `dispute settle` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct SettleArgs {
+    /// Dispute id.
+    id: u64,
+    /// Only this round.
+    #[arg(long)]
+    round: Option<u64>,
+    /// Only this juror's seats.
+    #[arg(long, value_parser = parse_address)]
+    juror: Option<Address>,
+}
+
+/// IDisputeCourt.Phase by number.
+pub(crate) fn phase_name(p: u8) -> &'static str {
+    ["None", "Drawing", "Commit", "Reveal", "Appeal", "Solved"]
+        .get(p as usize)
+        .copied()
+        .unwrap_or("Unknown")
+}
+
+/// IDisputeCourt.SeatState by number.
+pub(crate) fn seat_name(s: u8) -> &'static str {
+    ["None", "Drawn", "Committed", "Revealed", "Settled"]
+        .get(s as usize)
+        .copied()
+        .unwrap_or("Unknown")
+}
+
+/// IDisputeCourt.Verdict by number.
+fn verdict_name(v: u8) -> &'static str {
+    ["Released", "Coherent", "Incoherent", "Absent"]
+        .get(v as usize)
+        .copied()
+        .unwrap_or("Unknown")
+}
+
+/// Phase numbers.
+pub(crate) const PHASE_DRAWING: u8 = 1;
+const PHASE_SOLVED: u8 = 5;
+/// Seat state numbers.
+pub(crate) const SEAT_SETTLED: u8 = 4;
+
+/// Seats drawn, from `JurorDrawn` events: `(dispute, round, juror)`, optionally for one
+/// dispute and/or one juror, in draw order.
+pub(crate) async fn drawn_seats(
+    c: &AosContracts,
+    dispute: Option<u64>,
+    juror: Option<Address>,
+) -> Result<Vec<(u64, u64, Address)>> {
+    let d = c.deployments();
+    let mut f = Filter::new()
+        .address(d.dispute_court)
+        .event_signature(DisputeCourt::JurorDrawn::SIGNATURE_HASH);
+    if let Some(id) = dispute {
+        f = f.topic1(B256::from(U256::from(id)));
+    }
+    if let Some(j) = juror {
+        f = f.topic2(j.into_word());
+    }
+    let mut out = Vec::new();
+    for l in logs(c.provider(), &f, d.start_block).await? {
+        if let Ok(e) = DisputeCourt::JurorDrawn::decode_log(&l.inner) {
+            let key = (
+                e.data.disputeId.saturating_to::<u64>(),
+                e.data.round.saturating_to::<u64>(),
+                e.data.juror,
+            );
+            if !out.contains(&key) {
+                out.push(key);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The dispute record, with an error naming the id when it does not exist.
+pub(crate) async fn dispute_of(
+    c: &AosContracts,
+    id: u64,
+) -> Result<aos_chain::dispute_court::IDisputeCourt::Dispute> {
+    let d = c
+        .court
+        .disputeOf(U256::from(id))
+        .call()
+        .await
+        .wrap_err("DisputeCourt.disputeOf failed")?;
+    if d.phase == 0 {
+        let n = c.court.disputeCount().call().await.unwrap_or_default();
+        bail!("no dispute {id} (this court has {n}; ids start at 1)");
+    }
+    Ok(d)
+}
+
+/// Run a dispute command.
+pub(crate) async fn run(ctx: &Ctx, cmd: DisputeCmd) -> Result<()> {
+    match cmd {
+        DisputeCmd::Show(a) => show(ctx, a.id).await,
+        DisputeCmd::Draw(a) => draw(ctx, a).await,
+        DisputeCmd::Advance(a) => advance(ctx, a.id).await,
+        DisputeCmd::Settle(a) => settle(ctx, a).await,
+    }
+}
+
+async fn show(ctx: &Ctx, id: u64) -> Result<()> {
+    let c = ctx.reader().await?;
+    let d = dispute_of(&c, id).await?;
+    let now = c.chain_time().await?;
+    let parties = c
+        .court
+        .partiesOf(U256::from(id))
+        .call()
+        .await
+        .wrap_err("DisputeCourt.partiesOf failed")?;
+    let task = if d.arbitrable == c.deployments().task_market {
+        Some(
+            c.market
+                .taskOfDispute(U256::from(id))
+                .call()
+                .await
+                .wrap_err("TaskMarket.taskOfDispute failed")?,
+        )
+    } else {
+        None
+    };
+    let seats = drawn_seats(&c, Some(id), None).await?;
+    let mut rounds = Vec::new();
+    for r in 0..=u64::from(d.round) {
+        let rd = c
+            .court
+            .roundOf(U256::from(id), U256::from(r))
+            .call()
+            .await
+            .wrap_err("DisputeCourt.roundOf failed")?;
+        let mut votes = Vec::new();
+        for choice in 0..=u64::from(d.choices) {
+            let v = c
+                .court
+                .votesFor(U256::from(id), U256::from(r), U256::from(choice))
+                .call()
+                .await
+                .wrap_err("DisputeCourt.votesFor failed")?;
+            votes.push(v.saturating_to::<u64>());
+        }
+        let mut round_seats = Vec::new();
+        for (_, sr, j) in seats.iter().filter(|s| s.1 == r) {
+            let s = c
+                .court
+                .seatOf(U256::from(id), U256::from(*sr), *j)
+                .call()
+                .await
+                .wrap_err("DisputeCourt.seatOf failed")?;
+            round_seats.push(json!({
+                "juror": j,
+                "state": seat_name(s.state),
+                "choice": (s.state >= 3).then_some(s.choice),
+            }));
+        }
+        rounds.push(json!({
+            "round": r,
+            "jurors": rd.jurors,
+            "drawn": rd.drawn,
+            "commits": rd.commits,
+            "unstaffed": rd.unstaffed,
+            "votes": votes,
+            "seats": round_seats,
+        }));
+    }
+    let domain =
+        bytes32_to_domain(parties.domain).unwrap_or_else(|_| format!("{:#x}", parties.domain));
+    let deadline: u64 = d.deadline.to();
+    let doc = json!({
+        "dispute_id": id,
+        "phase": phase_name(d.phase),
+        "round": d.round,
+        "choices": d.choices,
+        "ruling": d.ruling,
+        "deadline": deadline,
+        "delivered": d.delivered,
+        "arbitrable": d.arbitrable,
+        "task_id": task,
+        "domain": domain,
+        "requester": parties.requester,
+        "worker": parties.worker,
+        "rounds": rounds,
+    });
+    ctx.out.emit(&doc, || {
+        let mut rows = vec![
+            ("dispute".to_owned(), id.to_string()),
+            ("phase".into(), phase_name(d.phase).to_owned()),
+            ("phase deadline".into(), fmt_deadline(deadline, now)),
+            ("round".into(), d.round.to_string()),
+            ("ruling".into(), ruling_name(u64::from(d.ruling))),
+            ("ruling delivered".into(), d.delivered.to_string()),
+            ("domain".into(), domain.clone()),
+            ("requester".into(), parties.requester.to_string()),
+            ("worker".into(), parties.worker.to_string()),
+        ];
+        if let Some(t) = task {
+            rows.insert(1, ("task".into(), format!("{t:#x}")));
+        }
+        let mut t = table_with(&["round", "juror", "seat", "vote"]);
+        for r in &rounds {
+            for s in r["seats"].as_array().into_iter().flatten() {
+                t.add_row(vec![
+                    r["round"].to_string(),
+                    s["juror"].as_str().unwrap_or_default().to_owned(),
+                    s["state"].as_str().unwrap_or_default().to_owned(),
+                    match &s["choice"] {
+                        Value::Null => "-".to_owned(),
+                        v => v.to_string(),
+                    },
+                ]);
+            }
+        }
+        let next = match d.phase {
+            1 => format!("next: `aos dispute draw {id}`"),
+            2 => format!("next: seated jurors `aos juror commit {id} --choice N`"),
+            3 => format!("next: seated jurors `aos juror reveal {id}`"),
+            4 => format!("next: after the appeal window, `aos dispute advance {id}`"),
+            5 if !d.delivered => format!("next: `aos dispute advance {id}` delivers the ruling"),
+            5 => match task {
+                Some(t) => {
+                    format!("next: `aos task execute-ruling {t:#x}` and `aos dispute settle {id}`")
+                }
+                None => format!("next: `aos dispute settle {id}`"),
+            },
+            _ => String::new(),
+        };
+        let seats = if seats.is_empty() {
+            "seats: none drawn yet".to_owned()
+        } else {
+            format!("seats\n{t}")
+        };
+        format!("{}\n{seats}\n{next}", kv_table(rows))
+    });
+    Ok(())
+}
+
+fn is_randomness_pending(e: &ChainError) -> bool {
+    e.revert_reason()
+        .is_some_and(|r| r.starts_with("DisputeCourtRandomnessPending"))
+}
+
+/// Get past the seed block: on anvil mine one block, elsewhere wait for the next one.
+async fn next_block(c: &AosContracts, wait: Duration) -> Result<()> {
+    let p = c.provider();
+    let client = p.get_client_version().await.unwrap_or_default();
+    if client.to_ascii_lowercase().starts_with("anvil") {
+        p.raw_request::<_, String>("evm_mine".into(), ())
+            .await
+            .wrap_err("evm_mine failed")?;
+        return Ok(());
+    }
+    let start = p.get_block_number().await?;
+    let until = std::time::Instant::now() + wait;
+    while std::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        if p.get_block_number().await? > start {
+            return Ok(());
+        }
+    }
+    bail!(
+        "no new block within {}s: the draw's seed block is not there yet; retry later",
+        wait.as_secs()
+    )
+}
+
+/// One `draw` transaction. Its gas depends on the seed, which the block it is mined in may fix
+/// differently from the estimate's simulated block, so the limit gets a wide margin: the
+/// estimate twice, at least 300k + 25k per iteration (≈ 13k is used per iteration). The
+/// estimate still runs first, so a revert (e.g. the seed block not there yet) comes back
+/// decoded instead of as a failed transaction.
+async fn draw_once(
+    c: &AosContracts,
+    id: u64,
+    iterations: u64,
+) -> Result<aos_chain::TxOutcome<alloy::rpc::types::TransactionReceipt>, ChainError> {
+    let call = c.court.draw(U256::from(id), U256::from(iterations));
+    let estimate = call.estimate_gas().await?;
+    let floor = 300_000u64.saturating_add(iterations.saturating_mul(25_000));
+    exec(call.gas(estimate.saturating_mul(2).max(floor).min(30_000_000))).await
+}
+
+async fn draw(ctx: &Ctx, a: DrawArgs) -> Result<()> {
+    let (c, _) = ctx.writer().await?;
+    let id = a.id;
+    let mut d = dispute_of(&c, id).await?;
+    if d.phase != PHASE_DRAWING {
+        bail!(
+            "dispute {id} is in phase {}, not Drawing: nothing to draw (`aos dispute show {id}`)",
+            phase_name(d.phase)
+        );
+    }
+    let mut drawn: Vec<Address> = Vec::new();
+    let mut txs = 0u32;
+    let pb = ctx.out.spinner(format!("drawing the jury of dispute {id}"));
+    for _ in 0..64 {
+        match draw_once(&c, id, a.iterations).await {
+            Ok(o) => {
+                txs += 1;
+                drawn.extend(
+                    events::<DisputeCourt::JurorDrawn>(&o.value, c.deployments().dispute_court)
+                        .into_iter()
+                        .map(|e| e.juror),
+                );
+                pb.set_message(format!(
+                    "drawing the jury of dispute {id}: {} seats filled",
+                    drawn.len()
+                ));
+            }
+            Err(e) if is_randomness_pending(&e) => {
+                pb.set_message(format!("dispute {id}: waiting for the seed block"));
+                next_block(&c, a.wait).await?;
+            }
+            Err(e) => {
+                pb.finish_and_clear();
+                return Err(eyre::Report::new(e).wrap_err(format!("draw for dispute {id} failed")));
+            }
+        }
+        d = dispute_of(&c, id).await?;
+        if d.phase != PHASE_DRAWING {
+            break;
+        }
+    }
+    pb.finish_and_clear();
+    if d.phase == PHASE_DRAWING {
+        bail!(
+            "dispute {id}: seats still open after {txs} draw transactions — too few eligible \
+             jurors (registered, staked ≥ the minimum, karma above the floor in the dispute's \
+             domain, not a party)? After the draw deadline `aos dispute advance {id}` ends the \
+             round unstaffed"
+        );
+    }
+    ctx.out.note(format!("✓ jury drawn ({txs} transactions)"));
+    ctx.out.emit(
+        &json!({ "dispute_id": id, "phase": phase_name(d.phase), "drawn": drawn, "transactions": txs }),
+        || {
+            format!(
+                "dispute {id} is now {}; seated: {}\nnext: jurors `aos juror commit {id} --choice N`",
+                phase_name(d.phase),
+                drawn.iter().map(|j| j.to_string()).collect::<Vec<_>>().join(", ")
+            )
+        },
+    );
+    Ok(())
+}
+
+async fn advance(ctx: &Ctx, id: u64) -> Result<()> {
+    let (c, _) = ctx.writer().await?;
+    let before = dispute_of(&c, id).await?;
+    let o = send(&ctx.out, &format!("advance dispute {id}"), async {
+        exec(c.court.advance(U256::from(id)))
+            .await
+            .map(crate::tx::unit)
+    })
+    .await?;
+    let d = dispute_of(&c, id).await?;
+    ctx.out.emit(
+        &json!({
+            "dispute_id": id,
+            "from": phase_name(before.phase),
+            "phase": phase_name(d.phase),
+            "ruling": d.ruling,
+            "delivered": d.delivered,
+            "tx": o.tx_hash,
+        }),
+        || {
+            let mut s = format!(
+                "dispute {id}: {} → {}, ruling {}",
+                phase_name(before.phase),
+                phase_name(d.phase),
+                ruling_name(u64::from(d.ruling))
+            );
+            if d.phase == PHASE_SOLVED && d.delivered {
+                s.push_str(
+                    "\nnext: `aos task execute-ruling <task>` and `aos dispute settle <id>`",
+                );
+            }
+            s
+        },
+    );
+    Ok(())
+}
+
+async fn settle(ctx: &Ctx, a: SettleArgs) -> Result<()> {
+    let (c, _) = ctx.writer().await?;
+    let id = a.id;
+    dispute_of(&c, id).await?;
+    let seats = drawn_seats(&c, Some(id), a.juror).await?;
+    let mut done = Vec::new();
+    for (_, round, juror) in seats {
+        if a.round.is_some_and(|r| r != round) {
+            continue;
+        }
+        let s = c
+            .court
+            .seatOf(U256::from(id), U256::from(round), juror)
+            .call()
+            .await
+            .wrap_err("DisputeCourt.seatOf failed")?;
+        if s.state == SEAT_SETTLED || s.state == 0 {
+            continue;
+        }
+        let o = send(
+            &ctx.out,
+            &format!("settle round {round} seat of {juror}"),
+            exec(c.court.settle(U256::from(id), U256::from(round), juror)),
+        )
+        .await?;
+        for e in events::<DisputeCourt::SeatSettled>(&o.value, c.deployments().dispute_court) {
+            done.push(json!({
+                "round": round,
+                "juror": juror,
+                "verdict": verdict_name(e.verdict),
+                "stake_back": e.stakeBack.to_string(),
+                "fee_reward": e.feeReward.to_string(),
+                "stake_reward": e.stakeReward.to_string(),
+            }));
+        }
+    }
+    if done.is_empty() {
+        ctx.out.note(format!("dispute {id}: no unsettled seats"));
+    }
+    ctx.out
+        .emit(&json!({ "dispute_id": id, "settled": done }), || {
+            if done.is_empty() {
+                return String::new();
+            }
+            let mut t = table_with(&["round", "juror", "verdict", "fee reward", "stake reward"]);
+            for s in &done {
+                let amount = |k: &str| {
+                    fmt_eth(
+                        s[k].as_str()
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or_default(),
+                    )
+                };
+                t.add_row(vec![
+                    s["round"].to_string(),
+                    s["juror"].as_str().unwrap_or_default().to_owned(),
+                    s["verdict"].as_str().unwrap_or_default().to_owned(),
+                    amount("fee_reward"),
+                    amount("stake_reward"),
+                ]);
+            }
+            format!("{t}\nnext: jurors `aos juror withdraw`")
+        });
+    Ok(())
+}
+
+/// Exposed for `juror`: the error for a missing dispute.
+pub(crate) fn no_seat(id: u64, round: u8, state: u8) -> eyre::Report {
+    eyre!(
+        "this account's seat in round {round} of dispute {id} is {} — only drawn jurors vote \
+         (`aos juror status` lists your seats)",
+        seat_name(state)
+    )
+}

@@ -1,0 +1,475 @@
+//! `aos juror …`: stake into the court's pool, vote by commit–reveal (the salt is kept under
+//! the data dir between the two), leave, withdraw.
+
+use std::path::PathBuf;
+
+use alloy::primitives::{Address, B256, U256};
+use aos_chain::{AosContracts, Deployments, TxOutcome};
+use clap::{Args, Subcommand};
+use eyre::{Result, WrapErr, bail, eyre};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{
+    dispute::{SEAT_SETTLED, dispute_of, drawn_seats, no_seat, phase_name, seat_name},
+    parse_address,
+};
+use crate::{
+    ctx::Ctx,
+    output::{kv_table, table_with},
+    tx::{exec, send, unit},
+    units::{Amount, fmt_asset, fmt_deadline, fmt_duration, fmt_eth},
+};
+
+/// Juror commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum JurorCmd {
+    /// Stake into the juror pool (or top up). The account must be a registered agent, and to
+    /// be drawn needs karma above the court's floor in the dispute's domain.
+    #[command(after_help = "Examples:\n  aos juror join --stake 1eth")]
+    Join(JoinArgs),
+    /// Leave the pool: the first call requests, a call after the leave delay takes the free
+    /// stake out and withdraws it.
+    #[command(after_help = "Examples:\n  aos juror leave        # request\n  \
+                            aos juror leave        # again after the delay: stake back")]
+    Leave,
+    /// Commit a vote on a dispute where you hold a seat (a random salt is generated and kept
+    /// under <data-dir>/votes for `reveal`).
+    #[command(
+        after_help = "Examples:\n  aos juror commit 1 --choice 2    # 2 = worker wins, \
+                            1 = requester wins, 0 = refuse"
+    )]
+    Commit(CommitArgs),
+    /// Reveal the vote committed from this data dir.
+    #[command(after_help = "Examples:\n  aos juror reveal 1")]
+    Reveal(RevealArgs),
+    /// Stake, locked stake, leave request, withdrawable balance and open seats.
+    #[command(
+        after_help = "Examples:\n  aos juror status\n  aos --json juror status --address 0x9965…A4dc"
+    )]
+    Status(StatusArgs),
+    /// Withdraw what the court owes the account (rewards, stake after leaving).
+    #[command(after_help = "Examples:\n  aos juror withdraw")]
+    Withdraw,
+}
+
+/// `juror join` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct JoinArgs {
+    /// Stake to add: 1eth, 100000000gwei, or plain wei (stake-token units for an ERC-20 court).
+    #[arg(long)]
+    stake: Amount,
+}
+
+/// `juror commit` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct CommitArgs {
+    /// Dispute id.
+    dispute: u64,
+    /// Your vote: for a market dispute 0 refuse, 1 requester wins, 2 worker wins.
+    #[arg(long)]
+    choice: u8,
+}
+
+/// `juror reveal` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct RevealArgs {
+    /// Dispute id.
+    dispute: u64,
+}
+
+/// `juror status` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// The juror (default: the signing account).
+    #[arg(long, value_parser = parse_address)]
+    address: Option<Address>,
+}
+
+/// A committed vote kept until reveal.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredVote {
+    chain_id: u64,
+    court: Address,
+    dispute: u64,
+    round: u8,
+    juror: Address,
+    choice: u8,
+    salt: B256,
+    commitment: B256,
+}
+
+fn vote_path(
+    ctx: &Ctx,
+    d: &Deployments,
+    dispute: u64,
+    round: u8,
+    juror: Address,
+) -> Result<PathBuf> {
+    let dir = ctx.data_path(&format!("votes/{}-{}", d.chain_id, d.dispute_court))?;
+    Ok(dir.join(format!("{dispute}-{round}-{juror}.json")))
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// Run a juror command.
+pub(crate) async fn run(ctx: &Ctx, cmd: JurorCmd) -> Result<()> {
+    match cmd {
+        JurorCmd::Join(a) => join(ctx, a).await,
+        JurorCmd::Leave => leave(ctx).await,
+        JurorCmd::Commit(a) => commit(ctx, a).await,
+        JurorCmd::Reveal(a) => reveal(ctx, a).await,
+        JurorCmd::Status(a) => status(ctx, a).await,
+        JurorCmd::Withdraw => withdraw(ctx).await.map(|_| ()),
+    }
+}
+
+/// Stake `amount` for `c`'s signer (approving an ERC-20 stake token first).
+pub(crate) async fn join_with(
+    ctx: &Ctx,
+    c: &AosContracts,
+    me: Address,
+    amount: U256,
+) -> Result<TxOutcome<()>> {
+    let token = c
+        .court
+        .stakeToken()
+        .call()
+        .await
+        .wrap_err("DisputeCourt.stakeToken failed")?;
+    let value = if token == Address::ZERO {
+        amount
+    } else {
+        super::task::ensure_allowance(ctx, c, me, token, c.deployments().dispute_court, amount)
+            .await?;
+        U256::ZERO
+    };
+    send(
+        &ctx.out,
+        &format!("join the juror pool with {}", fmt_asset(token, amount)),
+        async { exec(c.court.join(amount).value(value)).await.map(unit) },
+    )
+    .await
+}
+
+async fn join(ctx: &Ctx, a: JoinArgs) -> Result<()> {
+    let (c, me) = ctx.writer().await?;
+    let o = join_with(ctx, &c, me, a.stake.0).await?;
+    let j = c.court.jurorOf(me).call().await?;
+    let stake = U256::from(j.stake);
+    ctx.out.emit(
+        &json!({ "juror": me, "stake": stake.to_string(), "tx": o.tx_hash }),
+        || format!("{me} stakes {} in the juror pool", fmt_eth(stake)),
+    );
+    Ok(())
+}
+
+async fn leave(ctx: &Ctx) -> Result<()> {
+    let (c, me) = ctx.writer().await?;
+    let j = c.court.jurorOf(me).call().await?;
+    let p = c.court.params().call().await?;
+    let now = c.chain_time().await?;
+    if j.leaveRequestedAt == 0 {
+        if j.stake.is_zero() {
+            bail!("{me} has no stake in the juror pool");
+        }
+        let o = send(&ctx.out, "request to leave the juror pool", async {
+            exec(c.court.requestLeave()).await.map(unit)
+        })
+        .await?;
+        let available = now + u64::from(p.leaveDelay);
+        ctx.out.emit(
+            &json!({ "juror": me, "requested": true, "available_at": available, "tx": o.tx_hash }),
+            || {
+                format!(
+                    "leave requested; run `aos juror leave` again after {} (in {})",
+                    available,
+                    fmt_duration(u64::from(p.leaveDelay))
+                )
+            },
+        );
+        return Ok(());
+    }
+    let available = u64::from(j.leaveRequestedAt) + u64::from(p.leaveDelay);
+    if now < available {
+        bail!(
+            "leave pending: the stake can be taken out at {}; run `aos juror leave` again then",
+            fmt_deadline(available, now)
+        );
+    }
+    send(&ctx.out, "take the free stake out", async {
+        exec(c.court.executeLeave()).await.map(unit)
+    })
+    .await?;
+    let amount = withdraw_inner(ctx, &c, me).await?;
+    let left = c.court.jurorOf(me).call().await?;
+    ctx.out.emit(
+        &json!({ "juror": me, "withdrawn": amount.to_string(), "stake_left": U256::from(left.stake).to_string() }),
+        || {
+            format!(
+                "left the pool: {} withdrawn, {} still staked (locked in open disputes)",
+                fmt_eth(amount),
+                fmt_eth(U256::from(left.stake))
+            )
+        },
+    );
+    Ok(())
+}
+
+async fn commit(ctx: &Ctx, a: CommitArgs) -> Result<()> {
+    let (c, me) = ctx.writer().await?;
+    let id = a.dispute;
+    let d = dispute_of(&c, id).await?;
+    if d.phase != 2 {
+        bail!(
+            "dispute {id} is in phase {}, not Commit{}",
+            phase_name(d.phase),
+            if d.phase == 1 {
+                format!(": the jury is not drawn yet (`aos dispute draw {id}`)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    if a.choice > d.choices {
+        bail!(
+            "--choice {} is above the dispute's {} choices",
+            a.choice,
+            d.choices
+        );
+    }
+    let seat = c
+        .court
+        .seatOf(U256::from(id), U256::from(d.round), me)
+        .call()
+        .await?;
+    if seat.state != 1 {
+        return Err(no_seat(id, d.round, seat.state));
+    }
+    let salt = B256::from(rand::random::<[u8; 32]>());
+    let commitment = c
+        .court
+        .commitmentOf(
+            U256::from(id),
+            U256::from(d.round),
+            me,
+            U256::from(a.choice),
+            salt,
+        )
+        .call()
+        .await
+        .wrap_err("DisputeCourt.commitmentOf failed")?;
+    // The salt is stored before the commitment is sent: losing it would forfeit the vote.
+    let path = vote_path(ctx, c.deployments(), id, d.round, me)?;
+    let vote = StoredVote {
+        chain_id: c.deployments().chain_id,
+        court: c.deployments().dispute_court,
+        dispute: id,
+        round: d.round,
+        juror: me,
+        choice: a.choice,
+        salt,
+        commitment,
+    };
+    write_private(&path, &serde_json::to_vec_pretty(&vote)?)?;
+    let o = send(&ctx.out, &format!("commit vote on dispute {id}"), async {
+        exec(c.court.commit(U256::from(id), commitment))
+            .await
+            .map(unit)
+    })
+    .await?;
+    ctx.out.emit(
+        &json!({ "dispute_id": id, "round": d.round, "commitment": commitment, "salt_file": path, "tx": o.tx_hash }),
+        || {
+            format!(
+                "committed (salt kept in {}); reveal in the reveal phase: `aos juror reveal {id}`",
+                path.display()
+            )
+        },
+    );
+    Ok(())
+}
+
+async fn reveal(ctx: &Ctx, a: RevealArgs) -> Result<()> {
+    let (c, me) = ctx.writer().await?;
+    let id = a.dispute;
+    let d = dispute_of(&c, id).await?;
+    let path = vote_path(ctx, c.deployments(), id, d.round, me)?;
+    let text = std::fs::read(&path).map_err(|_| {
+        eyre!(
+            "no stored vote for dispute {id} round {} of {me} in {}: reveal with the --data-dir \
+             (AOS_DATA_DIR) used to commit",
+            d.round,
+            path.display()
+        )
+    })?;
+    let vote: StoredVote = serde_json::from_slice(&text)
+        .wrap_err_with(|| format!("the stored vote {} is malformed", path.display()))?;
+    if d.phase != 3 {
+        bail!(
+            "dispute {id} is in phase {}, not Reveal{}",
+            phase_name(d.phase),
+            if d.phase == 2 {
+                format!(
+                    ": wait for every juror to commit, or for the commit deadline and `aos dispute advance {id}`"
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    let o = send(
+        &ctx.out,
+        &format!("reveal vote {} on dispute {id}", vote.choice),
+        async {
+            exec(
+                c.court
+                    .reveal(U256::from(id), U256::from(vote.choice), vote.salt),
+            )
+            .await
+            .map(unit)
+        },
+    )
+    .await?;
+    ctx.out.emit(
+        &json!({ "dispute_id": id, "round": d.round, "choice": vote.choice, "tx": o.tx_hash }),
+        || format!("revealed choice {} on dispute {id}", vote.choice),
+    );
+    Ok(())
+}
+
+async fn withdraw_inner(ctx: &Ctx, c: &AosContracts, me: Address) -> Result<U256> {
+    let owed = c.court.balanceOf(me, Address::ZERO).call().await?;
+    if owed.is_zero() {
+        return Ok(U256::ZERO);
+    }
+    send(
+        &ctx.out,
+        &format!("withdraw {} from the court", fmt_eth(owed)),
+        async { exec(c.court.withdraw(Address::ZERO, me)).await.map(unit) },
+    )
+    .await?;
+    Ok(owed)
+}
+
+async fn withdraw(ctx: &Ctx) -> Result<U256> {
+    let (c, me) = ctx.writer().await?;
+    let owed = c.court.balanceOf(me, Address::ZERO).call().await?;
+    if owed.is_zero() {
+        bail!(
+            "the court owes {me} nothing (settled seats credit rewards: `aos dispute settle <id>`)"
+        );
+    }
+    let amount = withdraw_inner(ctx, &c, me).await?;
+    ctx.out.emit(
+        &json!({ "juror": me, "amount": amount.to_string() }),
+        || format!("withdrew {}", fmt_eth(amount)),
+    );
+    Ok(amount)
+}
+
+async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
+    let c = ctx.reader().await?;
+    let who = match a.address {
+        Some(x) => x,
+        None => ctx
+            .signer()
+            .map_err(|_| eyre!("pass --address, or an account (--keystore / --private-key)"))?
+            .address(),
+    };
+    let j = c.court.jurorOf(who).call().await?;
+    let p = c.court.params().call().await?;
+    let owed = c.court.balanceOf(who, Address::ZERO).call().await?;
+    let now = c.chain_time().await?;
+    let mut seats = Vec::new();
+    for (id, round, _) in drawn_seats(&c, None, Some(who)).await? {
+        let s = c
+            .court
+            .seatOf(U256::from(id), U256::from(round), who)
+            .call()
+            .await?;
+        if s.state == SEAT_SETTLED {
+            continue;
+        }
+        let d = dispute_of(&c, id).await?;
+        let todo = match (d.phase, s.state) {
+            (2, 1) => format!("aos juror commit {id} --choice N"),
+            (3, 2) => format!("aos juror reveal {id}"),
+            (5, _) => format!("aos dispute settle {id}"),
+            _ => "wait".into(),
+        };
+        seats.push(json!({
+            "dispute_id": id,
+            "round": round,
+            "seat": seat_name(s.state),
+            "phase": phase_name(d.phase),
+            "deadline": d.deadline.to::<u64>(),
+            "next": todo,
+        }));
+    }
+    let (stake, locked) = (U256::from(j.stake), U256::from(j.locked));
+    let leave_at =
+        (j.leaveRequestedAt != 0).then(|| u64::from(j.leaveRequestedAt) + u64::from(p.leaveDelay));
+    ctx.out.emit(
+        &json!({
+            "juror": who,
+            "stake": stake.to_string(),
+            "locked": locked.to_string(),
+            "min_stake": U256::from(p.minStake).to_string(),
+            "karma_floor": p.karmaFloor.to_string(),
+            "leave_available_at": leave_at,
+            "withdrawable": owed.to_string(),
+            "open_seats": seats,
+        }),
+        || {
+            let rows = vec![
+                ("juror".to_owned(), who.to_string()),
+                ("stake".into(), fmt_eth(stake)),
+                ("locked".into(), fmt_eth(locked)),
+                (
+                    "minimum stake per seat".into(),
+                    fmt_eth(U256::from(p.minStake)),
+                ),
+                (
+                    "karma floor".into(),
+                    crate::units::fmt_wad(U256::from(p.karmaFloor)),
+                ),
+                (
+                    "leave".into(),
+                    leave_at.map_or("not requested".into(), |t| {
+                        format!("requested; stake free at {}", fmt_deadline(t, now))
+                    }),
+                ),
+                ("withdrawable".into(), fmt_eth(owed)),
+            ];
+            let mut t = table_with(&["dispute", "round", "seat", "phase", "next"]);
+            for s in &seats {
+                t.add_row(vec![
+                    s["dispute_id"].to_string(),
+                    s["round"].to_string(),
+                    s["seat"].as_str().unwrap_or_default().to_owned(),
+                    s["phase"].as_str().unwrap_or_default().to_owned(),
+                    s["next"].as_str().unwrap_or_default().to_owned(),
+                ]);
+            }
+            if seats.is_empty() {
+                format!("{}\nopen seats: none", kv_table(rows))
+            } else {
+                format!("{}\nopen seats\n{t}", kv_table(rows))
+            }
+        },
+    );
+    Ok(())
+}

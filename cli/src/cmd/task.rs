@@ -1,0 +1,636 @@
+//! `aos task …`: post, show, list, claim, submit, accept, reject, cancel, finalize, expire,
+//! execute-ruling. Every call after `post` takes only the task id: the terms come from the
+//! task's `TaskPosted` event (tasks are content-addressed, ITaskMarket).
+
+use std::{path::PathBuf, time::Duration};
+
+use alloy::primitives::{
+    Address, B256, U256,
+    aliases::{U40, U96},
+};
+use aos_chain::{
+    AosContracts, TaskParams, TaskStatus, bytes32_to_domain, domain_to_bytes32, stake_of,
+};
+use aos_protocol::ContentId;
+use clap::{Args, Subcommand};
+use eyre::{Result, WrapErr, eyre};
+use serde_json::{Value, json};
+
+use super::{parse_address, parse_b256};
+use crate::{
+    ctx::Ctx,
+    erc20::IERC20,
+    logs::{Posted, task_history, task_terms},
+    output::{kv_table, table_with},
+    tx::send,
+    units::{
+        Amount, fmt_asset, fmt_deadline, fmt_duration, fmt_wad, parse_duration, parse_fraction,
+    },
+};
+
+const POST_EXAMPLES: &str = "\
+Examples:
+  aos task post --payment 0.05eth --domain summarisation --spec spec.json
+  aos task post --payment 50000000gwei --domain translation --spec spec.json \\
+      --stake-bps 2000 --claim-in 30m --complete-in 4h --review 2h --min-accuracy 0.5
+  # an ERC-20 payment (approves the market first), amount in the token's base units
+  aos task post --payment 1000000 --token 0xA0b8…eB48 --domain code --spec spec.json";
+
+const ID_EXAMPLES: &str = "\
+Examples:
+  aos task show 0x3f9c…9a            # terms, state, history
+  aos --json task show 0x3f9c…9a     # the same as JSON";
+
+/// Task commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TaskCmd {
+    /// Post a task, escrowing its payment; prints the task id and the full terms.
+    #[command(after_help = POST_EXAMPLES)]
+    Post(PostArgs),
+    /// The task's terms (from its TaskPosted event), state, and history of events.
+    #[command(after_help = ID_EXAMPLES)]
+    Show(IdArg),
+    /// Tasks posted on this deployment (from TaskPosted events), with their status.
+    #[command(after_help = "Examples:\n  aos task list --status open\n  \
+                            aos task list --domain summarisation --requester 0x7099…79C8\n  \
+                            aos --json task list --limit 10")]
+    List(ListArgs),
+    /// Claim an open task, staking its stake (payment × stakeBps / 10 000, rounded up).
+    #[command(after_help = "Examples:\n  aos task claim 0x3f9c…9a")]
+    Claim(IdArg),
+    /// Submit the result file's BLAKE3 id as the result hash (the worker only).
+    #[command(after_help = "Examples:\n  aos task submit 0x3f9c…9a --result answer.txt")]
+    Submit(SubmitArgs),
+    /// Accept a submitted result: payment and stake to the worker (the requester only).
+    #[command(after_help = "Examples:\n  aos task accept 0x3f9c…9a")]
+    Accept(IdArg),
+    /// Reject a submitted result within the review window, paying the court's arbitration
+    /// cost: opens a dispute (the requester only).
+    #[command(after_help = "Examples:\n  aos task reject 0x3f9c…9a\n  \
+                            aos dispute show 1    # the dispute id it prints")]
+    Reject(IdArg),
+    /// Cancel an unclaimed task; the payment is credited back (the requester only).
+    #[command(after_help = "Examples:\n  aos task cancel 0x3f9c…9a && aos worker withdraw")]
+    Cancel(IdArg),
+    /// Settle a submitted task as accepted once its review window has passed (anyone).
+    #[command(after_help = "Examples:\n  aos task finalize 0x3f9c…9a")]
+    Finalize(IdArg),
+    /// Time out a task past its deadline: unclaimed → Expired, claimed but not submitted →
+    /// Failed (anyone).
+    #[command(after_help = "Examples:\n  aos task expire 0x3f9c…9a")]
+    Expire(IdArg),
+    /// Execute the court's ruling on a disputed task (anyone).
+    #[command(after_help = "Examples:\n  aos task execute-ruling 0x3f9c…9a")]
+    ExecuteRuling(IdArg),
+}
+
+/// A task id.
+#[derive(Debug, Args)]
+pub(crate) struct IdArg {
+    /// Task id (0x + 64 hex digits), as printed by `aos task post` / `aos task list`.
+    #[arg(value_parser = parse_b256)]
+    id: B256,
+}
+
+/// `task submit` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct SubmitArgs {
+    /// Task id.
+    #[arg(value_parser = parse_b256)]
+    id: B256,
+    /// The result file; its BLAKE3 id goes on chain.
+    #[arg(long, value_name = "FILE")]
+    result: PathBuf,
+}
+
+/// `task post` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct PostArgs {
+    /// Payment escrowed: 0.05eth, 50gwei, 123wei or plain wei (token base units with --token).
+    #[arg(long)]
+    payment: Amount,
+    /// Karma domain, e.g. summarisation (≤ 32 bytes).
+    #[arg(long)]
+    domain: String,
+    /// The task spec file; its BLAKE3 id becomes specHash.
+    #[arg(long, value_name = "FILE")]
+    spec: PathBuf,
+    /// Worker stake in bps of the payment (1..=10000).
+    #[arg(long, default_value_t = 1000)]
+    stake_bps: u16,
+    /// Claims allowed for this long from now.
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    claim_in: Duration,
+    /// The result is due this long from now.
+    #[arg(long, default_value = "2h", value_parser = parse_duration)]
+    complete_in: Duration,
+    /// Review window after submission (the requester may reject within it).
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    review: Duration,
+    /// Minimum decayed accuracy of the claimant in the domain, 0..=1.
+    #[arg(long, default_value = "0", value_parser = parse_fraction)]
+    min_accuracy: u64,
+    /// Minimum decayed completion rate of the claimant in the domain, 0..=1.
+    #[arg(long, default_value = "0", value_parser = parse_fraction)]
+    min_completion: u64,
+    /// Levels of sub-tasks allowed below this task (≤ 8).
+    #[arg(long, default_value_t = 2)]
+    max_depth: u8,
+    /// Parent task id for a sub-task (you must be the parent's worker).
+    #[arg(long, value_parser = parse_b256)]
+    parent: Option<B256>,
+    /// ERC-20 token to pay in (default: ETH).
+    #[arg(long, value_parser = parse_address, value_name = "ADDR")]
+    token: Option<Address>,
+}
+
+/// `task list` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only tasks in this status (open, claimed, submitted, disputed, accepted, cancelled,
+    /// expired, failed, resolved, ruled-refused, ruled-for-requester, ruled-for-worker).
+    #[arg(long, value_parser = parse_status)]
+    status: Option<TaskStatus>,
+    /// Only tasks in this domain.
+    #[arg(long)]
+    domain: Option<String>,
+    /// Only tasks posted by this account.
+    #[arg(long, value_parser = parse_address)]
+    requester: Option<Address>,
+    /// Show at most this many (the most recent).
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+}
+
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// A status name, e.g. `open`, `ruled-for-worker`.
+fn parse_status(s: &str) -> Result<TaskStatus, String> {
+    (1u8..=12)
+        .filter_map(TaskStatus::from_u8)
+        .find(|st| norm(&format!("{st:?}")) == norm(s))
+        .ok_or_else(|| {
+            format!(
+                "unknown status {s:?}; one of open, claimed, submitted, disputed, accepted, \
+                 cancelled, expired, failed, resolved, ruled-refused, ruled-for-requester, \
+                 ruled-for-worker"
+            )
+        })
+}
+
+fn domain_name(b: B256) -> String {
+    bytes32_to_domain(b).unwrap_or_else(|_| format!("{b:#x}"))
+}
+
+/// The terms as JSON (big numbers as decimal strings).
+pub(crate) fn terms_json(p: &TaskParams) -> Value {
+    json!({
+        "requester": p.requester,
+        "asset": p.asset,
+        "payment": p.payment.to_string(),
+        "stake": stake_of(p).to_string(),
+        "stakeBps": p.stakeBps,
+        "feeBps": p.feeBps,
+        "claimDeadline": p.claimDeadline.to::<u64>(),
+        "completionDeadline": p.completionDeadline.to::<u64>(),
+        "reviewWindow": p.reviewWindow,
+        "maxDelegationDepth": p.maxDelegationDepth,
+        "minAccuracy": p.minAccuracy.to_string(),
+        "minCompletion": p.minCompletion.to_string(),
+        "domain": domain_name(p.domain),
+        "specHash": p.specHash,
+        "parentTaskId": p.parentTaskId,
+        "salt": p.salt.to_string(),
+    })
+}
+
+fn terms_rows(id: B256, p: &TaskParams, now: u64) -> Vec<(String, String)> {
+    let amt = |v: U256| fmt_asset(p.asset, v);
+    let mut rows = vec![
+        ("task id".to_owned(), format!("{id:#x}")),
+        ("requester".into(), p.requester.to_string()),
+        (
+            "asset".into(),
+            if p.asset == Address::ZERO {
+                "ETH".into()
+            } else {
+                p.asset.to_string()
+            },
+        ),
+        ("payment".into(), amt(U256::from(p.payment))),
+        (
+            "stake".into(),
+            format!("{} ({} bps)", amt(stake_of(p)), p.stakeBps),
+        ),
+        ("fee".into(), format!("{} bps", p.feeBps)),
+        ("domain".into(), domain_name(p.domain)),
+        (
+            "claim deadline".into(),
+            fmt_deadline(p.claimDeadline.to(), now),
+        ),
+        (
+            "completion deadline".into(),
+            fmt_deadline(p.completionDeadline.to(), now),
+        ),
+        (
+            "review window".into(),
+            fmt_duration(u64::from(p.reviewWindow)),
+        ),
+        ("min accuracy".into(), fmt_wad(U256::from(p.minAccuracy))),
+        (
+            "min completion".into(),
+            fmt_wad(U256::from(p.minCompletion)),
+        ),
+        (
+            "max delegation depth".into(),
+            p.maxDelegationDepth.to_string(),
+        ),
+        ("spec hash".into(), format!("{:#x}", p.specHash)),
+    ];
+    if p.parentTaskId != B256::ZERO {
+        rows.push(("parent task".into(), format!("{:#x}", p.parentTaskId)));
+    }
+    rows.push(("salt".into(), p.salt.to_string()));
+    rows
+}
+
+/// Run a task command.
+pub(crate) async fn run(ctx: &Ctx, cmd: TaskCmd) -> Result<()> {
+    match cmd {
+        TaskCmd::Post(a) => post(ctx, a).await,
+        TaskCmd::Show(a) => show(ctx, a.id).await,
+        TaskCmd::List(a) => list(ctx, a).await,
+        TaskCmd::Claim(a) => act(ctx, a.id, Action::Claim).await,
+        TaskCmd::Submit(a) => act(ctx, a.id, Action::Submit(a.result)).await,
+        TaskCmd::Accept(a) => act(ctx, a.id, Action::Accept).await,
+        TaskCmd::Reject(a) => act(ctx, a.id, Action::Reject).await,
+        TaskCmd::Cancel(a) => act(ctx, a.id, Action::Cancel).await,
+        TaskCmd::Finalize(a) => act(ctx, a.id, Action::Finalize).await,
+        TaskCmd::Expire(a) => act(ctx, a.id, Action::Expire).await,
+        TaskCmd::ExecuteRuling(a) => act(ctx, a.id, Action::ExecuteRuling).await,
+    }
+}
+
+/// Approve `spender` for `amount` of `token` when the allowance is short.
+pub(crate) async fn ensure_allowance(
+    ctx: &Ctx,
+    c: &AosContracts,
+    me: Address,
+    token: Address,
+    spender: Address,
+    amount: U256,
+) -> Result<()> {
+    let erc20 = IERC20::new(token, c.provider().clone());
+    let have = erc20
+        .allowance(me, spender)
+        .call()
+        .await
+        .wrap_err_with(|| format!("cannot read the allowance of token {token}"))?;
+    if have >= amount {
+        return Ok(());
+    }
+    send(&ctx.out, &format!("approve {amount} of {token}"), async {
+        crate::tx::exec(erc20.approve(spender, amount))
+            .await
+            .map(crate::tx::unit)
+    })
+    .await?;
+    Ok(())
+}
+
+async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
+    let spec = std::fs::read(&a.spec)
+        .wrap_err_with(|| format!("cannot read the spec file {}", a.spec.display()))?;
+    let spec_id = ContentId::of(&spec);
+    let domain = domain_to_bytes32(&a.domain).map_err(|e| eyre!("--domain: {e}"))?;
+    let payment: u128 = a.payment.0.try_into().map_err(|_| {
+        eyre!(
+            "--payment {} does not fit the market's uint128",
+            a.payment.0
+        )
+    })?;
+    let (c, me) = ctx.writer().await?;
+    let now = c
+        .chain_time()
+        .await
+        .wrap_err("cannot read the chain's time")?;
+    let fee_bps = c.fee_bps().await.wrap_err("cannot read the market's fee")?;
+    let params = TaskParams {
+        requester: me,
+        asset: a.token.unwrap_or(Address::ZERO),
+        payment,
+        stakeBps: a.stake_bps,
+        feeBps: fee_bps,
+        claimDeadline: U40::from(now + a.claim_in.as_secs()),
+        completionDeadline: U40::from(now + a.complete_in.as_secs()),
+        reviewWindow: u32::try_from(a.review.as_secs())
+            .map_err(|_| eyre!("--review is too long"))?,
+        maxDelegationDepth: a.max_depth,
+        minAccuracy: a.min_accuracy,
+        minCompletion: a.min_completion,
+        domain,
+        specHash: B256::from(spec_id.0),
+        parentTaskId: a.parent.unwrap_or(B256::ZERO),
+        salt: U96::from(rand::random::<u64>()),
+    };
+    if let Some(token) = a.token {
+        ensure_allowance(
+            ctx,
+            &c,
+            me,
+            token,
+            c.deployments().task_market,
+            U256::from(payment),
+        )
+        .await?;
+    }
+    let o = send(
+        &ctx.out,
+        &format!(
+            "post task ({} escrowed)",
+            fmt_asset(params.asset, U256::from(payment))
+        ),
+        c.post_task(&params),
+    )
+    .await?;
+    let id = o.value;
+    ctx.out.emit(
+        &json!({
+            "task_id": id,
+            "tx": o.tx_hash,
+            "block": o.block_number,
+            "gas_used": o.gas_used,
+            "spec": a.spec,
+            "terms": terms_json(&params),
+        }),
+        || {
+            format!(
+                "task {id:#x}\n{}\nnext: workers claim it with `aos task claim {id:#x}`",
+                kv_table(terms_rows(id, &params, now))
+            )
+        },
+    );
+    Ok(())
+}
+
+async fn show(ctx: &Ctx, id: B256) -> Result<()> {
+    let c = ctx.reader().await?;
+    let posted = task_terms(&c, id).await?;
+    let state = c
+        .task_state(id)
+        .await
+        .wrap_err("cannot read the task's state")?;
+    let status = TaskStatus::from_u8(state.status)
+        .ok_or_else(|| eyre!("unknown status number {}", state.status))?;
+    let history = task_history(&c, id, posted.params.asset).await?;
+    let now = c.chain_time().await?;
+    let deadline: u64 = state.deadline.to();
+    ctx.out.emit(
+        &json!({
+            "task_id": id,
+            "posted_block": posted.block,
+            "posted_tx": posted.tx,
+            "terms": terms_json(&posted.params),
+            "state": {
+                "status": format!("{status:?}"),
+                "worker": state.worker,
+                "deadline": deadline,
+                "depth": state.depth,
+            },
+            "history": history,
+        }),
+        || {
+            let mut st = vec![("status".to_owned(), format!("{status:?}"))];
+            if !status.is_final() {
+                st.push(("stage deadline".into(), fmt_deadline(deadline, now)));
+            }
+            if state.worker != Address::ZERO {
+                st.insert(1, ("worker".into(), state.worker.to_string()));
+            }
+            if state.depth > 0 {
+                st.push(("depth".into(), state.depth.to_string()));
+            }
+            let mut h = table_with(&["block", "event", "detail"]);
+            for i in &history {
+                h.add_row(vec![i.block.to_string(), i.event.clone(), i.detail.clone()]);
+            }
+            format!(
+                "terms\n{}\nstate\n{}\nhistory\n{h}",
+                kv_table(terms_rows(id, &posted.params, now)),
+                kv_table(st)
+            )
+        },
+    );
+    Ok(())
+}
+
+async fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
+    let c = ctx.reader().await?;
+    let domain = a
+        .domain
+        .as_deref()
+        .map(domain_to_bytes32)
+        .transpose()
+        .map_err(|e| eyre!("--domain: {e}"))?;
+    let posted = crate::logs::posted_tasks(&c, a.requester, domain).await?;
+    let now = c.chain_time().await?;
+    let mut rows: Vec<(Posted, TaskStatus, Address, u64)> = Vec::new();
+    for p in posted.into_iter().rev() {
+        if rows.len() >= a.limit {
+            break;
+        }
+        let s = c.task_state(p.id).await?;
+        let st = TaskStatus::from_u8(s.status).unwrap_or(TaskStatus::None);
+        if a.status.is_some_and(|want| want != st) {
+            continue;
+        }
+        rows.push((p, st, s.worker, s.deadline.to()));
+    }
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|(p, st, w, d)| {
+            json!({
+                "task_id": p.id,
+                "status": format!("{st:?}"),
+                "worker": w,
+                "deadline": d,
+                "block": p.block,
+                "terms": terms_json(&p.params),
+            })
+        })
+        .collect();
+    ctx.out.emit(&json!({ "tasks": items }), || {
+        if rows.is_empty() {
+            return "no tasks match".into();
+        }
+        let mut t = table_with(&[
+            "task id",
+            "status",
+            "domain",
+            "payment",
+            "requester",
+            "deadline",
+        ]);
+        for (p, st, _, d) in &rows {
+            t.add_row(vec![
+                format!("{:#x}", p.id),
+                format!("{st:?}"),
+                domain_name(p.params.domain),
+                fmt_asset(p.params.asset, U256::from(p.params.payment)),
+                p.params.requester.to_string(),
+                fmt_deadline(*d, now),
+            ]);
+        }
+        t.to_string()
+    });
+    Ok(())
+}
+
+#[derive(Debug)]
+enum Action {
+    Claim,
+    Submit(PathBuf),
+    Accept,
+    Reject,
+    Cancel,
+    Finalize,
+    Expire,
+    ExecuteRuling,
+}
+
+async fn act(ctx: &Ctx, id: B256, action: Action) -> Result<()> {
+    // Read the result file before touching the chain: a typo costs nothing.
+    let result = match &action {
+        Action::Submit(path) => {
+            let bytes = std::fs::read(path)
+                .wrap_err_with(|| format!("cannot read the result file {}", path.display()))?;
+            Some(ContentId::of(&bytes))
+        }
+        _ => None,
+    };
+    let (c, me) = ctx.writer().await?;
+    let p = task_terms(&c, id).await?.params;
+    let short = format!("{:#x}", id);
+    let short = &short[..10];
+    let mut extra = json!({});
+    let (name, o) = match action {
+        Action::Claim => {
+            let stake = stake_of(&p);
+            if p.asset != Address::ZERO {
+                ensure_allowance(ctx, &c, me, p.asset, c.deployments().task_market, stake).await?;
+            }
+            extra = json!({ "stake": stake.to_string() });
+            let label = format!("claim {short}… (stake {})", fmt_asset(p.asset, stake));
+            (
+                "claim",
+                send(&ctx.out, &label, c.claim(&p)).await?.map_unit(),
+            )
+        }
+        Action::Submit(_) => {
+            let rid = result.unwrap_or_default();
+            extra = json!({ "result_hash": B256::from(rid.0) });
+            let label = format!("submit {short}… (result {rid})");
+            (
+                "submit",
+                send(&ctx.out, &label, c.submit(id, B256::from(rid.0)))
+                    .await?
+                    .map_unit(),
+            )
+        }
+        Action::Accept => (
+            "accept",
+            send(&ctx.out, &format!("accept {short}…"), c.accept(&p))
+                .await?
+                .map_unit(),
+        ),
+        Action::Reject => {
+            let o = send(
+                &ctx.out,
+                &format!("reject {short}… (opens a dispute)"),
+                c.reject(&p),
+            )
+            .await?;
+            extra = json!({ "dispute_id": o.value.to_string() });
+            ctx.out.note(format!(
+                "dispute {} opened: `aos dispute draw {}` seats the jury",
+                o.value, o.value
+            ));
+            ("reject", o.map_unit())
+        }
+        Action::Cancel => (
+            "cancel",
+            send(&ctx.out, &format!("cancel {short}…"), c.cancel(&p))
+                .await?
+                .map_unit(),
+        ),
+        Action::Finalize => (
+            "finalize",
+            send(&ctx.out, &format!("finalize {short}…"), c.finalize(&p))
+                .await?
+                .map_unit(),
+        ),
+        Action::Expire => (
+            "expire",
+            send(&ctx.out, &format!("expire {short}…"), c.expire(&p))
+                .await?
+                .map_unit(),
+        ),
+        Action::ExecuteRuling => (
+            "execute-ruling",
+            send(
+                &ctx.out,
+                &format!("execute ruling on {short}…"),
+                c.execute_ruling(&p),
+            )
+            .await?
+            .map_unit(),
+        ),
+    };
+    let status = c.task_status(id).await?;
+    let mut doc = json!({
+        "task_id": id,
+        "action": name,
+        "tx": o.0,
+        "block": o.1,
+        "gas_used": o.2,
+        "status": format!("{status:?}"),
+    });
+    if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
+        d.extend(e.clone());
+    }
+    ctx.out
+        .emit(&doc, || format!("task {id:#x} is now {status:?}"));
+    Ok(())
+}
+
+/// (tx hash, block, gas) of an outcome, whatever its value.
+trait MapUnit {
+    fn map_unit(&self) -> (B256, u64, u64);
+}
+
+impl<T> MapUnit for aos_chain::TxOutcome<T> {
+    fn map_unit(&self) -> (B256, u64, u64) {
+        (self.tx_hash, self.block_number, self.gas_used)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names() {
+        assert_eq!(parse_status("open").unwrap(), TaskStatus::Open);
+        assert_eq!(
+            parse_status("ruled-for-worker").unwrap(),
+            TaskStatus::RuledForWorker
+        );
+        assert!(parse_status("none").is_err());
+        assert!(parse_status("bogus").is_err());
+    }
+}

@@ -1,0 +1,371 @@
+//! `aos worker …`: register an agent (Ed25519 key bound to the account), status, withdraw,
+//! and `run`, which hands over to the `aos-worker` binary.
+
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::{Address, B256};
+use aos_chain::AosContracts;
+use aos_protocol::{AgentId, AgentKey, ContentId, KdfParams, KeyFile, binding_message};
+use clap::{Args, Subcommand};
+use eyre::{Result, WrapErr, bail, eyre};
+use serde_json::json;
+
+use super::{karma, parse_address};
+use crate::{
+    ctx::Ctx,
+    output::kv_table,
+    tx::send,
+    units::{fmt_asset, fmt_eth},
+};
+
+/// Worker commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum WorkerCmd {
+    /// Register the account as an agent: creates (or loads) an Ed25519 agent key file, signs
+    /// the registry's binding message with it, and registers key + manifest hash.
+    #[command(
+        after_help = "Examples:\n  AOS_AGENT_PASSPHRASE=pw aos worker register\n  \
+                            aos worker register --agent-key keys/agent.key --manifest manifest.json\n\n\
+                            The agent key file is encrypted with $AOS_AGENT_PASSPHRASE (else the \
+                            keystore password).\nDefault file: <data-dir>/agents/<account>.key."
+    )]
+    Register(RegisterArgs),
+    /// Withdraw what the market owes the account (payments, returned stakes, refunds).
+    #[command(after_help = "Examples:\n  aos worker withdraw\n  \
+                            aos worker withdraw --asset 0xA0b8…eB48 --to 0x1234…abcd")]
+    Withdraw(WithdrawArgs),
+    /// Registration, karma per domain and withdrawable balances of an account.
+    #[command(after_help = "Examples:\n  aos worker status\n  \
+                            aos --json worker status --address 0x7099…79C8")]
+    Status(StatusArgs),
+    /// Run the worker loop: executes the `aos-worker` binary (crate aos-worker) with the
+    /// global --rpc/--deployments/--keystore and any arguments after `--`.
+    #[command(after_help = "Examples:\n  aos worker run -- -c worker.toml\n  \
+                            aos worker run -- --skills summarisation --max-concurrent-tasks 2")]
+    Run(RunArgs),
+}
+
+/// `worker register` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct RegisterArgs {
+    /// Manifest file (JSON describing skills, executors…); its BLAKE3 id goes on chain.
+    /// Default: a minimal manifest naming the agent key.
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+    /// Agent key file (aos-protocol format); created when missing.
+    #[arg(long, value_name = "FILE")]
+    agent_key: Option<PathBuf>,
+}
+
+/// `worker withdraw` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct WithdrawArgs {
+    /// Asset to withdraw (default ETH).
+    #[arg(long, value_parser = parse_address, value_name = "ADDR")]
+    asset: Option<Address>,
+    /// Recipient (default the account itself).
+    #[arg(long, value_parser = parse_address, value_name = "ADDR")]
+    to: Option<Address>,
+}
+
+/// `worker status` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// The account (default: the signing account).
+    #[arg(long, value_parser = parse_address)]
+    address: Option<Address>,
+    /// Domains to show karma in (default: all the account has).
+    #[arg(long)]
+    domain: Vec<String>,
+    /// ERC-20 assets to show balances of, besides ETH.
+    #[arg(long, value_parser = parse_address, value_name = "ADDR")]
+    asset: Vec<Address>,
+}
+
+/// `worker run` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Arguments passed to `aos-worker` (see `aos-worker --help`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// Run a worker command.
+pub(crate) async fn run(ctx: &Ctx, cmd: WorkerCmd) -> Result<()> {
+    match cmd {
+        WorkerCmd::Register(a) => register(ctx, a).await,
+        WorkerCmd::Withdraw(a) => withdraw(ctx, a).await,
+        WorkerCmd::Status(a) => status(ctx, a).await,
+        WorkerCmd::Run(a) => run_worker(ctx, a),
+    }
+}
+
+/// The agent key passphrase: $AOS_AGENT_PASSPHRASE, else the keystore password.
+fn agent_passphrase(ctx: &Ctx) -> Result<String> {
+    if let Ok(p) = std::env::var("AOS_AGENT_PASSPHRASE") {
+        return Ok(p);
+    }
+    ctx.password()?.ok_or_else(|| {
+        eyre!(
+            "the agent key file needs a passphrase: set AOS_AGENT_PASSPHRASE (or AOS_PASSWORD \
+             / --password-file)"
+        )
+    })
+}
+
+/// Load the agent key at `path`, or create it (encrypted with `params`) when missing.
+/// Returns the key and whether it was created.
+pub(crate) fn load_or_create_agent_key(
+    path: &Path,
+    passphrase: &str,
+    params: KdfParams,
+) -> Result<(AgentKey, bool)> {
+    if path.exists() {
+        let f = KeyFile::read(path)
+            .map_err(|e| eyre!("cannot read the agent key file {}: {e}", path.display()))?;
+        let k = f
+            .decrypt(passphrase.as_bytes())
+            .map_err(|e| eyre!("cannot decrypt the agent key file {}: {e}", path.display()))?;
+        return Ok((k, false));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+    }
+    let k = AgentKey::generate();
+    KeyFile::encrypt(&k, passphrase.as_bytes(), params)
+        .and_then(|f| f.write_new(path))
+        .map_err(|e| eyre!("cannot write the agent key file {}: {e}", path.display()))?;
+    Ok((k, true))
+}
+
+/// Register `me` with `key`: sign the registry's binding message (checked against
+/// aos-protocol's layout) and send `register(agentKey, manifestHash, signature)`.
+pub(crate) async fn register_with(
+    ctx: &Ctx,
+    c: &AosContracts,
+    me: Address,
+    key: &AgentKey,
+    manifest: &[u8],
+) -> Result<aos_chain::TxOutcome<()>> {
+    let d = c.deployments();
+    let msg = c
+        .binding_message(me)
+        .await
+        .wrap_err("cannot read the registry's binding message")?;
+    let expected = binding_message(d.chain_id, d.agent_registry.into_array(), me.into_array());
+    if msg.as_ref() != expected.as_slice() {
+        bail!(
+            "the registry's binding message differs from aos-protocol's layout: is {} an AOS \
+             AgentRegistry?",
+            d.agent_registry
+        );
+    }
+    let sig = key.sign(&expected);
+    let manifest_id = ContentId::of(manifest);
+    send(
+        &ctx.out,
+        &format!("register agent {}", key.agent_id()),
+        c.register_agent(*key.agent_id().as_bytes(), B256::from(manifest_id.0), sig.0),
+    )
+    .await
+}
+
+async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<()> {
+    let manifest_file = a
+        .manifest
+        .as_ref()
+        .map(|p| {
+            std::fs::read(p).wrap_err_with(|| format!("cannot read the manifest {}", p.display()))
+        })
+        .transpose()?;
+    let (c, me) = ctx.writer().await?;
+    let path = match a.agent_key {
+        Some(p) => p,
+        None => ctx.data_path("agents")?.join(format!("{me}.key")),
+    };
+    let (key, created) =
+        load_or_create_agent_key(&path, &agent_passphrase(ctx)?, KdfParams::default())?;
+    if created {
+        ctx.out.note(format!(
+            "created agent key {} in {}",
+            key.agent_id(),
+            path.display()
+        ));
+    }
+    let current = c
+        .registry
+        .agentKeyOf(me)
+        .call()
+        .await
+        .wrap_err("AgentRegistry.agentKeyOf failed")?;
+    if current != B256::ZERO {
+        if current.0 == *key.agent_id().as_bytes() {
+            ctx.out.emit(
+                &json!({ "account": me, "agent": key.agent_id().to_string(), "already_registered": true }),
+                || format!("{me} is already registered with agent {}", key.agent_id()),
+            );
+            return Ok(());
+        }
+        bail!(
+            "{me} is already registered with another agent key ({}); this file holds {}: use \
+             that key's file, or AgentRegistry.update to rotate",
+            AgentId::from_bytes(current.0),
+            key.agent_id()
+        );
+    }
+    let manifest = manifest_file.unwrap_or_else(|| {
+        serde_json::to_vec(&json!({ "agent": key.agent_id().to_string(), "version": 1 }))
+            .unwrap_or_default()
+    });
+    let o = register_with(ctx, &c, me, &key, &manifest).await?;
+    let manifest_id = ContentId::of(&manifest);
+    ctx.out.emit(
+        &json!({
+            "account": me,
+            "agent": key.agent_id().to_string(),
+            "agent_key_file": path,
+            "manifest_hash": B256::from(manifest_id.0),
+            "tx": o.tx_hash,
+            "gas_used": o.gas_used,
+        }),
+        || {
+            kv_table([
+                ("account", me.to_string()),
+                ("agent", key.agent_id().to_string()),
+                ("agent key file", path.display().to_string()),
+                ("manifest hash", manifest_id.to_string()),
+            ])
+            .to_string()
+        },
+    );
+    Ok(())
+}
+
+async fn withdraw(ctx: &Ctx, a: WithdrawArgs) -> Result<()> {
+    let (c, me) = ctx.writer().await?;
+    let asset = a.asset.unwrap_or(Address::ZERO);
+    let to = a.to.unwrap_or(me);
+    let owed = c.market_balance(me, asset).await?;
+    let o = send(
+        &ctx.out,
+        &format!("withdraw {} to {to}", fmt_asset(asset, owed)),
+        c.withdraw(asset, to),
+    )
+    .await?;
+    ctx.out.emit(
+        &json!({ "account": me, "asset": asset, "to": to, "amount": o.value.to_string(), "tx": o.tx_hash }),
+        || format!("withdrew {} to {to}", fmt_asset(asset, o.value)),
+    );
+    Ok(())
+}
+
+async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
+    let c = ctx.reader().await?;
+    let who = match a.address {
+        Some(x) => x,
+        None => ctx
+            .signer()
+            .map_err(|_| eyre!("pass --address, or an account (--keystore / --private-key)"))?
+            .address(),
+    };
+    let agent = c
+        .registry
+        .agentOf(who)
+        .call()
+        .await
+        .wrap_err("AgentRegistry.agentOf failed")?;
+    let registered = agent.agentKey != B256::ZERO;
+    let (karma_rows, earnings) = karma::karma_of(&c, who, &a.domain).await?;
+    let mut balances = Vec::new();
+    for asset in std::iter::once(Address::ZERO).chain(a.asset.iter().copied()) {
+        balances.push((asset, c.market_balance(who, asset).await?));
+    }
+    let court_eth = c
+        .court
+        .balanceOf(who, Address::ZERO)
+        .call()
+        .await
+        .wrap_err("DisputeCourt.balanceOf failed")?;
+    let eth = alloy::providers::Provider::get_balance(c.provider(), who)
+        .await
+        .wrap_err("eth_getBalance failed")?;
+    ctx.out.emit(
+        &json!({
+            "address": who,
+            "registered": registered,
+            "agent": registered.then(|| AgentId::from_bytes(agent.agentKey.0).to_string()),
+            "manifest_hash": registered.then_some(agent.manifestHash),
+            "karma": karma_rows,
+            "earnings": earnings,
+            "market_balances": balances.iter().map(|(a, v)| json!({"asset": a, "amount": v.to_string()})).collect::<Vec<_>>(),
+            "court_balance_eth": court_eth.to_string(),
+            "eth_balance": eth.to_string(),
+        }),
+        || {
+            let mut rows = vec![
+                ("account".to_owned(), who.to_string()),
+                ("wallet balance".into(), fmt_eth(eth)),
+                (
+                    "registered".into(),
+                    if registered {
+                        format!("yes, agent {}", AgentId::from_bytes(agent.agentKey.0))
+                    } else {
+                        "no (`aos worker register`)".into()
+                    },
+                ),
+            ];
+            for (asset, v) in &balances {
+                rows.push(("withdrawable (market)".into(), fmt_asset(*asset, *v)));
+            }
+            rows.push(("withdrawable (court)".into(), fmt_eth(court_eth)));
+            format!("{}\nkarma\n{}", kv_table(rows), karma::karma_table(&karma_rows))
+        },
+    );
+    Ok(())
+}
+
+/// Where the `aos-worker` binary is: next to `aos`, else on PATH.
+fn find_worker_binary() -> Option<PathBuf> {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("aos-worker")))
+        .filter(|p| p.is_file());
+    beside.or_else(|| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("aos-worker"))
+                .find(|p| p.is_file())
+        })
+    })
+}
+
+fn run_worker(ctx: &Ctx, a: RunArgs) -> Result<()> {
+    let Some(bin) = find_worker_binary() else {
+        bail!(
+            "`aos worker run` hands over to the `aos-worker` binary (crate aos-worker in \
+             workers/), which is neither next to `aos` nor on PATH: build it with `cargo build \
+             -p aos-worker` (or install it), then retry"
+        );
+    };
+    let mut cmd = std::process::Command::new(&bin);
+    cmd.arg("--rpc-url")
+        .arg(&ctx.s.rpc)
+        .arg("--deployments")
+        .arg(&ctx.s.deployments);
+    if let Some(ks) = &ctx.s.keystore {
+        cmd.arg("--keystore").arg(ks);
+        if std::env::var_os("AOS_KEYSTORE_PASSWORD").is_none()
+            && let Some(pw) = ctx.password()?
+        {
+            cmd.env("AOS_KEYSTORE_PASSWORD", pw);
+        }
+    } else if ctx.s.private_key.is_some() {
+        bail!("aos-worker signs with a keystore, not --private-key: pass --keystore FILE");
+    }
+    cmd.args(&a.args).arg("run");
+    ctx.out.note(format!("running {}", bin.display()));
+    use std::os::unix::process::CommandExt;
+    let err = cmd.exec();
+    Err(eyre!("cannot execute {}: {err}", bin.display()))
+}

@@ -1,0 +1,30 @@
+//! # aos — the one command a person types
+//!
+//! `aos` drives a deployed AOS (Amorphous OS) from a terminal: post and settle tasks, register
+//! and pay workers, sit on juries, read karma, and run a local devnet. Every value it sends or
+//! reads goes through `aos-chain` (bindings, typed calls, revert decoding) and
+//! `aos-protocol` (agent keys, content ids); this crate holds no business rules of its own
+//! (DESIGN.md "Parts": `cli/` must not duplicate logic that lives in a library).
+//!
+//! | module | what |
+//! |---|---|
+//! | `cli` | the one clap [`Parser`](clap::Parser), dispatch, error reporting |
+//! | `opts` | shared option groups (`RpcArgs`, `WalletArgs`, `OutputArgs`) and the config file |
+//! | `ctx` | resolved settings → deployments, signer, contracts |
+//! | `units` | amounts (`0.05eth`, `50gwei`, `123wei`), durations (`1h`), WAD fractions |
+//! | `output` | tables (comfy-table), `--json`, spinners (indicatif) |
+//! | `tx` | sending a transaction with a spinner, reverts decoded with next-step hints |
+//! | `logs` | `eth_getLogs` in bounded ranges; task terms from `TaskPosted` |
+//! | `cmd::*` | one file per subcommand group |
+
+mod cli;
+mod cmd;
+mod ctx;
+mod erc20;
+mod logs;
+mod opts;
+mod output;
+mod tx;
+mod units;
+
+pub use cli::run;

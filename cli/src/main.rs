@@ -1,0 +1,5 @@
+//! `aos`: see `aos --help`.
+
+fn main() -> std::process::ExitCode {
+    aos_cli::run()
+}
