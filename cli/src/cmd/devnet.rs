@@ -14,7 +14,7 @@ use std::{
 
 use alloy::{
     primitives::{
-        Address, B256, U256,
+        Address, B256,
         aliases::{U40, U96},
     },
     providers::{Provider, ProviderBuilder},
@@ -34,7 +34,7 @@ use crate::{
     ctx::Ctx,
     output::{kv_table, table_with},
     tx::send,
-    units::{Amount, fmt_eth, parse_duration},
+    units::{Amount, parse_duration},
 };
 
 /// Devnet commands.
@@ -519,7 +519,7 @@ async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         deployments_path: deployments_path.clone(),
         deployments: deployments.clone(),
         password_file: password_file.clone(),
-        config: config.clone(),
+        config,
         juror_domain: a.domain.clone(),
         accounts: accts,
     };
@@ -719,6 +719,5 @@ async fn warp(ctx: &Ctx, by: Duration) -> Result<()> {
             )
         },
     );
-    let _ = fmt_eth(U256::ZERO);
     Ok(())
 }

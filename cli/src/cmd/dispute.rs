@@ -518,7 +518,7 @@ async fn settle(ctx: &Ctx, a: SettleArgs) -> Result<()> {
     Ok(())
 }
 
-/// Exposed for `juror`: the error for a missing dispute.
+/// The error for a juror without a votable seat in the current round.
 pub(crate) fn no_seat(id: u64, round: u8, state: u8) -> eyre::Report {
     eyre!(
         "this account's seat in round {round} of dispute {id} is {} — only drawn jurors vote \
