@@ -47,7 +47,7 @@ pub struct DelegationOptions {
 impl Default for DelegationOptions {
     fn default() -> Self {
         Self {
-            max_tokens: 512,
+            max_tokens: 256,
             temperature: 0.3,
             timeout_ms: 60_000,
             allow_logging: false,

@@ -9,17 +9,22 @@
 //! attestation ([`attest`]).
 
 pub mod aggregate;
+pub mod ask;
 pub mod attest;
+pub mod cli;
 pub mod delegation;
 pub mod pii;
 pub mod planner;
 pub mod registry;
 pub mod router;
+pub mod service;
 
 pub use aggregate::{Aggregated, ConflictAction, Contribution, aggregate};
+pub use ask::{AskOptions, AskReport, Coordinator, Progress, StepReport};
 pub use attest::{attest, service_id};
 pub use delegation::{DelegationOptions, PreparedDelegation, prepare};
 pub use pii::{Stripped, strip_pii};
 pub use planner::{PlanOutcome, Planner, PlannerOptions, plan_from_json};
 pub use registry::{Endpoint, LlmRegistry, ServiceKind, ServiceProfile};
 pub use router::{RouteDecision, RouteError, Router};
+pub use service::{ServiceError, Services};

@@ -4,8 +4,8 @@
 //! The model proposes each step's id, type, description, privacy flag and token estimate;
 //! money is not the model's call: the request's budget is split over the steps in
 //! proportion to their token estimates. The output is parsed with serde and validated
-//! ([`Plan`] rules); steps whose type and description match (after normalisation, or with
-//! descriptions ≥ 0.9 similar) are merged. A plan that does not parse or validate falls
+//! ([`Plan`] rules); steps whose descriptions match (after normalisation, or ≥ 0.9
+//! similar) are merged, whatever their types (the first type is kept). A plan that does not parse or validate falls
 //! back to a one-step `simple_analysis` plan of the whole request, and
 //! [`PlanOutcome::fallback`] says why, so the user sees that it did.
 
@@ -180,10 +180,10 @@ pub fn plan_from_json(
         if !STEP_TYPES.contains(&s.step_type.as_str()) {
             return Err(format!("unknown step type {:?}", s.step_type));
         }
+        // the same work under two types is still the same work: merge on the description
         let dup = steps.iter_mut().find(|k| {
-            k.step_type == s.step_type
-                && (norm(&k.description) == norm(&s.description)
-                    || agreement(&k.description, &s.description) >= 0.9)
+            norm(&k.description) == norm(&s.description)
+                || agreement(&k.description, &s.description) >= 0.9
         });
         match dup {
             Some(k) => {

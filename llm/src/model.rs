@@ -78,6 +78,8 @@ pub struct GenOptions {
     pub seed: u32,
     /// GBNF grammar with a `root` rule, or `None` for free text.
     pub grammar: Option<String>,
+    /// Repetition penalty over the last 64 tokens (1.0 = off). Small models loop without it.
+    pub repeat_penalty: f32,
 }
 
 impl Default for GenOptions {
@@ -87,6 +89,7 @@ impl Default for GenOptions {
             temperature: 0.0,
             seed: 1234,
             grammar: None,
+            repeat_penalty: 1.0,
         }
     }
 }
@@ -305,16 +308,27 @@ impl LocalModel {
             ),
             None => None,
         };
-        let mut base = if opts.temperature <= 0.0 {
-            LlamaSampler::greedy()
+        let mut chain = Vec::new();
+        if opts.repeat_penalty > 1.0 {
+            chain.push(LlamaSampler::penalties(
+                self.model.n_vocab(),
+                64,
+                opts.repeat_penalty,
+                0.0,
+                0.0,
+            ));
+        }
+        if opts.temperature <= 0.0 {
+            chain.push(LlamaSampler::greedy());
         } else {
-            LlamaSampler::chain_simple([
+            chain.extend([
                 LlamaSampler::top_k(40),
                 LlamaSampler::top_p(0.95, 1),
                 LlamaSampler::temp(opts.temperature),
                 LlamaSampler::dist(opts.seed),
-            ])
-        };
+            ]);
+        }
+        let mut base = LlamaSampler::chain_simple(chain);
 
         let started = Instant::now();
         let mut batch = LlamaBatch::new(n_batch as usize, 1);

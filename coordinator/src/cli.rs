@@ -1,0 +1,273 @@
+//! `aos-coordinator` command line.
+
+use std::{io::Write, path::PathBuf, sync::Arc};
+
+use anyhow::{Context, bail};
+use aos_llm::{LocalModel, ModelOptions};
+use aos_protocol::{AgentKey, KeyFile};
+use clap::{Args, Parser, Subcommand};
+
+use crate::{
+    AskOptions, Coordinator, LlmRegistry, PlannerOptions, Progress, Router, Services,
+    delegation::DelegationOptions,
+};
+
+/// sha256 of the Qwen2.5-Coder-0.5B-Instruct GGUF assembled by `script/fetch-model.sh --qwen`.
+pub const QWEN_SHA256: &str = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32";
+
+const EXAMPLES: &str = "Examples:
+  aos-coordinator ask \"Summarise this incident report and list the three most urgent follow-ups\" --file report.txt
+  aos-coordinator ask \"Compare these two offers\" --file offers.txt --private
+  OPENAI_API_KEY=sk-… ANTHROPIC_API_KEY=… aos-coordinator ask \"…\" --redundancy 2 --budget 0.50
+  aos-coordinator ask \"…\" --json | jq .answer
+  aos-coordinator ask \"…\" --qwen --threads 2";
+
+/// The AOS coordinator: plans a request with the local model, routes each step to the best
+/// model or worker (white paper §4.2), delegates with signed messages (§4.3) and aggregates
+/// the answers by karma (§4.4).
+#[derive(Debug, Parser)]
+#[command(name = "aos-coordinator", version, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Plan, route, delegate and aggregate one request.
+    #[command(after_help = EXAMPLES)]
+    Ask(AskArgs),
+}
+
+/// Options of `ask`.
+#[derive(Debug, Args)]
+struct AskArgs {
+    /// The request.
+    request: String,
+    /// A text file appended to the request (e.g. the report to summarise).
+    #[arg(long)]
+    file: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// LLM registry file (white paper §4.1 format); default: the paper's table.
+    #[arg(long, env = "AOS_REGISTRY")]
+    registry: Option<PathBuf>,
+    /// Total budget for the request, USD.
+    #[arg(long, default_value_t = 0.10)]
+    budget: f64,
+    /// Keep every step on the local model.
+    #[arg(long)]
+    private: bool,
+    /// Services per step whose answers are aggregated (1 or 2).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    redundancy: u8,
+    /// Send prompts to services unredacted (default: strip e-mails, phones, cards, names).
+    #[arg(long)]
+    no_strip_pii: bool,
+    /// Let services log prompts.
+    #[arg(long)]
+    allow_logging: bool,
+    /// Agent key file (aos-protocol key file; passphrase in AOS_KEY_PASSPHRASE). Without it
+    /// an ephemeral key signs this run's delegations and attestations.
+    #[arg(long, env = "AOS_AGENT_KEY")]
+    key: Option<PathBuf>,
+    /// Cloud request timeout, seconds.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// Machine-readable output (the whole report as JSON on stdout).
+    #[arg(long)]
+    json: bool,
+}
+
+/// The local model.
+#[derive(Debug, Args)]
+struct ModelArgs {
+    /// Any GGUF model (default: the SmolLM2 preset from script/fetch-model.sh).
+    #[arg(long, env = "AOS_MODEL", conflicts_with = "qwen")]
+    model: Option<PathBuf>,
+    /// The Qwen2.5-Coder-0.5B preset (script/fetch-model.sh --qwen), verified by sha256.
+    #[arg(long)]
+    qwen: bool,
+    /// CPU threads for llama.cpp (explicit: its default of 4 is slow on 2 cores).
+    #[arg(long, default_value_t = 1)]
+    threads: u16,
+}
+
+fn models_dir() -> PathBuf {
+    std::env::var_os("AOS_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".models")
+}
+
+fn sha256_file(path: &std::path::Path) -> anyhow::Result<String> {
+    use sha2::Digest;
+    let mut f = std::fs::File::open(path).with_context(|| format!("open {}", path.display()))?;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
+}
+
+fn load_model(m: &ModelArgs) -> anyhow::Result<LocalModel> {
+    let path = match (&m.model, m.qwen) {
+        (Some(p), _) => p.clone(),
+        (None, true) => {
+            let p = models_dir().join("qwen2.5-coder-0.5b-instruct.gguf");
+            if !p.is_file() {
+                bail!(
+                    "{} is missing: run script/fetch-model.sh --qwen",
+                    p.display()
+                );
+            }
+            let got = sha256_file(&p)?;
+            if got != QWEN_SHA256 {
+                bail!(
+                    "{} has sha256 {got}, expected {QWEN_SHA256}: refetch it",
+                    p.display()
+                );
+            }
+            p
+        }
+        (None, false) => models_dir().join("SmolLM2-135M-Instruct.Q4_1.gguf"),
+    };
+    if !path.is_file() {
+        bail!(
+            "model {} not found: run script/fetch-model.sh (or pass --model PATH)",
+            path.display()
+        );
+    }
+    LocalModel::load(
+        &path,
+        ModelOptions {
+            threads: m.threads,
+            n_ctx: 4096,
+        },
+    )
+    .with_context(|| format!("loading {}", path.display()))
+}
+
+fn load_key(path: &Option<PathBuf>) -> anyhow::Result<AgentKey> {
+    match path {
+        None => Ok(AgentKey::generate()),
+        Some(p) => {
+            let pass = std::env::var("AOS_KEY_PASSPHRASE")
+                .context("AOS_KEY_PASSPHRASE must hold the key file's passphrase")?;
+            let kf =
+                KeyFile::read(p).with_context(|| format!("reading key file {}", p.display()))?;
+            Ok(kf
+                .decrypt(pass.as_bytes())
+                .with_context(|| format!("decrypting {}", p.display()))?)
+        }
+    }
+}
+
+/// Run the command line.
+///
+/// # Errors
+/// Any failure, with context for the user.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AOS_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Ask(a) => ask(a).await,
+    }
+}
+
+async fn ask(a: AskArgs) -> anyhow::Result<()> {
+    let mut request = a.request.clone();
+    if let Some(f) = &a.file {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        request = format!("{request}\n\n---\n{text}");
+    }
+    let registry = match &a.registry {
+        Some(p) => LlmRegistry::load(p)?,
+        None => LlmRegistry::default_registry(),
+    };
+    let model = Arc::new(load_model(&a.model)?);
+    let key = load_key(&a.key)?;
+    let services = Services::new(
+        &registry,
+        model.clone(),
+        |env| std::env::var(env).ok().filter(|k| !k.is_empty()),
+        a.timeout,
+        512,
+    );
+    let coordinator = Coordinator::new(key, model, Router::new(registry), services);
+    let opts = AskOptions {
+        planner: PlannerOptions {
+            budget_usd: a.budget,
+            private: a.private,
+            ..PlannerOptions::default()
+        },
+        redundancy: a.redundancy as usize,
+        delegation: DelegationOptions {
+            strip_pii: !a.no_strip_pii,
+            allow_logging: a.allow_logging,
+            timeout_ms: a.timeout * 1000,
+            ..DelegationOptions::default()
+        },
+        ..AskOptions::default()
+    };
+    let human = !a.json;
+    let mut err = std::io::stderr();
+    let report = coordinator
+        .ask(&request, &opts, |p| {
+            if !human {
+                return;
+            }
+            let _ = match p {
+                Progress::Planned(plan) => {
+                    let mut s = String::from("plan:\n");
+                    if let Some(why) = &plan.fallback {
+                        s += &format!(
+                            "  (the model's plan was unusable — {why}; using a one-step plan)\n"
+                        );
+                    }
+                    for st in &plan.plan.steps {
+                        s += &format!(
+                            "  {} [{}]{} ~{} tokens, budget ${:.4}: {}\n",
+                            st.id,
+                            st.step_type,
+                            if st.privacy_required { " private" } else { "" },
+                            st.estimated_tokens,
+                            st.budget,
+                            st.description
+                        );
+                    }
+                    write!(err, "{s}")
+                }
+                Progress::Routed(r) => writeln!(
+                    err,
+                    "route {} → {} ({:?}): {}",
+                    r.step_id, r.service, r.kind, r.reason
+                ),
+                Progress::Answered(step, svc, ms) => {
+                    writeln!(err, "  {step}: {svc} answered in {ms} ms")
+                }
+                Progress::Failed(step, svc, e) => writeln!(err, "  {step}: {svc} failed: {e}"),
+            };
+        })
+        .await?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("\n{}\n", report.answer);
+        println!("confidence: {:.2}", report.confidence);
+        if !report.needs_human_review.is_empty() {
+            println!(
+                "needs human review: {}",
+                report.needs_human_review.join(", ")
+            );
+        }
+        let n: usize = report.steps.iter().map(|s| s.attestations.len()).sum();
+        println!("signed karma attestations: {n}");
+    }
+    Ok(())
+}
