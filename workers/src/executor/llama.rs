@@ -1,4 +1,5 @@
-//! The local llama executor: a GGUF model run by llama.cpp (`llama-cpp-2`) in one thread
+//! The local llama executor: a GGUF model run by llama.cpp (through `aos-llm`, the model
+//! crate the coordinator's planner shares) in one thread
 //! that owns it (an actor: requests arrive on a bounded channel, replies go back on a
 //! oneshot). The model's built-in chat template is applied (ChatML for SmolLM2 and Qwen);
 //! the templated text is tokenised with `add_special = false, parse_special = true`;
@@ -6,33 +7,14 @@
 //! Decoding is greedy so results are reproducible (a restart re-runs a task to the same
 //! answer).
 
-use std::num::NonZeroU32;
-use std::sync::OnceLock;
 use std::sync::mpsc as std_mpsc;
 
+use aos_llm::{ChatMessage, GenOptions, LocalModel, ModelOptions, Role};
 use async_trait::async_trait;
-use llama_cpp_2::context::params::LlamaContextParams;
-use llama_cpp_2::llama_backend::LlamaBackend;
-use llama_cpp_2::llama_batch::LlamaBatch;
-use llama_cpp_2::model::params::LlamaModelParams;
-use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
-use llama_cpp_2::sampling::LlamaSampler;
 use tokio::sync::oneshot;
 
 use super::{ExecError, Executor, Job, Output};
 use crate::config::LlamaConfig;
-
-/// The llama.cpp backend: initialised once per process (a second `init` fails).
-fn backend() -> Result<&'static LlamaBackend, ExecError> {
-    static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
-    BACKEND
-        .get_or_init(|| {
-            llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
-            LlamaBackend::init().map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|e| ExecError::Model(format!("llama.cpp backend: {e}")))
-}
 
 struct Request {
     system: String,
@@ -71,16 +53,17 @@ impl LlamaExecutor {
         std::thread::Builder::new()
             .name("aos-llama".into())
             .spawn(move || {
-                let model = match backend().and_then(|b| {
-                    LlamaModel::load_from_file(b, &c.model, &LlamaModelParams::default())
-                        .map_err(|e| ExecError::Model(format!("{}: {e}", c.model.display())))
-                }) {
+                let options = ModelOptions {
+                    threads: c.threads.max(1),
+                    n_ctx: c.n_ctx.max(64),
+                };
+                let model = match LocalModel::load(&c.model, options) {
                     Ok(m) => {
                         let _ = ready_tx.send(Ok(()));
                         m
                     }
                     Err(e) => {
-                        let _ = ready_tx.send(Err(e));
+                        let _ = ready_tx.send(Err(ExecError::Model(e.to_string())));
                         return;
                     }
                 };
@@ -118,79 +101,34 @@ impl LlamaExecutor {
     }
 }
 
+/// Greedy decoding (reproducible answers) with a mild repetition penalty.
 fn generate(
-    model: &LlamaModel,
+    model: &LocalModel,
     cfg: &LlamaConfig,
     system: &str,
     user: &str,
 ) -> Result<Output, ExecError> {
-    let err = |e: &dyn std::fmt::Display| ExecError::Model(e.to_string());
-    let tmpl = match model.chat_template(None) {
-        Ok(t) => t,
-        Err(_) => LlamaChatTemplate::new("chatml").map_err(|e| err(&e))?,
-    };
-    let chat = [
-        LlamaChatMessage::new("system".into(), system.into()).map_err(|e| err(&e))?,
-        LlamaChatMessage::new("user".into(), user.into()).map_err(|e| err(&e))?,
-    ];
-    let prompt = model
-        .apply_chat_template(&tmpl, &chat, true)
-        .map_err(|e| err(&e))?;
-    let vocab = model.vocab();
-    let tokens = vocab.tokenize(prompt.as_bytes(), false, true);
-    let n_ctx = cfg.n_ctx.max(64);
-    if tokens.is_empty() || tokens.len() + cfg.max_tokens as usize + 1 > n_ctx as usize {
-        return Err(ExecError::Model(format!(
-            "prompt of {} tokens + {} new tokens does not fit a context of {n_ctx}",
-            tokens.len(),
-            cfg.max_tokens
-        )));
-    }
-    let threads = i32::from(cfg.threads.max(1));
-    let n_batch = 512u32;
-    let params = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(n_ctx))
-        .with_n_batch(n_batch)
-        .with_n_threads(threads)
-        .with_n_threads_batch(threads);
-    let mut ctx = model.new_context(backend()?, params).map_err(|e| err(&e))?;
-    let mut sampler = LlamaSampler::greedy();
-    let mut batch = LlamaBatch::new(n_batch as usize, 1);
-    let last = tokens.len() - 1;
-    for (ci, chunk) in tokens.chunks(n_batch as usize).enumerate() {
-        batch.clear();
-        for (j, &t) in chunk.iter().enumerate() {
-            let pos = ci * n_batch as usize + j;
-            batch
-                .add(t, pos as i32, &[0], pos == last)
-                .map_err(|e| err(&e))?;
-        }
-        ctx.decode(&mut batch).map_err(|e| err(&e))?;
-    }
-    let mut out = Vec::new();
-    let mut generated = 0u64;
-    for pos in tokens.len()..tokens.len() + cfg.max_tokens as usize {
-        let tok = sampler.sample(&ctx, batch.n_tokens() - 1);
-        if vocab.is_eog(tok) {
-            break;
-        }
-        out.extend(vocab.token_to_piece(tok, false, None));
-        generated += 1;
-        batch.clear();
-        batch
-            .add(tok, pos as i32, &[0], true)
-            .map_err(|e| err(&e))?;
-        ctx.decode(&mut batch).map_err(|e| err(&e))?;
-    }
-    let name = cfg
-        .model
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned());
+    let g = model
+        .chat(
+            &[
+                ChatMessage::new(Role::System, system),
+                ChatMessage::new(Role::User, user),
+            ],
+            &GenOptions {
+                max_tokens: cfg.max_tokens,
+                repeat_penalty: 1.15,
+                ..GenOptions::default()
+            },
+        )
+        .map_err(|e| ExecError::Model(e.to_string()))?;
     Ok(Output {
-        text: String::from_utf8_lossy(&out).trim().to_owned(),
-        model: name,
-        input_tokens: Some(tokens.len() as u64),
-        output_tokens: Some(generated),
+        text: g.text.trim().to_owned(),
+        model: cfg
+            .model
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned()),
+        input_tokens: Some(g.prompt_tokens as u64),
+        output_tokens: Some(g.generated_tokens as u64),
     })
 }
 
