@@ -53,23 +53,39 @@ pub struct ApiError {
 
 impl ApiError {
     fn bad(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, code: "bad_request", message: message.into() }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+        }
     }
     fn not_found(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into() }
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: message.into(),
+        }
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "API query failed");
-        Self { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: "the database could not answer".into() }
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: "the database could not answer".into(),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response()
+        (
+            self.status,
+            Json(json!({"error": {"code": self.code, "message": self.message}})),
+        )
+            .into_response()
     }
 }
 
@@ -92,19 +108,25 @@ pub fn router(state: ApiState) -> Router {
 }
 
 fn parse_addr(what: &str, s: &str) -> Result<Address, ApiError> {
-    Address::from_str(s.trim()).map_err(|_| ApiError::bad(format!("{what} must be a 0x-prefixed 20-byte hex address")))
+    Address::from_str(s.trim())
+        .map_err(|_| ApiError::bad(format!("{what} must be a 0x-prefixed 20-byte hex address")))
 }
 
 fn parse_u256(what: &str, s: &str) -> Result<U256, ApiError> {
-    U256::from_str_radix(s.trim(), 10).map_err(|_| ApiError::bad(format!("{what} must be a decimal integer (base units)")))
+    U256::from_str_radix(s.trim(), 10)
+        .map_err(|_| ApiError::bad(format!("{what} must be a decimal integer (base units)")))
 }
 
 /// A domain given as its name (`summarisation`) or as 0x-hex bytes32: the `domain` column.
 fn parse_domain(s: &str) -> Result<String, ApiError> {
     if s.starts_with("0x") {
-        B256::from_str(s).map(h256).map_err(|_| ApiError::bad("domain must be a name or 0x-hex bytes32"))
+        B256::from_str(s)
+            .map(h256)
+            .map_err(|_| ApiError::bad("domain must be a name or 0x-hex bytes32"))
     } else {
-        aos_chain::domain_to_bytes32(s).map(h256).map_err(|e| ApiError::bad(format!("domain: {e}")))
+        aos_chain::domain_to_bytes32(s)
+            .map(h256)
+            .map_err(|e| ApiError::bad(format!("domain: {e}")))
     }
 }
 
@@ -117,7 +139,11 @@ fn parse_fraction(what: &str, s: &Option<String>) -> Result<u64, ApiError> {
             .ok()
             .filter(|x| (0.0..=1.0).contains(x))
             .and_then(wad_from_f64)
-            .ok_or_else(|| ApiError::bad(format!("{what} must be a fraction between 0 and 1 (e.g. 0.75)"))),
+            .ok_or_else(|| {
+                ApiError::bad(format!(
+                    "{what} must be a fraction between 0 and 1 (e.g. 0.75)"
+                ))
+            }),
     }
 }
 
@@ -134,8 +160,16 @@ async fn now_s(st: &ApiState, at: Option<u64>) -> Result<u64, ApiError> {
     if let Some(t) = at {
         return Ok(t);
     }
-    let wall = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
-    let chain = st.store.cursor(st.chain_id).await?.map(|c| c.timestamp).unwrap_or_default();
+    let wall = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let chain = st
+        .store
+        .cursor(st.chain_id)
+        .await?
+        .map(|c| c.timestamp)
+        .unwrap_or_default();
     Ok(wall.max(chain))
 }
 
@@ -158,26 +192,60 @@ async fn health(State(st): State<ApiState>) -> Response {
 }
 
 async fn metrics(State(st): State<ApiState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(),
+    )
+        .into_response()
 }
 
 fn task_cols(s: &Store) -> (String, Vec<(&'static str, K)>) {
     let spec: Vec<(&str, K)> = vec![
-        ("taskId", K::T), ("requester", K::T), ("asset", K::T), ("payment", K::N), ("stakeBps", K::I),
-        ("feeBps", K::I), ("claimDeadline", K::I), ("completionDeadline", K::I), ("reviewWindow", K::I),
-        ("maxDelegationDepth", K::I), ("minAccuracy", K::N), ("minCompletion", K::N), ("domain", K::T),
-        ("domainName", K::T), ("specHash", K::T), ("parentTaskId", K::T), ("salt", K::N), ("status", K::T),
-        ("worker", K::T), ("stake", K::N), ("resultHash", K::T), ("disputeId", K::N), ("bond", K::N),
-        ("ruling", K::I), ("finalized", K::B), ("workerAmount", K::N), ("requesterAmount", K::N), ("fee", K::N),
-        ("postedBlock", K::I), ("updatedBlock", K::I),
+        ("taskId", K::T),
+        ("requester", K::T),
+        ("asset", K::T),
+        ("payment", K::N),
+        ("stakeBps", K::I),
+        ("feeBps", K::I),
+        ("claimDeadline", K::I),
+        ("completionDeadline", K::I),
+        ("reviewWindow", K::I),
+        ("maxDelegationDepth", K::I),
+        ("minAccuracy", K::N),
+        ("minCompletion", K::N),
+        ("domain", K::T),
+        ("domainName", K::T),
+        ("specHash", K::T),
+        ("parentTaskId", K::T),
+        ("salt", K::N),
+        ("status", K::T),
+        ("worker", K::T),
+        ("stake", K::N),
+        ("resultHash", K::T),
+        ("disputeId", K::N),
+        ("bond", K::N),
+        ("ruling", K::I),
+        ("finalized", K::B),
+        ("workerAmount", K::N),
+        ("requesterAmount", K::N),
+        ("fee", K::N),
+        ("postedBlock", K::I),
+        ("updatedBlock", K::I),
     ];
     let cols = format!(
         "task_id, requester, asset, {}, stake_bps, fee_bps, claim_deadline, completion_deadline, review_window, \
          max_delegation_depth, {}, {}, domain, domain_name, spec_hash, parent_task_id, {}, status, worker, {}, \
          result_hash, {}, {}, ruling, finalized, {}, {}, {}, posted_block, updated_block",
-        s.num_col("payment"), s.num_col("min_accuracy"), s.num_col("min_completion"), s.num_col("salt"),
-        s.num_col("stake"), s.num_col("dispute_id"), s.num_col("bond"), s.num_col("worker_amount"),
-        s.num_col("requester_amount"), s.num_col("fee"),
+        s.num_col("payment"),
+        s.num_col("min_accuracy"),
+        s.num_col("min_completion"),
+        s.num_col("salt"),
+        s.num_col("stake"),
+        s.num_col("dispute_id"),
+        s.num_col("bond"),
+        s.num_col("worker_amount"),
+        s.num_col("requester_amount"),
+        s.num_col("fee"),
     );
     (cols, spec)
 }
@@ -196,7 +264,11 @@ pub struct TasksQuery {
 }
 
 fn ph(s: &Store, k: usize, numeric: bool) -> String {
-    if numeric && s.dialect() == crate::Dialect::Postgres { format!("${k}::numeric") } else { format!("${k}") }
+    if numeric && s.dialect() == crate::Dialect::Postgres {
+        format!("${k}::numeric")
+    } else {
+        format!("${k}")
+    }
 }
 
 async fn tasks(State(st): State<ApiState>, Query(q): Query<TasksQuery>) -> R {
@@ -209,7 +281,12 @@ async fn tasks(State(st): State<ApiState>, Query(q): Query<TasksQuery>) -> R {
         let name = STATUS_NAMES
             .iter()
             .find(|n| n.eq_ignore_ascii_case(&status))
-            .ok_or_else(|| ApiError::bad(format!("status must be one of {} or any", STATUS_NAMES[1..].join(", "))))?;
+            .ok_or_else(|| {
+                ApiError::bad(format!(
+                    "status must be one of {} or any",
+                    STATUS_NAMES[1..].join(", ")
+                ))
+            })?;
         binds.push((*name).to_owned());
         conds.push(format!("status = {}", ph(s, binds.len(), false)));
     }
@@ -218,7 +295,11 @@ async fn tasks(State(st): State<ApiState>, Query(q): Query<TasksQuery>) -> R {
         conds.push(format!("domain = {}", ph(s, binds.len(), false)));
     }
     if let Some(a) = &q.asset {
-        let a = if a.eq_ignore_ascii_case("eth") { Address::ZERO } else { parse_addr("asset", a)? };
+        let a = if a.eq_ignore_ascii_case("eth") {
+            Address::ZERO
+        } else {
+            parse_addr("asset", a)?
+        };
         binds.push(addr(a));
         conds.push(format!("asset = {}", ph(s, binds.len(), false)));
     }
@@ -233,24 +314,50 @@ async fn tasks(State(st): State<ApiState>, Query(q): Query<TasksQuery>) -> R {
         }
     }
     let (cols, spec) = task_cols(s);
-    let wh = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
-    let sql = format!("SELECT {cols} FROM tasks {wh} ORDER BY payment DESC, posted_block, task_id LIMIT {limit} OFFSET {offset}");
+    let wh = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT {cols} FROM tasks {wh} ORDER BY payment DESC, posted_block, task_id LIMIT {limit} OFFSET {offset}"
+    );
     let rows = s.json_rows(&sql, binds, &spec).await?;
-    Ok(Json(json!({"tasks": rows, "limit": limit, "offset": offset})))
+    Ok(Json(
+        json!({"tasks": rows, "limit": limit, "offset": offset}),
+    ))
 }
 
 fn history_spec() -> Vec<(&'static str, K)> {
-    vec![("contract", K::T), ("event", K::T), ("blockNumber", K::I), ("blockHash", K::T), ("logIndex", K::I), ("txHash", K::T), ("blockTimestamp", K::I), ("args", K::J)]
+    vec![
+        ("contract", K::T),
+        ("event", K::T),
+        ("blockNumber", K::I),
+        ("blockHash", K::T),
+        ("logIndex", K::I),
+        ("txHash", K::T),
+        ("blockTimestamp", K::I),
+        ("args", K::J),
+    ]
 }
 
-const HISTORY_COLS: &str = "contract, kind, block_number, block_hash, log_index, tx_hash, block_timestamp, args";
+const HISTORY_COLS: &str =
+    "contract, kind, block_number, block_hash, log_index, tx_hash, block_timestamp, args";
 
 async fn task(State(st): State<ApiState>, Path(id): Path<String>) -> R {
     let s = &st.store;
     let id = B256::from_str(&id).map_err(|_| ApiError::bad("task id must be 0x-hex bytes32"))?;
     let (cols, spec) = task_cols(s);
-    let mut rows = s.json_rows(&format!("SELECT {cols} FROM tasks WHERE task_id = $1"), vec![h256(id)], &spec).await?;
-    let Some(mut t) = rows.pop() else { return Err(ApiError::not_found(format!("no task {id}"))) };
+    let mut rows = s
+        .json_rows(
+            &format!("SELECT {cols} FROM tasks WHERE task_id = $1"),
+            vec![h256(id)],
+            &spec,
+        )
+        .await?;
+    let Some(mut t) = rows.pop() else {
+        return Err(ApiError::not_found(format!("no task {id}")));
+    };
     let history = s
         .json_rows(&format!("SELECT {HISTORY_COLS} FROM events WHERE task_id = $1 ORDER BY block_number, log_index"), vec![h256(id)], &history_spec())
         .await?;
@@ -269,7 +376,10 @@ fn karma_view(k: &Value, now: u64, half_life: u64) -> (Value, u64, u64) {
     let comp = k["completion"].as_i64().unwrap_or_default().max(0) as u64;
     let t = k["updatedAt"].as_i64().unwrap_or_default().max(0) as u64;
     let elapsed = now.saturating_sub(t);
-    let (da, dc) = (decay(acc, elapsed, half_life), decay(comp, elapsed, half_life));
+    let (da, dc) = (
+        decay(acc, elapsed, half_life),
+        decay(comp, elapsed, half_life),
+    );
     let mut v = k.clone();
     v["accuracyWad"] = json!(acc.to_string());
     v["completionWad"] = json!(comp.to_string());
@@ -286,8 +396,19 @@ fn karma_view(k: &Value, now: u64, half_life: u64) -> (Value, u64, u64) {
 
 const KARMA_COLS: &str = "agent, domain, domain_name, accuracy, completion, updated_at, tasks, disputes_won, disputes_lost, last_outcome, updated_block";
 fn karma_spec() -> Vec<(&'static str, K)> {
-    vec![("agent", K::T), ("domain", K::T), ("domainName", K::T), ("accuracy", K::I), ("completion", K::I), ("updatedAt", K::I),
-         ("tasks", K::I), ("disputesWon", K::I), ("disputesLost", K::I), ("lastOutcome", K::T), ("updatedBlock", K::I)]
+    vec![
+        ("agent", K::T),
+        ("domain", K::T),
+        ("domainName", K::T),
+        ("accuracy", K::I),
+        ("completion", K::I),
+        ("updatedAt", K::I),
+        ("tasks", K::I),
+        ("disputesWon", K::I),
+        ("disputesLost", K::I),
+        ("lastOutcome", K::T),
+        ("updatedBlock", K::I),
+    ]
 }
 
 async fn agent(State(st): State<ApiState>, Path(a): Path<String>, Query(q): Query<AtQuery>) -> R {
@@ -301,18 +422,45 @@ async fn agent(State(st): State<ApiState>, Path(a): Path<String>, Query(q): Quer
             &[("account", K::T), ("agentKey", K::T), ("manifestHash", K::T), ("registered", K::B), ("firstBlock", K::I), ("updatedBlock", K::I)],
         )
         .await?;
-    let karma = s.json_rows(&format!("SELECT {KARMA_COLS} FROM karma WHERE agent = $1 ORDER BY domain_name"), vec![a.clone()], &karma_spec()).await?;
+    let karma = s
+        .json_rows(
+            &format!("SELECT {KARMA_COLS} FROM karma WHERE agent = $1 ORDER BY domain_name"),
+            vec![a.clone()],
+            &karma_spec(),
+        )
+        .await?;
     let earnings = s
-        .json_rows(&format!("SELECT asset, {} FROM earnings WHERE agent = $1 ORDER BY asset", s.num_col("total")), vec![a.clone()], &[("asset", K::T), ("total", K::N)])
+        .json_rows(
+            &format!(
+                "SELECT asset, {} FROM earnings WHERE agent = $1 ORDER BY asset",
+                s.num_col("total")
+            ),
+            vec![a.clone()],
+            &[("asset", K::T), ("total", K::N)],
+        )
         .await?;
     let juror = s
-        .json_rows(&format!("SELECT {}, leave_available_at FROM jurors WHERE juror = $1", s.num_col("stake")), vec![a.clone()], &[("stake", K::N), ("leaveAvailableAt", K::I)])
+        .json_rows(
+            &format!(
+                "SELECT {}, leave_available_at FROM jurors WHERE juror = $1",
+                s.num_col("stake")
+            ),
+            vec![a.clone()],
+            &[("stake", K::N), ("leaveAvailableAt", K::I)],
+        )
         .await?;
     if rows.is_empty() && karma.is_empty() && juror.is_empty() {
         return Err(ApiError::not_found(format!("no agent {a}")));
     }
-    let mut out = rows.pop().unwrap_or_else(|| json!({"account": a, "registered": false}));
-    out["karma"] = Value::Array(karma.iter().map(|k| karma_view(k, now, st.half_life_s).0).collect());
+    let mut out = rows
+        .pop()
+        .unwrap_or_else(|| json!({"account": a, "registered": false}));
+    out["karma"] = Value::Array(
+        karma
+            .iter()
+            .map(|k| karma_view(k, now, st.half_life_s).0)
+            .collect(),
+    );
     out["earnings"] = Value::Array(earnings);
     out["juror"] = juror.into_iter().next().unwrap_or(Value::Null);
     out["decayedTo"] = json!(now);
@@ -333,12 +481,20 @@ pub struct RouteQuery {
 
 async fn route(State(st): State<ApiState>, Query(q): Query<RouteQuery>) -> R {
     let s = &st.store;
-    let domain = parse_domain(q.domain.as_deref().ok_or_else(|| ApiError::bad("domain is required"))?)?;
+    let domain = parse_domain(
+        q.domain
+            .as_deref()
+            .ok_or_else(|| ApiError::bad("domain is required"))?,
+    )?;
     let min_acc = parse_fraction("min_accuracy", &q.min_accuracy)?;
     let min_comp = parse_fraction("min_completion", &q.min_completion)?;
     let (limit, _) = limit_offset(q.limit, None)?;
     let now = now_s(&st, q.at).await?;
-    let cols = KARMA_COLS.split(", ").map(|c| format!("k.{c}")).collect::<Vec<_>>().join(", ");
+    let cols = KARMA_COLS
+        .split(", ")
+        .map(|c| format!("k.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let rows = s
         .json_rows(
             &format!("SELECT {cols} FROM karma k JOIN agents a ON a.account = k.agent WHERE k.domain = $1 AND a.registered = 1"),
@@ -352,7 +508,12 @@ async fn route(State(st): State<ApiState>, Query(q): Query<RouteQuery>) -> R {
             let (v, da, dc) = karma_view(k, now, st.half_life_s);
             (da >= min_acc && dc >= min_comp).then(|| {
                 let score = u128::from(da) * u128::from(dc) / u128::from(WAD);
-                (score, k["tasks"].as_i64().unwrap_or_default(), k["agent"].as_str().unwrap_or_default().to_owned(), v)
+                (
+                    score,
+                    k["tasks"].as_i64().unwrap_or_default(),
+                    k["agent"].as_str().unwrap_or_default().to_owned(),
+                    v,
+                )
             })
         })
         .collect();
@@ -363,7 +524,14 @@ async fn route(State(st): State<ApiState>, Query(q): Query<RouteQuery>) -> R {
         .enumerate()
         .map(|(i, (score, _, agent, karma))| json!({"rank": i + 1, "agent": agent, "scoreWad": score.to_string(), "score": score as f64 / WAD as f64, "karma": karma}))
         .collect();
-    let skills: Vec<String> = q.skills.unwrap_or_default().split(',').map(str::trim).filter(|x| !x.is_empty()).map(|x| format!("skills.{x}")).collect();
+    let skills: Vec<String> = q
+        .skills
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(|x| format!("skills.{x}"))
+        .collect();
     Ok(Json(json!({
         "domain": domain,
         "minAccuracyWad": min_acc.to_string(),
@@ -380,10 +548,24 @@ fn dispute_cols(s: &Store) -> (String, Vec<(&'static str, K)>) {
     (
         format!(
             "{}, arbitrable, task_id, {}, phase, round, seats, deadline, ruling, solved, delivered, created_block, updated_block",
-            s.num_col("dispute_id"), s.num_col("bond")
+            s.num_col("dispute_id"),
+            s.num_col("bond")
         ),
-        vec![("disputeId", K::N), ("arbitrable", K::T), ("taskId", K::T), ("bond", K::N), ("phase", K::T), ("round", K::I),
-             ("seats", K::I), ("deadline", K::I), ("ruling", K::I), ("solved", K::B), ("delivered", K::B), ("createdBlock", K::I), ("updatedBlock", K::I)],
+        vec![
+            ("disputeId", K::N),
+            ("arbitrable", K::T),
+            ("taskId", K::T),
+            ("bond", K::N),
+            ("phase", K::T),
+            ("round", K::I),
+            ("seats", K::I),
+            ("deadline", K::I),
+            ("ruling", K::I),
+            ("solved", K::B),
+            ("delivered", K::B),
+            ("createdBlock", K::I),
+            ("updatedBlock", K::I),
+        ],
     )
 }
 
@@ -403,17 +585,41 @@ async fn disputes(State(st): State<ApiState>, Query(q): Query<DisputesQuery>) ->
     let mut conds = Vec::new();
     let mut binds = Vec::new();
     if let Some(p) = &q.phase {
-        let name = PHASE_NAMES.iter().find(|n| n.eq_ignore_ascii_case(p)).ok_or_else(|| ApiError::bad(format!("phase must be one of {}", PHASE_NAMES[1..].join(", "))))?;
+        let name = PHASE_NAMES
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(p))
+            .ok_or_else(|| {
+                ApiError::bad(format!(
+                    "phase must be one of {}",
+                    PHASE_NAMES[1..].join(", ")
+                ))
+            })?;
         binds.push((*name).to_owned());
         conds.push(format!("phase = ${}", binds.len()));
     }
     if let Some(t) = &q.task_id {
-        binds.push(h256(B256::from_str(t).map_err(|_| ApiError::bad("task_id must be 0x-hex bytes32"))?));
+        binds.push(h256(
+            B256::from_str(t).map_err(|_| ApiError::bad("task_id must be 0x-hex bytes32"))?,
+        ));
         conds.push(format!("task_id = ${}", binds.len()));
     }
-    let wh = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
-    let rows = s.json_rows(&format!("SELECT {cols} FROM disputes {wh} ORDER BY dispute_id LIMIT {limit} OFFSET {offset}"), binds, &spec).await?;
-    Ok(Json(json!({"disputes": rows, "limit": limit, "offset": offset})))
+    let wh = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    let rows = s
+        .json_rows(
+            &format!(
+                "SELECT {cols} FROM disputes {wh} ORDER BY dispute_id LIMIT {limit} OFFSET {offset}"
+            ),
+            binds,
+            &spec,
+        )
+        .await?;
+    Ok(Json(
+        json!({"disputes": rows, "limit": limit, "offset": offset}),
+    ))
 }
 
 async fn dispute(State(st): State<ApiState>, Path(id): Path<String>) -> R {
@@ -421,8 +627,16 @@ async fn dispute(State(st): State<ApiState>, Path(id): Path<String>) -> R {
     let id = parse_u256("dispute id", &id)?;
     let (cols, spec) = dispute_cols(s);
     let p = ph(s, 1, true);
-    let mut rows = s.json_rows(&format!("SELECT {cols} FROM disputes WHERE dispute_id = {p}"), vec![s.num(id)], &spec).await?;
-    let Some(mut d) = rows.pop() else { return Err(ApiError::not_found(format!("no dispute {id}"))) };
+    let mut rows = s
+        .json_rows(
+            &format!("SELECT {cols} FROM disputes WHERE dispute_id = {p}"),
+            vec![s.num(id)],
+            &spec,
+        )
+        .await?;
+    let Some(mut d) = rows.pop() else {
+        return Err(ApiError::not_found(format!("no dispute {id}")));
+    };
     let votes = s
         .json_rows(
             &format!(

@@ -101,6 +101,9 @@ struct RunArgs {
     /// Largest eth_getLogs range in blocks.
     #[arg(long, default_value_t = 10_000)]
     max_range: u64,
+    /// Logs per eth_getLogs range to aim at (denser ranges shrink).
+    #[arg(long, default_value_t = 10_000)]
+    target_logs: u64,
     /// Exit once the head is reached (backfill only).
     #[arg(long)]
     exit_at_head: bool,
@@ -118,14 +121,18 @@ pub async fn run() -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&cli.log.log))
         .context("bad --log filter")?;
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     match cli.cmd {
         Cmd::Run(a) => run_cmd(a).await,
     }
 }
 
 async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
-    let deployments = Deployments::load(&a.rpc.deployments).context("loading the deployments file")?;
+    let deployments =
+        Deployments::load(&a.rpc.deployments).context("loading the deployments file")?;
     let metrics = Metrics::new();
     let rpc_cfg = RpcConfig {
         timeout: Duration::from_millis(a.rpc.request_timeout_ms),
@@ -133,7 +140,9 @@ async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
         ..RpcConfig::default()
     };
     let rpc = Rpc::new(&a.rpc.rpc, rpc_cfg, metrics.clone()).context("RPC URL")?;
-    let store = Store::connect(&a.db.db).await.with_context(|| format!("opening the database {}", redact(&a.db.db)))?;
+    let store = Store::connect(&a.db.db)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&a.db.db)))?;
     let half_life_s = match a.karma_half_life {
         Some(h) => h,
         None => read_half_life(&rpc, &deployments).await,
@@ -145,15 +154,32 @@ async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
         initial_range: a.initial_range.max(1),
         max_range: a.max_range.max(1),
         exit_at_head: a.exit_at_head,
+        target_logs: a.target_logs.max(1),
     };
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr()).with_style(
-        ProgressStyle::with_template("{spinner} backfill [{bar:40}] {pos}/{len} blocks ({percent}%) {msg} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} backfill [{bar:40}] {pos}/{len} blocks ({percent}%) {msg} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut indexer = Indexer::new(rpc, store.clone(), deployments.clone(), cfg, metrics.clone()).with_progress(bar);
+    let mut indexer = Indexer::new(
+        rpc,
+        store.clone(),
+        deployments.clone(),
+        cfg,
+        metrics.clone(),
+    )
+    .with_progress(bar);
     if !a.no_api {
-        let state = api::ApiState { store: store.clone(), metrics: metrics.clone(), chain_id: deployments.chain_id, half_life_s };
-        let listener = tokio::net::TcpListener::bind(a.listen).await.with_context(|| format!("binding {}", a.listen))?;
+        let state = api::ApiState {
+            store: store.clone(),
+            metrics: metrics.clone(),
+            chain_id: deployments.chain_id,
+            half_life_s,
+        };
+        let listener = tokio::net::TcpListener::bind(a.listen)
+            .await
+            .with_context(|| format!("binding {}", a.listen))?;
         tracing::info!(address = %listener.local_addr()?, "API listening");
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, api::router(state)).await {

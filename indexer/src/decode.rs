@@ -83,32 +83,142 @@ pub enum Key {
 #[allow(missing_docs)]
 pub enum Op {
     TaskPosted(Box<TaskPostedRow>),
-    TaskClaimed { task_id: B256, worker: Address, stake: U256 },
-    TaskSubmitted { task_id: B256, result_hash: B256 },
-    TaskAccepted { task_id: B256, worker_amount: U256, fee: U256, finalized: bool },
-    TaskDisputed { task_id: B256, dispute_id: U256, bond: U256 },
-    TaskRuled { task_id: B256, ruling: U256 },
-    TaskResolved { task_id: B256, ruling: U256, requester_amount: U256, worker_amount: U256, fee: U256 },
-    TaskStatus { task_id: B256, status: &'static str },
-    TaskFailed { task_id: B256, requester_amount: U256 },
-    ClaimRow { task_id: B256, worker: Address, stake: U256 },
-    SubmissionRow { task_id: B256, worker: Address, result_hash: B256 },
-    WithdrawalRow { contract: &'static str, account: Address, asset: Address, to: Address, amount: U256 },
-    AgentSet { account: Address, agent_key: B256, manifest_hash: B256, registered: bool },
-    KarmaRecorded { agent: Address, domain: B256, outcome: u8, level: u8, accuracy: u64, completion: u64 },
-    EarningsAdd { agent: Address, asset: Address, amount: U256 },
-    DisputeCreated { dispute_id: U256, arbitrable: Address },
-    DisputeTask { dispute_id: U256, task_id: B256, bond: U256 },
-    RoundOpened { dispute_id: U256, round: U256, seats: U256 },
-    PhaseChanged { dispute_id: U256, phase: u8, deadline: U256 },
-    Ruled { dispute_id: U256, ruling: U256, solved: bool },
-    RulingDelivered { dispute_id: U256 },
-    SeatDrawn { dispute_id: U256, round: U256, juror: Address },
-    VoteCommitted { dispute_id: U256, round: U256, juror: Address, commitment: B256 },
-    VoteRevealed { dispute_id: U256, round: U256, juror: Address, choice: U256 },
-    SeatSettled { dispute_id: U256, round: U256, juror: Address, verdict: u8, stake_back: U256, fee_reward: U256, stake_reward: U256 },
-    JurorStake { juror: Address, stake: U256 },
-    JurorLeave { juror: Address, available_at: U256 },
+    TaskClaimed {
+        task_id: B256,
+        worker: Address,
+        stake: U256,
+    },
+    TaskSubmitted {
+        task_id: B256,
+        result_hash: B256,
+    },
+    TaskAccepted {
+        task_id: B256,
+        worker_amount: U256,
+        fee: U256,
+        finalized: bool,
+    },
+    TaskDisputed {
+        task_id: B256,
+        dispute_id: U256,
+        bond: U256,
+    },
+    TaskRuled {
+        task_id: B256,
+        ruling: U256,
+    },
+    TaskResolved {
+        task_id: B256,
+        ruling: U256,
+        requester_amount: U256,
+        worker_amount: U256,
+        fee: U256,
+    },
+    TaskStatus {
+        task_id: B256,
+        status: &'static str,
+    },
+    TaskFailed {
+        task_id: B256,
+        requester_amount: U256,
+    },
+    ClaimRow {
+        task_id: B256,
+        worker: Address,
+        stake: U256,
+    },
+    SubmissionRow {
+        task_id: B256,
+        worker: Address,
+        result_hash: B256,
+    },
+    WithdrawalRow {
+        contract: &'static str,
+        account: Address,
+        asset: Address,
+        to: Address,
+        amount: U256,
+    },
+    AgentSet {
+        account: Address,
+        agent_key: B256,
+        manifest_hash: B256,
+        registered: bool,
+    },
+    KarmaRecorded {
+        agent: Address,
+        domain: B256,
+        outcome: u8,
+        level: u8,
+        accuracy: u64,
+        completion: u64,
+    },
+    EarningsAdd {
+        agent: Address,
+        asset: Address,
+        amount: U256,
+    },
+    DisputeCreated {
+        dispute_id: U256,
+        arbitrable: Address,
+    },
+    DisputeTask {
+        dispute_id: U256,
+        task_id: B256,
+        bond: U256,
+    },
+    RoundOpened {
+        dispute_id: U256,
+        round: U256,
+        seats: U256,
+    },
+    PhaseChanged {
+        dispute_id: U256,
+        phase: u8,
+        deadline: U256,
+    },
+    Ruled {
+        dispute_id: U256,
+        ruling: U256,
+        solved: bool,
+    },
+    RulingDelivered {
+        dispute_id: U256,
+    },
+    SeatDrawn {
+        dispute_id: U256,
+        round: U256,
+        juror: Address,
+    },
+    VoteCommitted {
+        dispute_id: U256,
+        round: U256,
+        juror: Address,
+        commitment: B256,
+    },
+    VoteRevealed {
+        dispute_id: U256,
+        round: U256,
+        juror: Address,
+        choice: U256,
+    },
+    SeatSettled {
+        dispute_id: U256,
+        round: U256,
+        juror: Address,
+        verdict: u8,
+        stake_back: U256,
+        fee_reward: U256,
+        stake_reward: U256,
+    },
+    JurorStake {
+        juror: Address,
+        stake: U256,
+    },
+    JurorLeave {
+        juror: Address,
+        available_at: U256,
+    },
 }
 
 /// The full terms of a posted task (`ITaskMarket.TaskParams`) plus its id.
@@ -312,14 +422,21 @@ pub fn decode(addrs: &Addresses, log: &RawLog) -> Result<Decoded, DecodeError> {
         .ok_or(DecodeError::UnknownAddress(log.address))?;
     let topic = log.topics.first().copied().unwrap_or_default();
     let classify = |e: alloy::sol_types::Error| match e {
-        alloy::sol_types::Error::InvalidLog { .. } | alloy::sol_types::Error::UnknownSelector { .. } => {
-            DecodeError::UnknownTopic { contract: contract.name(), topic }
-        }
-        other => DecodeError::Malformed { contract: contract.name(), topic, reason: other.to_string() },
+        alloy::sol_types::Error::InvalidLog { .. }
+        | alloy::sol_types::Error::UnknownSelector { .. } => DecodeError::UnknownTopic {
+            contract: contract.name(),
+            topic,
+        },
+        other => DecodeError::Malformed {
+            contract: contract.name(),
+            topic,
+            reason: other.to_string(),
+        },
     };
     let d = match contract {
         Contract::Market => market(
-            TaskMarket::TaskMarketEvents::decode_raw_log(&log.topics, &log.data).map_err(classify)?,
+            TaskMarket::TaskMarketEvents::decode_raw_log(&log.topics, &log.data)
+                .map_err(classify)?,
         ),
         Contract::Registry => registry(
             AgentRegistry::AgentRegistryEvents::decode_raw_log(&log.topics, &log.data)
@@ -345,7 +462,14 @@ pub fn decode(addrs: &Addresses, log: &RawLog) -> Result<Decoded, DecodeError> {
     })
 }
 
-type Parts = (&'static str, Value, Option<B256>, Option<U256>, Option<Address>, Vec<Op>);
+type Parts = (
+    &'static str,
+    Value,
+    Option<B256>,
+    Option<U256>,
+    Option<Address>,
+    Vec<Op>,
+);
 
 fn s(u: impl ToString) -> Value {
     Value::String(u.to_string())
@@ -369,8 +493,18 @@ fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
                     "parentTaskId": h256(p.parentTaskId), "salt": s(p.salt),
                 }
             });
-            let op = Op::TaskPosted(Box::new(TaskPostedRow { task_id: e.taskId, params: e.params }));
-            ("TaskPosted", args, Some(e.taskId), None, Some(e.requester), vec![op])
+            let op = Op::TaskPosted(Box::new(TaskPostedRow {
+                task_id: e.taskId,
+                params: e.params,
+            }));
+            (
+                "TaskPosted",
+                args,
+                Some(e.taskId),
+                None,
+                Some(e.requester),
+                vec![op],
+            )
         }
         E::TaskClaimed(e) => (
             "TaskClaimed",
@@ -379,8 +513,16 @@ fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
             None,
             Some(e.worker),
             vec![
-                Op::TaskClaimed { task_id: e.taskId, worker: e.worker, stake: e.stake },
-                Op::ClaimRow { task_id: e.taskId, worker: e.worker, stake: e.stake },
+                Op::TaskClaimed {
+                    task_id: e.taskId,
+                    worker: e.worker,
+                    stake: e.stake,
+                },
+                Op::ClaimRow {
+                    task_id: e.taskId,
+                    worker: e.worker,
+                    stake: e.stake,
+                },
             ],
         ),
         E::TaskSubmitted(e) => (
@@ -390,8 +532,15 @@ fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
             None,
             Some(e.worker),
             vec![
-                Op::TaskSubmitted { task_id: e.taskId, result_hash: e.resultHash },
-                Op::SubmissionRow { task_id: e.taskId, worker: e.worker, result_hash: e.resultHash },
+                Op::TaskSubmitted {
+                    task_id: e.taskId,
+                    result_hash: e.resultHash,
+                },
+                Op::SubmissionRow {
+                    task_id: e.taskId,
+                    worker: e.worker,
+                    result_hash: e.resultHash,
+                },
             ],
         ),
         E::TaskAccepted(e) => (
@@ -415,8 +564,16 @@ fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
             Some(e.disputeId),
             None,
             vec![
-                Op::TaskDisputed { task_id: e.taskId, dispute_id: e.disputeId, bond: e.bond },
-                Op::DisputeTask { dispute_id: e.disputeId, task_id: e.taskId, bond: e.bond },
+                Op::TaskDisputed {
+                    task_id: e.taskId,
+                    dispute_id: e.disputeId,
+                    bond: e.bond,
+                },
+                Op::DisputeTask {
+                    dispute_id: e.disputeId,
+                    task_id: e.taskId,
+                    bond: e.bond,
+                },
             ],
         ),
         E::TaskRuled(e) => (
@@ -425,7 +582,10 @@ fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
             Some(e.taskId),
             Some(e.disputeId),
             None,
-            vec![Op::TaskRuled { task_id: e.taskId, ruling: e.ruling }],
+            vec![Op::TaskRuled {
+                task_id: e.taskId,
+                ruling: e.ruling,
+            }],
         ),
         E::TaskResolved(e) => (
             "TaskResolved",
@@ -448,7 +608,10 @@ fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
             Some(e.taskId),
             None,
             None,
-            vec![Op::TaskStatus { task_id: e.taskId, status: "Cancelled" }],
+            vec![Op::TaskStatus {
+                task_id: e.taskId,
+                status: "Cancelled",
+            }],
         ),
         E::TaskExpired(e) => (
             "TaskExpired",
@@ -456,7 +619,10 @@ fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
             Some(e.taskId),
             None,
             None,
-            vec![Op::TaskStatus { task_id: e.taskId, status: "Expired" }],
+            vec![Op::TaskStatus {
+                task_id: e.taskId,
+                status: "Expired",
+            }],
         ),
         E::TaskFailed(e) => (
             "TaskFailed",
@@ -464,7 +630,10 @@ fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
             Some(e.taskId),
             None,
             Some(e.worker),
-            vec![Op::TaskFailed { task_id: e.taskId, requester_amount: e.requesterAmount }],
+            vec![Op::TaskFailed {
+                task_id: e.taskId,
+                requester_amount: e.requesterAmount,
+            }],
         ),
         E::Withdrawn(e) => (
             "Withdrawn",
@@ -494,7 +663,9 @@ fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
             None,
             Some(e._disputeID),
             None,
-            vec![Op::RulingDelivered { dispute_id: e._disputeID }],
+            vec![Op::RulingDelivered {
+                dispute_id: e._disputeID,
+            }],
         ),
         E::OwnershipTransferStarted(e) => (
             "OwnershipTransferStarted",
@@ -518,20 +689,42 @@ fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
 fn registry(e: AgentRegistry::AgentRegistryEvents) -> Parts {
     use AgentRegistry::AgentRegistryEvents as E;
     let (kind, account, key, manifest, sig, registered) = match e {
-        E::AgentRegistered(e) => {
-            ("AgentRegistered", e.account, e.agentKey, e.manifestHash, Some(e.bindingSignature), true)
-        }
-        E::AgentUpdated(e) => {
-            ("AgentUpdated", e.account, e.agentKey, e.manifestHash, Some(e.bindingSignature), true)
-        }
-        E::AgentDeregistered(e) => ("AgentDeregistered", e.account, e.agentKey, B256::ZERO, None, false),
+        E::AgentRegistered(e) => (
+            "AgentRegistered",
+            e.account,
+            e.agentKey,
+            e.manifestHash,
+            Some(e.bindingSignature),
+            true,
+        ),
+        E::AgentUpdated(e) => (
+            "AgentUpdated",
+            e.account,
+            e.agentKey,
+            e.manifestHash,
+            Some(e.bindingSignature),
+            true,
+        ),
+        E::AgentDeregistered(e) => (
+            "AgentDeregistered",
+            e.account,
+            e.agentKey,
+            B256::ZERO,
+            None,
+            false,
+        ),
     };
     let mut args = json!({"account": addr(account), "agentKey": h256(key)});
     if let Some(sig) = &sig {
         args["manifestHash"] = json!(h256(manifest));
         args["bindingSignature"] = json!(sig.to_string());
     }
-    let op = Op::AgentSet { account, agent_key: key, manifest_hash: manifest, registered };
+    let op = Op::AgentSet {
+        account,
+        agent_key: key,
+        manifest_hash: manifest,
+        registered,
+    };
     (kind, args, None, None, Some(account), vec![op])
 }
 
@@ -561,7 +754,11 @@ fn karma(e: KarmaRegistry::KarmaRegistryEvents) -> Parts {
             None,
             None,
             Some(e.agent),
-            vec![Op::EarningsAdd { agent: e.agent, asset: e.asset, amount: e.amount }],
+            vec![Op::EarningsAdd {
+                agent: e.agent,
+                asset: e.asset,
+                amount: e.amount,
+            }],
         ),
         E::EpochRootAnchored(e) => (
             "EpochRootAnchored",
@@ -591,7 +788,10 @@ fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
             None,
             Some(e._disputeID),
             None,
-            vec![Op::DisputeCreated { dispute_id: e._disputeID, arbitrable: e._arbitrable }],
+            vec![Op::DisputeCreated {
+                dispute_id: e._disputeID,
+                arbitrable: e._arbitrable,
+            }],
         ),
         E::AppealPossible(e) => (
             "AppealPossible",
@@ -616,7 +816,11 @@ fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
             None,
             Some(e.disputeId),
             None,
-            vec![Op::RoundOpened { dispute_id: e.disputeId, round: e.round, seats: e.jurors }],
+            vec![Op::RoundOpened {
+                dispute_id: e.disputeId,
+                round: e.round,
+                seats: e.jurors,
+            }],
         ),
         E::RandomnessRerequested(e) => (
             "RandomnessRerequested",
@@ -632,7 +836,11 @@ fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
             None,
             Some(e.disputeId),
             Some(e.juror),
-            vec![Op::SeatDrawn { dispute_id: e.disputeId, round: e.round, juror: e.juror }],
+            vec![Op::SeatDrawn {
+                dispute_id: e.disputeId,
+                round: e.round,
+                juror: e.juror,
+            }],
         ),
         E::PhaseChanged(e) => (
             "PhaseChanged",
@@ -642,7 +850,11 @@ fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
             None,
             Some(e.disputeId),
             None,
-            vec![Op::PhaseChanged { dispute_id: e.disputeId, phase: e.phase, deadline: e.deadline }],
+            vec![Op::PhaseChanged {
+                dispute_id: e.disputeId,
+                phase: e.phase,
+                deadline: e.deadline,
+            }],
         ),
         E::VoteCommitted(e) => (
             "VoteCommitted",
@@ -678,7 +890,11 @@ fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
             None,
             Some(e.disputeId),
             None,
-            vec![Op::Ruled { dispute_id: e.disputeId, ruling: e.ruling, solved: false }],
+            vec![Op::Ruled {
+                dispute_id: e.disputeId,
+                ruling: e.ruling,
+                solved: false,
+            }],
         ),
         E::RoundUnstaffed(e) => (
             "RoundUnstaffed",
@@ -694,7 +910,11 @@ fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
             None,
             Some(e.disputeId),
             None,
-            vec![Op::Ruled { dispute_id: e.disputeId, ruling: e.ruling, solved: true }],
+            vec![Op::Ruled {
+                dispute_id: e.disputeId,
+                ruling: e.ruling,
+                solved: true,
+            }],
         ),
         E::RulingDeliveryFailed(e) => (
             "RulingDeliveryFailed",
@@ -750,7 +970,10 @@ fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
             None,
             None,
             Some(e.juror),
-            vec![Op::JurorStake { juror: e.juror, stake: e.stake }],
+            vec![Op::JurorStake {
+                juror: e.juror,
+                stake: e.stake,
+            }],
         ),
         E::JurorLeaveRequested(e) => (
             "JurorLeaveRequested",
@@ -758,7 +981,10 @@ fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
             None,
             None,
             Some(e.juror),
-            vec![Op::JurorLeave { juror: e.juror, available_at: e.availableAt }],
+            vec![Op::JurorLeave {
+                juror: e.juror,
+                available_at: e.availableAt,
+            }],
         ),
         E::JurorLeft(e) => (
             "JurorLeft",
@@ -766,7 +992,10 @@ fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
             None,
             None,
             Some(e.juror),
-            vec![Op::JurorStake { juror: e.juror, stake: e.stakeLeft }],
+            vec![Op::JurorStake {
+                juror: e.juror,
+                stake: e.stakeLeft,
+            }],
         ),
         E::OwnershipTransferStarted(e) => (
             "OwnershipTransferStarted",
@@ -823,7 +1052,11 @@ mod tests {
         use alloy::sol_types::SolEvent;
         let t = TaskMarket::TaskClaimed::SIGNATURE_HASH;
         // TaskClaimed needs 3 topics and 32 bytes of data
-        let e = decode(&a, &log(a.market, vec![t, B256::ZERO, B256::ZERO], vec![1, 2, 3])).unwrap_err();
+        let e = decode(
+            &a,
+            &log(a.market, vec![t, B256::ZERO, B256::ZERO], vec![1, 2, 3]),
+        )
+        .unwrap_err();
         assert_eq!(e.label(), "malformed", "{e}");
         let e = decode(&a, &log(Address::repeat_byte(7), vec![t], vec![])).unwrap_err();
         assert_eq!(e.label(), "unknown_address");

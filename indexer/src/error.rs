@@ -30,7 +30,9 @@ pub enum IndexerError {
         oldest_checked: u64,
     },
     /// The RPC serves another chain than the deployments file names.
-    #[error("chain id mismatch: the RPC serves chain {rpc}, the deployments file says {deployments}")]
+    #[error(
+        "chain id mismatch: the RPC serves chain {rpc}, the deployments file says {deployments}"
+    )]
     ChainIdMismatch {
         /// From `eth_chainId`.
         rpc: u64,

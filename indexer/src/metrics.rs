@@ -1,7 +1,9 @@
 //! Prometheus metrics of one indexer (its own registry, so several indexers can live in a
 //! process, as in the tests).
 
-use prometheus::{Encoder, IntCounter, IntCounterVec, IntGauge, Gauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Gauge, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// The indexer's metrics. Cheap to clone (handles).
 #[derive(Debug, Clone)]
@@ -44,32 +46,62 @@ impl Metrics {
         let registry = Registry::new();
         let g = |n: &str, h: &str| {
             let m = IntGauge::new(n, h).expect("valid metric");
-            registry.register(Box::new(m.clone())).expect("unique metric");
+            registry
+                .register(Box::new(m.clone()))
+                .expect("unique metric");
             m
         };
         let cv = |n: &str, h: &str, l: &str| {
             let m = IntCounterVec::new(Opts::new(n, h), &[l]).expect("valid metric");
-            registry.register(Box::new(m.clone())).expect("unique metric");
+            registry
+                .register(Box::new(m.clone()))
+                .expect("unique metric");
             m
         };
         let c = |n: &str, h: &str| {
             let m = IntCounter::new(n, h).expect("valid metric");
-            registry.register(Box::new(m.clone())).expect("unique metric");
+            registry
+                .register(Box::new(m.clone()))
+                .expect("unique metric");
             m
         };
-        let eps = Gauge::new("aos_indexer_events_per_second", "Events per second over the last batch").expect("valid metric");
-        registry.register(Box::new(eps.clone())).expect("unique metric");
+        let eps = Gauge::new(
+            "aos_indexer_events_per_second",
+            "Events per second over the last batch",
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(eps.clone()))
+            .expect("unique metric");
         Self {
             last_block: g("aos_indexer_last_block", "Last block mirrored"),
             head_block: g("aos_indexer_head_block", "Chain head minus confirmations"),
-            lag_blocks: g("aos_indexer_lag_blocks", "Blocks between the head and the last mirrored block"),
+            lag_blocks: g(
+                "aos_indexer_lag_blocks",
+                "Blocks between the head and the last mirrored block",
+            ),
             events: c("aos_indexer_events_total", "Events written"),
             events_per_second: eps,
-            skipped: cv("aos_indexer_skipped_logs_total", "Logs skipped (unknown topic, malformed data)", "reason"),
+            skipped: cv(
+                "aos_indexer_skipped_logs_total",
+                "Logs skipped (unknown topic, malformed data)",
+                "reason",
+            ),
             reorgs: c("aos_indexer_reorgs_total", "Reorgs rolled back"),
-            rpc_requests: cv("aos_indexer_rpc_requests_total", "RPC requests sent", "method"),
-            rpc_retries: cv("aos_indexer_rpc_retries_total", "RPC requests retried", "method"),
-            range: g("aos_indexer_log_range_blocks", "Current eth_getLogs range in blocks"),
+            rpc_requests: cv(
+                "aos_indexer_rpc_requests_total",
+                "RPC requests sent",
+                "method",
+            ),
+            rpc_retries: cv(
+                "aos_indexer_rpc_retries_total",
+                "RPC requests retried",
+                "method",
+            ),
+            range: g(
+                "aos_indexer_log_range_blocks",
+                "Current eth_getLogs range in blocks",
+            ),
             registry,
         }
     }

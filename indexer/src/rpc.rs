@@ -115,22 +115,40 @@ fn classify(method: &'static str, e: AlloyRpcError<TransportErrorKind>) -> RpcEr
         AlloyRpcError::ErrorResp(p) => {
             let msg = format!("{} (code {})", p.message, p.code);
             if method == "eth_getLogs" && is_range_error(&p.message) {
-                return RpcError::RangeTooLarge { suggested_to: suggested_range_end(&p.message), message: msg };
+                return RpcError::RangeTooLarge {
+                    suggested_to: suggested_range_end(&p.message),
+                    message: msg,
+                };
             }
             match p.code {
-                -32601 | -32600 => RpcError::Fatal { method, message: msg },
+                -32601 | -32600 => RpcError::Fatal {
+                    method,
+                    message: msg,
+                },
                 _ => transient(msg),
             }
         }
         AlloyRpcError::Transport(TransportErrorKind::HttpError(h))
-        | AlloyRpcError::Transport(TransportErrorKind::HttpErrorWithRetryAfter { error: h, .. }) => {
-            let msg = format!("HTTP {}: {}", h.status, h.body.chars().take(200).collect::<String>());
+        | AlloyRpcError::Transport(TransportErrorKind::HttpErrorWithRetryAfter {
+            error: h, ..
+        }) => {
+            let msg = format!(
+                "HTTP {}: {}",
+                h.status,
+                h.body.chars().take(200).collect::<String>()
+            );
             if method == "eth_getLogs" && (h.status == 413 || is_range_error(&h.body)) {
-                RpcError::RangeTooLarge { suggested_to: suggested_range_end(&h.body), message: msg }
+                RpcError::RangeTooLarge {
+                    suggested_to: suggested_range_end(&h.body),
+                    message: msg,
+                }
             } else if h.status == 429 || h.status >= 500 || h.status == 408 {
                 transient(msg)
             } else {
-                RpcError::Fatal { method, message: msg }
+                RpcError::Fatal {
+                    method,
+                    message: msg,
+                }
             }
         }
         _ => transient(e.to_string()),
@@ -175,8 +193,15 @@ impl Rpc {
     /// # Errors
     /// [`RpcError::Fatal`] for a malformed URL.
     pub fn new(url: &str, cfg: RpcConfig, metrics: Metrics) -> Result<Self, RpcError> {
-        let u = url.parse().map_err(|e| RpcError::Fatal { method: "connect", message: format!("bad RPC URL {url:?}: {e}") })?;
-        Ok(Self { provider: RootProvider::new_http(u), cfg, metrics })
+        let u = url.parse().map_err(|e| RpcError::Fatal {
+            method: "connect",
+            message: format!("bad RPC URL {url:?}: {e}"),
+        })?;
+        Ok(Self {
+            provider: RootProvider::new_http(u),
+            cfg,
+            metrics,
+        })
     }
 
     /// The underlying provider.
@@ -191,14 +216,22 @@ impl Rpc {
     {
         self.metrics.rpc_requests.with_label_values(&[method]).inc();
         match tokio::time::timeout(self.cfg.timeout, f()).await {
-            Err(_) => Err(RpcError::Timeout { method, timeout: self.cfg.timeout }),
+            Err(_) => Err(RpcError::Timeout {
+                method,
+                timeout: self.cfg.timeout,
+            }),
             Ok(r) => r.map_err(|e| classify(method, e)),
         }
     }
 
     /// Call `f` with timeout and retries; range errors are returned at once when
     /// `range_errors_final` (so the caller can shrink).
-    async fn call<T, F, Fut>(&self, method: &'static str, range_errors_final: bool, f: F) -> Result<T, RpcError>
+    async fn call<T, F, Fut>(
+        &self,
+        method: &'static str,
+        range_errors_final: bool,
+        f: F,
+    ) -> Result<T, RpcError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, AlloyRpcError<TransportErrorKind>>>,
@@ -211,7 +244,9 @@ impl Rpc {
         (|| self.once(method, &f))
             .retry(backoff)
             .when(|e: &RpcError| match e {
-                RpcError::RangeTooLarge { .. } | RpcError::Timeout { .. } if range_errors_final => false,
+                RpcError::RangeTooLarge { .. } | RpcError::Timeout { .. } if range_errors_final => {
+                    false
+                }
                 e => e.is_retryable(),
             })
             .notify(|e: &RpcError, d: Duration| {
@@ -226,7 +261,8 @@ impl Rpc {
     /// # Errors
     /// [`RpcError`] after retries.
     pub async fn chain_id(&self) -> Result<u64, RpcError> {
-        self.call("eth_chainId", false, || self.provider.get_chain_id()).await
+        self.call("eth_chainId", false, || self.provider.get_chain_id())
+            .await
     }
 
     /// `eth_blockNumber`.
@@ -234,7 +270,10 @@ impl Rpc {
     /// # Errors
     /// [`RpcError`] after retries.
     pub async fn block_number(&self) -> Result<u64, RpcError> {
-        self.call("eth_blockNumber", false, || self.provider.get_block_number()).await
+        self.call("eth_blockNumber", false, || {
+            self.provider.get_block_number()
+        })
+        .await
     }
 
     /// The header of block `n`, `None` if the chain is shorter.
@@ -243,7 +282,11 @@ impl Rpc {
     /// [`RpcError`] after retries.
     pub async fn header(&self, n: u64) -> Result<Option<BlockRow>, RpcError> {
         let b = self
-            .call("eth_getBlockByNumber", false, || self.provider.get_block_by_number(BlockNumberOrTag::Number(n)).into_future())
+            .call("eth_getBlockByNumber", false, || {
+                self.provider
+                    .get_block_by_number(BlockNumberOrTag::Number(n))
+                    .into_future()
+            })
             .await?;
         Ok(b.map(|b| BlockRow {
             number: b.header.number,
@@ -259,12 +302,24 @@ impl Rpc {
     /// # Errors
     /// [`RpcError::RangeTooLarge`], [`RpcError::Timeout`], others after retries;
     /// [`RpcError::Inconsistent`] for a pending log (no block hash).
-    pub async fn logs(&self, from: u64, to: u64, addresses: &[Address]) -> Result<Vec<RawLog>, RpcError> {
-        let filter = Filter::new().from_block(from).to_block(to).address(addresses.to_vec());
-        let logs: Vec<Log> = self.call("eth_getLogs", true, || self.provider.get_logs(&filter)).await?;
+    pub async fn logs(
+        &self,
+        from: u64,
+        to: u64,
+        addresses: &[Address],
+    ) -> Result<Vec<RawLog>, RpcError> {
+        let filter = Filter::new()
+            .from_block(from)
+            .to_block(to)
+            .address(addresses.to_vec());
+        let logs: Vec<Log> = self
+            .call("eth_getLogs", true, || self.provider.get_logs(&filter))
+            .await?;
         logs.into_iter()
             .map(|l| {
-                let missing = |what: &str| RpcError::Inconsistent(format!("log without {what} in [{from}, {to}]"));
+                let missing = |what: &str| {
+                    RpcError::Inconsistent(format!("log without {what} in [{from}, {to}]"))
+                };
                 Ok(RawLog {
                     block_number: l.block_number.ok_or_else(|| missing("blockNumber"))?,
                     block_hash: l.block_hash.ok_or_else(|| missing("blockHash"))?,
@@ -299,7 +354,10 @@ mod tests {
         }
         assert!(!is_range_error("header not found"));
         assert!(!is_range_error("internal error"));
-        assert_eq!(suggested_range_end("Try with this block range [0x10, 0x1f]."), Some(0x1f));
+        assert_eq!(
+            suggested_range_end("Try with this block range [0x10, 0x1f]."),
+            Some(0x1f)
+        );
         assert_eq!(suggested_range_end("no suggestion"), None);
     }
 }

@@ -186,7 +186,11 @@ impl Store {
         let (dialect, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Dialect::Postgres, url.to_owned())
         } else if url.starts_with("sqlite:") {
-            let u = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+            let u = if url.contains('?') {
+                url.to_owned()
+            } else {
+                format!("{url}?mode=rwc")
+            };
             (Dialect::Sqlite, u)
         } else if url.contains("://") || url.is_empty() {
             return Err(StoreError::Url(url.to_owned()));
@@ -203,6 +207,9 @@ impl Store {
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            // 64 MiB page cache: index inserts with random keys (task ids,
+                            // block hashes) thrash the default 2 MiB cache on large backfills
+                            conn.execute("PRAGMA cache_size = -65536").await?;
                             Ok(())
                         })
                     })
@@ -215,7 +222,11 @@ impl Store {
             Dialect::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Self { pool, dialect, templates: Arc::default() })
+        Ok(Self {
+            pool,
+            dialect,
+            templates: Arc::default(),
+        })
     }
 
     /// The dialect.
@@ -236,7 +247,8 @@ impl Store {
     /// A statement template with `#N` uint256 placeholders, in this dialect.
     fn q(&self, tpl: &'static str) -> &'static str {
         let mut m = self.templates.lock().unwrap_or_else(|e| e.into_inner());
-        m.entry(tpl).or_insert_with(|| Box::leak(self.render(tpl).into_boxed_str()))
+        m.entry(tpl)
+            .or_insert_with(|| Box::leak(self.render(tpl).into_boxed_str()))
     }
 
     fn render(&self, tpl: &str) -> String {
@@ -272,7 +284,9 @@ impl Store {
     /// A select expression that reads uint256 column `col` as text.
     pub(crate) fn num_col(&self, col: &str) -> String {
         match self.dialect {
-            Dialect::Postgres => format!("{col}::text AS {}", col.rsplit('.').next().unwrap_or(col)),
+            Dialect::Postgres => {
+                format!("{col}::text AS {}", col.rsplit('.').next().unwrap_or(col))
+            }
             Dialect::Sqlite => col.to_owned(),
         }
     }
@@ -286,10 +300,12 @@ impl Store {
     /// # Errors
     /// SQL errors, [`StoreError::Corrupt`].
     pub async fn cursor(&self, chain_id: u64) -> Result<Option<Cursor>, StoreError> {
-        let row = sqlx::query("SELECT block_number, block_hash, block_timestamp FROM cursor WHERE chain_id = $1")
-            .bind(chain_id as i64)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT block_number, block_hash, block_timestamp FROM cursor WHERE chain_id = $1",
+        )
+        .bind(chain_id as i64)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
             Ok(Cursor {
                 number: r.try_get::<i64, _>(0)? as u64,
@@ -305,15 +321,25 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub async fn chains(&self) -> Result<Vec<u64>, StoreError> {
-        let rows = sqlx::query("SELECT chain_id FROM cursor").fetch_all(&self.pool).await?;
-        Ok(rows.iter().filter_map(|r| r.try_get::<i64, _>(0).ok()).map(|c| c as u64).collect())
+        let rows = sqlx::query("SELECT chain_id FROM cursor")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.try_get::<i64, _>(0).ok())
+            .map(|c| c as u64)
+            .collect())
     }
 
     /// Stored block hashes of `chain_id`, newest first, at most `limit`.
     ///
     /// # Errors
     /// SQL errors, [`StoreError::Corrupt`].
-    pub async fn recent_blocks(&self, chain_id: u64, limit: u64) -> Result<Vec<BlockRow>, StoreError> {
+    pub async fn recent_blocks(
+        &self,
+        chain_id: u64,
+        limit: u64,
+    ) -> Result<Vec<BlockRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT number, hash, parent_hash, timestamp FROM blocks WHERE chain_id = $1 \
              ORDER BY number DESC LIMIT $2",
@@ -378,7 +404,12 @@ impl Store {
         Ok(())
     }
 
-    async fn set_cursor(&self, tx: &mut AnyConnection, chain_id: u64, c: &BlockRow) -> Result<(), StoreError> {
+    async fn set_cursor(
+        &self,
+        tx: &mut AnyConnection,
+        chain_id: u64,
+        c: &BlockRow,
+    ) -> Result<(), StoreError> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -397,7 +428,12 @@ impl Store {
         Ok(())
     }
 
-    async fn insert_blocks(&self, tx: &mut AnyConnection, chain_id: u64, blocks: &[BlockRow]) -> Result<(), StoreError> {
+    async fn insert_blocks(
+        &self,
+        tx: &mut AnyConnection,
+        chain_id: u64,
+        blocks: &[BlockRow],
+    ) -> Result<(), StoreError> {
         for chunk in blocks.chunks(CHUNK) {
             let sql = values_sql(
                 "INSERT INTO blocks (chain_id, number, hash, parent_hash, timestamp) VALUES ",
@@ -410,14 +446,25 @@ impl Store {
             );
             let mut vals = Vec::with_capacity(chunk.len() * 5);
             for b in chunk {
-                vals.extend([i(chain_id), i(b.number), V::S(h256(b.hash)), V::S(h256(b.parent_hash)), i(b.timestamp)]);
+                vals.extend([
+                    i(chain_id),
+                    i(b.number),
+                    V::S(h256(b.hash)),
+                    V::S(h256(b.parent_hash)),
+                    i(b.timestamp),
+                ]);
             }
             bind_all(sqlx::query(&sql), vals).execute(&mut *tx).await?;
         }
         Ok(())
     }
 
-    async fn insert_events(&self, tx: &mut AnyConnection, chain_id: u64, logs: &[(RawLog, Decoded)]) -> Result<(), StoreError> {
+    async fn insert_events(
+        &self,
+        tx: &mut AnyConnection,
+        chain_id: u64,
+        logs: &[(RawLog, Decoded)],
+    ) -> Result<(), StoreError> {
         for chunk in logs.chunks(CHUNK) {
             let sql = values_sql(
                 "INSERT INTO events (chain_id, block_number, block_hash, block_timestamp, log_index, \
@@ -440,7 +487,13 @@ impl Store {
                     V::S(addr(l.address)),
                     V::S(d.contract.name().to_owned()),
                     V::S(d.kind.to_owned()),
-                    V::S(l.topics.iter().map(|t| h256(*t)).collect::<Vec<_>>().join(" ")),
+                    V::S(
+                        l.topics
+                            .iter()
+                            .map(|t| h256(*t))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
                     V::S(l.data.to_string()),
                     V::S(d.args.to_string()),
                     V::OS(d.task_id.map(h256)),
@@ -453,7 +506,11 @@ impl Store {
         Ok(())
     }
 
-    async fn insert_tasks(&self, tx: &mut AnyConnection, rows: &[(&RawLog, &crate::decode::TaskPostedRow)]) -> Result<(), StoreError> {
+    async fn insert_tasks(
+        &self,
+        tx: &mut AnyConnection,
+        rows: &[(&RawLog, &crate::decode::TaskPostedRow)],
+    ) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -502,12 +559,24 @@ impl Store {
         Ok(())
     }
 
-    async fn run(&self, tx: &mut AnyConnection, tpl: &'static str, vals: Vec<V>) -> Result<(), StoreError> {
-        bind_all(sqlx::query(self.q(tpl)), vals).execute(&mut *tx).await?;
+    async fn run(
+        &self,
+        tx: &mut AnyConnection,
+        tpl: &'static str,
+        vals: Vec<V>,
+    ) -> Result<(), StoreError> {
+        bind_all(sqlx::query(self.q(tpl)), vals)
+            .execute(&mut *tx)
+            .await?;
         Ok(())
     }
 
-    async fn ensure_dispute(&self, tx: &mut AnyConnection, id: U256, block: u64) -> Result<(), StoreError> {
+    async fn ensure_dispute(
+        &self,
+        tx: &mut AnyConnection,
+        id: U256,
+        block: u64,
+    ) -> Result<(), StoreError> {
         self.run(
             tx,
             "INSERT INTO disputes (dispute_id, phase, round, seats, deadline, solved, delivered, created_block, updated_block) \
@@ -517,7 +586,14 @@ impl Store {
         .await
     }
 
-    async fn ensure_seat(&self, tx: &mut AnyConnection, id: U256, round: U256, juror: Address, block: u64) -> Result<(), StoreError> {
+    async fn ensure_seat(
+        &self,
+        tx: &mut AnyConnection,
+        id: U256,
+        round: U256,
+        juror: Address,
+        block: u64,
+    ) -> Result<(), StoreError> {
         self.ensure_dispute(tx, id, block).await?;
         self.run(
             tx,
@@ -528,7 +604,12 @@ impl Store {
         .await
     }
 
-    async fn exec_op(&self, tx: &mut AnyConnection, log: &RawLog, op: &Op) -> Result<(), StoreError> {
+    async fn exec_op(
+        &self,
+        tx: &mut AnyConnection,
+        log: &RawLog,
+        op: &Op,
+    ) -> Result<(), StoreError> {
         let b = log.block_number;
         let (bn, li) = (i(log.block_number), i(log.log_index));
         match op {
@@ -693,10 +774,19 @@ impl Store {
     ///
     /// # Errors
     /// SQL errors (nothing changes then).
-    pub async fn rollback_to(&self, chain_id: u64, addrs: &Addresses, ancestor: &BlockRow) -> Result<RollbackStats, StoreError> {
+    pub async fn rollback_to(
+        &self,
+        chain_id: u64,
+        addrs: &Addresses,
+        ancestor: &BlockRow,
+    ) -> Result<RollbackStats, StoreError> {
         let mut tx = self.pool.begin().await?;
         let above = self
-            .raw_events(&mut tx, "chain_id = $1 AND block_number > $2", vec![i(chain_id), i(ancestor.number)])
+            .raw_events(
+                &mut tx,
+                "chain_id = $1 AND block_number > $2",
+                vec![i(chain_id), i(ancestor.number)],
+            )
             .await?;
         let mut keys = BTreeSet::new();
         for l in &above {
@@ -704,68 +794,128 @@ impl Store {
                 keys.extend(d.ops.iter().filter_map(Op::key));
             }
         }
-        let mut stats = RollbackStats { events_removed: above.len() as u64, ..Default::default() };
+        let mut stats = RollbackStats {
+            events_removed: above.len() as u64,
+            ..Default::default()
+        };
         let n = i(ancestor.number);
         for sql in [
             "DELETE FROM events WHERE chain_id = $1 AND block_number > $2",
             "DELETE FROM blocks WHERE chain_id = $1 AND number > $2",
         ] {
-            bind_all(sqlx::query(sql), vec![i(chain_id), i(ancestor.number)]).execute(&mut *tx).await?;
+            bind_all(sqlx::query(sql), vec![i(chain_id), i(ancestor.number)])
+                .execute(&mut *tx)
+                .await?;
         }
         for sql in [
             "DELETE FROM claims WHERE block_number > $1",
             "DELETE FROM submissions WHERE block_number > $1",
             "DELETE FROM withdrawals WHERE block_number > $1",
         ] {
-            bind_all(sqlx::query(sql), vec![i(ancestor.number)]).execute(&mut *tx).await?;
+            bind_all(sqlx::query(sql), vec![i(ancestor.number)])
+                .execute(&mut *tx)
+                .await?;
         }
         let _ = n;
         // delete the touched entities, then replay what is left of their history
-        let (mut tasks, mut disputes, mut accounts) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        let (mut tasks, mut disputes, mut accounts) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
         for k in &keys {
             match k {
                 Key::Task(t) => {
                     tasks.insert(h256(*t));
-                    self.run(&mut tx, "DELETE FROM tasks WHERE task_id = $1", vec![V::S(h256(*t))]).await?;
+                    self.run(
+                        &mut tx,
+                        "DELETE FROM tasks WHERE task_id = $1",
+                        vec![V::S(h256(*t))],
+                    )
+                    .await?;
                 }
                 Key::Agent(a) => {
                     accounts.insert(addr(*a));
-                    self.run(&mut tx, "DELETE FROM agents WHERE account = $1", vec![V::S(addr(*a))]).await?;
+                    self.run(
+                        &mut tx,
+                        "DELETE FROM agents WHERE account = $1",
+                        vec![V::S(addr(*a))],
+                    )
+                    .await?;
                 }
                 Key::Dispute(d) => {
                     disputes.insert(self.num(*d));
-                    self.run(&mut tx, "DELETE FROM disputes WHERE dispute_id = #1", vec![self.nv(*d)]).await?;
-                    self.run(&mut tx, "DELETE FROM votes WHERE dispute_id = #1", vec![self.nv(*d)]).await?;
+                    self.run(
+                        &mut tx,
+                        "DELETE FROM disputes WHERE dispute_id = #1",
+                        vec![self.nv(*d)],
+                    )
+                    .await?;
+                    self.run(
+                        &mut tx,
+                        "DELETE FROM votes WHERE dispute_id = #1",
+                        vec![self.nv(*d)],
+                    )
+                    .await?;
                 }
                 Key::Juror(j) => {
                     accounts.insert(addr(*j));
-                    self.run(&mut tx, "DELETE FROM jurors WHERE juror = $1", vec![V::S(addr(*j))]).await?;
+                    self.run(
+                        &mut tx,
+                        "DELETE FROM jurors WHERE juror = $1",
+                        vec![V::S(addr(*j))],
+                    )
+                    .await?;
                 }
                 Key::Karma(a, d) => {
                     accounts.insert(addr(*a));
-                    self.run(&mut tx, "DELETE FROM karma WHERE agent = $1 AND domain = $2", vec![V::S(addr(*a)), V::S(h256(*d))]).await?;
+                    self.run(
+                        &mut tx,
+                        "DELETE FROM karma WHERE agent = $1 AND domain = $2",
+                        vec![V::S(addr(*a)), V::S(h256(*d))],
+                    )
+                    .await?;
                 }
                 Key::Earnings(a, s) => {
                     accounts.insert(addr(*a));
-                    self.run(&mut tx, "DELETE FROM earnings WHERE agent = $1 AND asset = $2", vec![V::S(addr(*a)), V::S(addr(*s))]).await?;
+                    self.run(
+                        &mut tx,
+                        "DELETE FROM earnings WHERE agent = $1 AND asset = $2",
+                        vec![V::S(addr(*a)), V::S(addr(*s))],
+                    )
+                    .await?;
                 }
             }
         }
         stats.entities_rebuilt = keys.len() as u64;
         let mut replay: Vec<(i64, RawLog)> = Vec::new();
-        for (col, set, numeric) in [("task_id", &tasks, false), ("dispute_id", &disputes, true), ("account", &accounts, false)] {
+        for (col, set, numeric) in [
+            ("task_id", &tasks, false),
+            ("dispute_id", &disputes, true),
+            ("account", &accounts, false),
+        ] {
             let set: Vec<&String> = set.iter().collect();
             for chunk in set.chunks(CHUNK) {
                 let ph: Vec<String> = (0..chunk.len())
                     .map(|k| match (numeric, self.dialect) {
                         (true, Dialect::Postgres) => format!("${}::numeric", k + 2),
-                        _ => format!("${}", k + 2),
+                        (_, Dialect::Postgres) => format!("${}", k + 2),
+                        (_, Dialect::Sqlite) => "?".to_owned(),
                     })
                     .collect();
                 let mut vals = vec![i(chain_id)];
                 vals.extend(chunk.iter().map(|s| V::S((*s).clone())));
                 let rows = self
-                    .raw_events_with_id(&mut tx, &format!("chain_id = $1 AND {col} IN ({})", ph.join(", ")), vals)
+                    .raw_events_with_id(
+                        &mut tx,
+                        &format!(
+                            "chain_id = {} AND {col} IN ({})",
+                            if self.dialect == Dialect::Sqlite {
+                                "?"
+                            } else {
+                                "$1"
+                            },
+                            ph.join(", ")
+                        ),
+                        vals,
+                    )
                     .await?;
                 replay.extend(rows);
             }
@@ -775,7 +925,11 @@ impl Store {
         for (_, l) in &replay {
             let Ok(d) = decode(addrs, l) else { continue };
             let mut used = false;
-            for op in d.ops.iter().filter(|op| op.key().is_some_and(|k| keys.contains(&k))) {
+            for op in d
+                .ops
+                .iter()
+                .filter(|op| op.key().is_some_and(|k| keys.contains(&k)))
+            {
                 self.exec_op(&mut tx, l, op).await?;
                 used = true;
             }
@@ -786,16 +940,33 @@ impl Store {
         Ok(stats)
     }
 
-    async fn raw_events(&self, tx: &mut AnyConnection, filter: &str, vals: Vec<V>) -> Result<Vec<RawLog>, StoreError> {
-        Ok(self.raw_events_with_id(tx, filter, vals).await?.into_iter().map(|(_, l)| l).collect())
+    async fn raw_events(
+        &self,
+        tx: &mut AnyConnection,
+        filter: &str,
+        vals: Vec<V>,
+    ) -> Result<Vec<RawLog>, StoreError> {
+        Ok(self
+            .raw_events_with_id(tx, filter, vals)
+            .await?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect())
     }
 
-    async fn raw_events_with_id(&self, tx: &mut AnyConnection, filter: &str, vals: Vec<V>) -> Result<Vec<(i64, RawLog)>, StoreError> {
+    async fn raw_events_with_id(
+        &self,
+        tx: &mut AnyConnection,
+        filter: &str,
+        vals: Vec<V>,
+    ) -> Result<Vec<(i64, RawLog)>, StoreError> {
         let sql = format!(
             "SELECT id, block_number, block_hash, block_timestamp, log_index, tx_hash, address, topics, data \
              FROM events WHERE {filter} ORDER BY block_number, log_index"
         );
-        let rows = bind_all(sqlx::query(&sql), vals).fetch_all(&mut *tx).await?;
+        let rows = bind_all(sqlx::query(&sql), vals)
+            .fetch_all(&mut *tx)
+            .await?;
         rows.iter()
             .map(|r| {
                 let topics: String = r.try_get(7)?;
@@ -808,13 +979,20 @@ impl Store {
                         block_timestamp: r.try_get::<Option<i64>, _>(3)?.map(|t| t as u64),
                         log_index: r.try_get::<i64, _>(4)? as u64,
                         tx_hash: parse_b256("events.tx_hash", &r.try_get::<String, _>(5)?)?,
-                        address: Address::from_str(&r.try_get::<String, _>(6)?)
-                            .map_err(|_| StoreError::Corrupt { column: "events.address", value: String::new() })?,
+                        address: Address::from_str(&r.try_get::<String, _>(6)?).map_err(|_| {
+                            StoreError::Corrupt {
+                                column: "events.address",
+                                value: String::new(),
+                            }
+                        })?,
                         topics: topics
                             .split_whitespace()
                             .map(|t| parse_b256("events.topics", t))
                             .collect::<Result<_, _>>()?,
-                        data: Bytes::from_str(&data).map_err(|_| StoreError::Corrupt { column: "events.data", value: data.clone() })?,
+                        data: Bytes::from_str(&data).map_err(|_| StoreError::Corrupt {
+                            column: "events.data",
+                            value: data.clone(),
+                        })?,
                     },
                 ))
             })
@@ -823,7 +1001,12 @@ impl Store {
 
     /// Run a read query and turn each row into a JSON object using `spec` (column name,
     /// kind). Numeric columns must be selected through [`Store::num_col`].
-    pub(crate) async fn json_rows(&self, sql: &str, binds: Vec<String>, spec: &[(&str, K)]) -> Result<Vec<Value>, StoreError> {
+    pub(crate) async fn json_rows(
+        &self,
+        sql: &str,
+        binds: Vec<String>,
+        spec: &[(&str, K)],
+    ) -> Result<Vec<Value>, StoreError> {
         let mut q = sqlx::query(sql);
         for b in binds {
             q = q.bind(b);
@@ -837,15 +1020,27 @@ impl Store {
     /// # Errors
     /// SQL errors.
     pub async fn count(&self, table: &str) -> Result<i64, StoreError> {
-        let t: String = table.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-        let r = sqlx::query(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(&self.pool).await?;
+        let t: String = table
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let r = sqlx::query(&format!("SELECT COUNT(*) FROM {t}"))
+            .fetch_one(&self.pool)
+            .await?;
         Ok(r.try_get::<i64, _>(0)?)
     }
 }
 
 /// `prefix (..),(..) suffix` with `$N` placeholders; columns in `numeric` get `::numeric`
 /// on PostgreSQL.
-fn values_sql(prefix: &str, ncols: usize, numeric: &[usize], nrows: usize, d: Dialect, suffix: &str) -> String {
+fn values_sql(
+    prefix: &str,
+    ncols: usize,
+    numeric: &[usize],
+    nrows: usize,
+    d: Dialect,
+    suffix: &str,
+) -> String {
     let mut s = String::with_capacity(prefix.len() + suffix.len() + nrows * ncols * 6);
     s.push_str(prefix);
     let mut k = 1;
@@ -858,8 +1053,15 @@ fn values_sql(prefix: &str, ncols: usize, numeric: &[usize], nrows: usize, d: Di
             if c > 0 {
                 s.push(',');
             }
-            s.push('$');
-            s.push_str(&k.to_string());
+            // SQLite: anonymous `?` (in order). With numbered/named parameters, sqlx asks
+            // `sqlite3_bind_parameter_name` for each one, a linear walk in SQLite: quadratic
+            // (seconds) for a 500-row insert
+            if d == Dialect::Sqlite {
+                s.push('?');
+            } else {
+                s.push('$');
+                s.push_str(&k.to_string());
+            }
             if d == Dialect::Postgres && numeric.contains(&c) {
                 s.push_str("::numeric");
             }
@@ -872,7 +1074,10 @@ fn values_sql(prefix: &str, ncols: usize, numeric: &[usize], nrows: usize, d: Di
 }
 
 pub(crate) fn parse_b256(column: &'static str, s: &str) -> Result<B256, StoreError> {
-    B256::from_str(s).map_err(|_| StoreError::Corrupt { column, value: s.to_owned() })
+    B256::from_str(s).map_err(|_| StoreError::Corrupt {
+        column,
+        value: s.to_owned(),
+    })
 }
 
 /// Parse a stored uint256 (decimal, possibly zero-padded).
@@ -881,16 +1086,28 @@ pub(crate) fn parse_u256(column: &'static str, s: &str) -> Result<U256, StoreErr
     if t.is_empty() {
         return Ok(U256::ZERO);
     }
-    U256::from_str_radix(t, 10).map_err(|_| StoreError::Corrupt { column, value: s.to_owned() })
+    U256::from_str_radix(t, 10).map_err(|_| StoreError::Corrupt {
+        column,
+        value: s.to_owned(),
+    })
 }
 
 fn row_json(r: &AnyRow, spec: &[(&str, K)]) -> Result<Value, StoreError> {
     let mut m = Map::new();
     for (i, (name, kind)) in spec.iter().enumerate() {
         let v = match kind {
-            K::I => r.try_get::<Option<i64>, _>(i)?.map(Value::from).unwrap_or(Value::Null),
-            K::T => r.try_get::<Option<String>, _>(i)?.map(Value::from).unwrap_or(Value::Null),
-            K::B => r.try_get::<Option<i64>, _>(i)?.map(|x| Value::Bool(x != 0)).unwrap_or(Value::Null),
+            K::I => r
+                .try_get::<Option<i64>, _>(i)?
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+            K::T => r
+                .try_get::<Option<String>, _>(i)?
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+            K::B => r
+                .try_get::<Option<i64>, _>(i)?
+                .map(|x| Value::Bool(x != 0))
+                .unwrap_or(Value::Null),
             K::N => match r.try_get::<Option<String>, _>(i)? {
                 Some(s) => Value::String(parse_u256("numeric", &s)?.to_string()),
                 None => Value::Null,
@@ -911,8 +1128,14 @@ mod tests {
 
     #[test]
     fn numeric_placeholders_per_dialect() {
-        assert_eq!(values_sql("I ", 2, &[1], 2, Dialect::Postgres, ""), "I ($1,$2::numeric),($3,$4::numeric)");
-        assert_eq!(values_sql("I ", 2, &[1], 1, Dialect::Sqlite, " X"), "I ($1,$2) X");
+        assert_eq!(
+            values_sql("I ", 2, &[1], 2, Dialect::Postgres, ""),
+            "I ($1,$2::numeric),($3,$4::numeric)"
+        );
+        assert_eq!(
+            values_sql("I ", 2, &[1], 1, Dialect::Sqlite, " X"),
+            "I (?,?) X"
+        );
     }
 
     #[test]
@@ -921,7 +1144,10 @@ mod tests {
         let b = format!("{:0>78}", U256::from(10u64));
         assert!(a < b);
         assert_eq!(parse_u256("x", &a).unwrap(), U256::from(9u64));
-        assert_eq!(parse_u256("x", &format!("{:0>78}", U256::MAX)).unwrap(), U256::MAX);
+        assert_eq!(
+            parse_u256("x", &format!("{:0>78}", U256::MAX)).unwrap(),
+            U256::MAX
+        );
         assert_eq!(parse_u256("x", "0").unwrap(), U256::ZERO);
     }
 }

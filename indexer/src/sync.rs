@@ -10,7 +10,8 @@
 //!
 //! **Adaptive range.** Starts at `initial_range` blocks. A range-cap error (or a timeout) of
 //! `eth_getLogs` cuts it to the provider's suggested end if given, else halves it (floor 1);
-//! after two successes in a row it doubles again, up to `max_range`.
+//! after two successes in a row it doubles again, up to `max_range`. A range that returned
+//! more than `target_logs` logs is scaled down to aim at `target_logs` next time.
 //!
 //! # Reorgs
 //! If the cursor's hash is no longer the canonical hash at its height (found at any step,
@@ -20,7 +21,10 @@
 //! the next steps replay the new branch. If no stored block within `reorg_window` of the
 //! cursor matches, the indexer stops with [`IndexerError::DeepReorg`] rather than diverge.
 
-use std::{collections::HashMap, time::{Duration, Instant}};
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
 
 use alloy::primitives::B256;
 use aos_chain::Deployments;
@@ -30,7 +34,7 @@ use indicatif::ProgressBar;
 use crate::{
     IndexerError, Metrics, Rpc, RpcError, Store,
     decode::{Addresses, decode},
-    store::{Batch, BlockRow, Cursor},
+    store::{Batch, BlockRow, Cursor, StoreError},
 };
 
 /// Indexer tuning.
@@ -48,6 +52,9 @@ pub struct IndexerConfig {
     pub max_range: u64,
     /// Return from [`Indexer::run`] once the head is reached (backfill only).
     pub exit_at_head: bool,
+    /// Logs per range to aim at: a range that returned more shrinks proportionally
+    /// (huge responses and transactions are slower per event).
+    pub target_logs: u64,
 }
 
 impl Default for IndexerConfig {
@@ -59,6 +66,7 @@ impl Default for IndexerConfig {
             initial_range: 1_000,
             max_range: 10_000,
             exit_at_head: false,
+            target_logs: 10_000,
         }
     }
 }
@@ -99,11 +107,32 @@ pub struct Indexer {
     progress: Option<ProgressBar>,
     started: Instant,
     events_done: u64,
+    writer: Option<Writer>,
+}
+
+/// The SQL writer task: batches are committed in order while the loop fetches the next
+/// range (one batch in flight, bounded channel).
+#[derive(Debug)]
+struct Writer {
+    tx: tokio::sync::mpsc::Sender<WriterMsg>,
+    task: tokio::task::JoinHandle<Result<(), StoreError>>,
+}
+
+#[derive(Debug)]
+enum WriterMsg {
+    Batch(Box<Batch>),
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 impl Indexer {
     /// An indexer of `deployments` reading `rpc` into `store`.
-    pub fn new(rpc: Rpc, store: Store, deployments: Deployments, cfg: IndexerConfig, metrics: Metrics) -> Self {
+    pub fn new(
+        rpc: Rpc,
+        store: Store,
+        deployments: Deployments,
+        cfg: IndexerConfig,
+        metrics: Metrics,
+    ) -> Self {
         let range = cfg.initial_range.clamp(1, cfg.max_range.max(1));
         Self {
             addrs: Addresses::from(&deployments),
@@ -119,6 +148,7 @@ impl Indexer {
             progress: None,
             started: Instant::now(),
             events_done: 0,
+            writer: None,
         }
     }
 
@@ -150,17 +180,18 @@ impl Indexer {
             match self.step().await {
                 Ok(Step::AtHead) => {
                     failures = 0;
-                    if let Some(pb) = &self.progress {
-                        if !pb.is_finished() {
-                            pb.finish_with_message("caught up; following the head");
-                        }
+                    self.flush().await?;
+                    if let Some(pb) = self.progress.as_ref().filter(|pb| !pb.is_finished()) {
+                        pb.finish_with_message("caught up; following the head");
                     }
                     if self.cfg.exit_at_head {
                         return Ok(());
                     }
                     tokio::time::sleep(self.cfg.poll_interval).await;
                 }
-                Ok(Step::Retry) => tokio::time::sleep(self.cfg.poll_interval.min(Duration::from_millis(200))).await,
+                Ok(Step::Retry) => {
+                    tokio::time::sleep(self.cfg.poll_interval.min(Duration::from_millis(200))).await
+                }
                 Ok(_) => failures = 0,
                 Err(e) if e.is_retryable() => {
                     failures = failures.saturating_add(1);
@@ -179,19 +210,38 @@ impl Indexer {
     async fn init(&mut self) -> Result<(), IndexerError> {
         let chain = self.rpc.chain_id().await?;
         if chain != self.deployments.chain_id {
-            return Err(IndexerError::ChainIdMismatch { rpc: chain, deployments: self.deployments.chain_id });
+            return Err(IndexerError::ChainIdMismatch {
+                rpc: chain,
+                deployments: self.deployments.chain_id,
+            });
         }
         if let Some(other) = self.store.chains().await?.into_iter().find(|c| *c != chain) {
-            return Err(IndexerError::WrongDatabase { stored: other, requested: chain });
+            return Err(IndexerError::WrongDatabase {
+                stored: other,
+                requested: chain,
+            });
         }
         self.cursor = self.store.cursor(chain).await?;
         if self.cursor.is_none() && self.deployments.start_block > 0 {
             // anchor just below the deployment so the first range is checked against it
             let n = self.deployments.start_block - 1;
-            let b = self.rpc.header(n).await?.ok_or_else(|| RpcError::Inconsistent(format!("no block {n}")))?;
-            let batch = Batch { blocks: vec![b], cursor: Some(b), prune_below: 0, ..Default::default() };
+            let b = self
+                .rpc
+                .header(n)
+                .await?
+                .ok_or_else(|| RpcError::Inconsistent(format!("no block {n}")))?;
+            let batch = Batch {
+                blocks: vec![b],
+                cursor: Some(b),
+                prune_below: 0,
+                ..Default::default()
+            };
             self.store.apply_batch(chain, &batch).await?;
-            self.cursor = Some(Cursor { number: b.number, hash: b.hash, timestamp: b.timestamp });
+            self.cursor = Some(Cursor {
+                number: b.number,
+                hash: b.hash,
+                timestamp: b.timestamp,
+            });
         }
         if let Some(c) = self.cursor {
             self.metrics.last_block.set(c.number as i64);
@@ -208,8 +258,11 @@ impl Indexer {
         if !self.initialised {
             self.init().await?;
         }
-        let chain = self.deployments.chain_id;
-        let head = self.rpc.block_number().await?.saturating_sub(self.cfg.confirmations);
+        let head = self
+            .rpc
+            .block_number()
+            .await?
+            .saturating_sub(self.cfg.confirmations);
         self.metrics.head_block.set(head as i64);
         if let Some(c) = self.cursor {
             let canon = self.rpc.header(c.number).await?;
@@ -217,12 +270,16 @@ impl Indexer {
                 self.handle_reorg(c).await?;
                 return Ok(Step::Reorged);
             }
-            self.metrics.lag_blocks.set(head.saturating_sub(c.number) as i64);
+            self.metrics
+                .lag_blocks
+                .set(head.saturating_sub(c.number) as i64);
             if c.number >= head {
                 return Ok(Step::AtHead);
             }
         }
-        let from = self.cursor.map_or(self.deployments.start_block, |c| c.number + 1);
+        let from = self
+            .cursor
+            .map_or(self.deployments.start_block, |c| c.number + 1);
         if from > head {
             return Ok(Step::AtHead);
         }
@@ -230,7 +287,9 @@ impl Indexer {
         self.metrics.range.set(self.range as i64);
 
         // headers of the blocks near the head (the reorg window) and of the range's end
-        let hdr_from = from.max(head.saturating_sub(self.cfg.reorg_window) + 1).min(to);
+        let hdr_from = from
+            .max(head.saturating_sub(self.cfg.reorg_window) + 1)
+            .min(to);
         let headers: Vec<Option<BlockRow>> = futures::stream::iter(hdr_from..=to)
             .map(|n| self.rpc.header(n))
             .buffered(8)
@@ -244,16 +303,21 @@ impl Indexer {
                 return Ok(Step::Retry);
             }
         }
-        if let (Some(c), Some(first)) = (self.cursor, headers.first()) {
-            if first.number == c.number + 1 && first.parent_hash != c.hash {
-                return Ok(Step::Retry); // the next step's cursor check will find the reorg
-            }
+        if let (Some(c), Some(first)) = (self.cursor, headers.first())
+            && first.number == c.number + 1
+            && first.parent_hash != c.hash
+        {
+            return Ok(Step::Retry); // the next step's cursor check will find the reorg
         }
         let end = *headers.last().expect("hdr_from <= to");
 
+        let t_fetch = Instant::now();
         let mut logs = match self.rpc.logs(from, to, &self.addrs.all()).await {
             Ok(l) => l,
-            Err(RpcError::RangeTooLarge { suggested_to, message }) => {
+            Err(RpcError::RangeTooLarge {
+                suggested_to,
+                message,
+            }) => {
                 let old = self.range;
                 self.range = suggested_to
                     .filter(|s| *s >= from && *s < to)
@@ -285,14 +349,22 @@ impl Indexer {
                 missing_ts.push(l.block_number);
             }
         }
-        let mut ts: HashMap<u64, (B256, u64)> = headers.iter().map(|h| (h.number, (h.hash, h.timestamp))).collect();
+        let mut ts: HashMap<u64, (B256, u64)> = headers
+            .iter()
+            .map(|h| (h.number, (h.hash, h.timestamp)))
+            .collect();
         missing_ts.dedup();
         for n in missing_ts {
             if let Some(h) = self.rpc.header(n).await? {
                 ts.insert(n, (h.hash, h.timestamp));
             }
         }
-        let mut batch = Batch { blocks: headers.clone(), cursor: Some(end), prune_below: end.number.saturating_sub(self.cfg.reorg_window), logs: Vec::with_capacity(logs.len()) };
+        let mut batch = Batch {
+            blocks: headers.clone(),
+            cursor: Some(end),
+            prune_below: end.number.saturating_sub(self.cfg.reorg_window),
+            logs: Vec::with_capacity(logs.len()),
+        };
         for mut l in logs.drain(..) {
             if l.block_timestamp.is_none() {
                 match ts.get(&l.block_number) {
@@ -308,32 +380,129 @@ impl Indexer {
                 }
             }
         }
-        let t0 = Instant::now();
-        self.store.apply_batch(chain, &batch).await?;
+        let fetch_ms = t_fetch.elapsed().as_millis() as u64;
         let n_events = batch.logs.len() as u64;
-        self.cursor = Some(Cursor { number: end.number, hash: end.hash, timestamp: end.timestamp });
-        self.successes += 1;
-        if self.successes >= 2 {
-            self.range = (self.range.saturating_mul(2)).min(self.cfg.max_range.max(1));
+        self.write(batch).await?;
+        self.cursor = Some(Cursor {
+            number: end.number,
+            hash: end.hash,
+            timestamp: end.timestamp,
+        });
+        if n_events > self.cfg.target_logs {
+            // dense blocks: aim the next range at `target_logs` logs
+            self.range = (self.range.saturating_mul(self.cfg.target_logs) / n_events).max(1);
             self.successes = 0;
+        } else {
+            self.successes += 1;
+            if self.successes >= 2 {
+                self.range = (self.range.saturating_mul(2)).min(self.cfg.max_range.max(1));
+                self.successes = 0;
+            }
         }
         self.events_done += n_events;
         self.metrics.events.inc_by(n_events);
         self.metrics.last_block.set(end.number as i64);
-        self.metrics.lag_blocks.set(head.saturating_sub(end.number) as i64);
+        self.metrics
+            .lag_blocks
+            .set(head.saturating_sub(end.number) as i64);
         let secs = self.started.elapsed().as_secs_f64().max(1e-6);
-        self.metrics.events_per_second.set(self.events_done as f64 / secs);
-        tracing::debug!(from, to, events = n_events, write_ms = t0.elapsed().as_millis() as u64, "range mirrored");
+        self.metrics
+            .events_per_second
+            .set(self.events_done as f64 / secs);
+        tracing::debug!(
+            from,
+            to,
+            events = n_events,
+            fetch_decode_ms = fetch_ms,
+            "range fetched"
+        );
         if let Some(pb) = &self.progress {
             let start = self.deployments.start_block;
             pb.set_length(head.saturating_sub(start) + 1);
             pb.set_position(end.number.saturating_sub(start) + 1);
-            pb.set_message(format!("{} events, {:.0} events/s", self.events_done, self.events_done as f64 / secs));
+            pb.set_message(format!(
+                "{} events, {:.0} events/s",
+                self.events_done,
+                self.events_done as f64 / secs
+            ));
         }
-        Ok(Step::Progress { blocks: to - from + 1, events: n_events })
+        Ok(Step::Progress {
+            blocks: to - from + 1,
+            events: n_events,
+        })
+    }
+
+    /// Hand `batch` to the writer task (started on first use).
+    async fn write(&mut self, batch: Batch) -> Result<(), IndexerError> {
+        let chain = self.deployments.chain_id;
+        let writer = self.writer.get_or_insert_with(|| {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<WriterMsg>(1);
+            let store = self.store.clone();
+            let metrics = self.metrics.clone();
+            let task = tokio::spawn(async move {
+                while let Some(msg) = rx.recv().await {
+                    match msg {
+                        WriterMsg::Batch(b) => {
+                            let t0 = Instant::now();
+                            store.apply_batch(chain, &b).await?;
+                            if let Some(c) = &b.cursor {
+                                metrics.last_block.set(c.number as i64);
+                            }
+                            tracing::debug!(
+                                events = b.logs.len(),
+                                write_ms = t0.elapsed().as_millis() as u64,
+                                "batch committed"
+                            );
+                        }
+                        WriterMsg::Flush(done) => {
+                            let _ = done.send(());
+                        }
+                    }
+                }
+                Ok(())
+            });
+            Writer { tx, task }
+        });
+        if writer
+            .tx
+            .send(WriterMsg::Batch(Box::new(batch)))
+            .await
+            .is_err()
+        {
+            return Err(self.writer_failure().await);
+        }
+        Ok(())
+    }
+
+    /// Wait until every batch handed to the writer is committed.
+    ///
+    /// # Errors
+    /// The writer's database error, if a batch failed.
+    pub async fn flush(&mut self) -> Result<(), IndexerError> {
+        let Some(w) = &self.writer else { return Ok(()) };
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if w.tx.send(WriterMsg::Flush(done)).await.is_err() || wait.await.is_err() {
+            return Err(self.writer_failure().await);
+        }
+        Ok(())
+    }
+
+    async fn writer_failure(&mut self) -> IndexerError {
+        let Some(w) = self.writer.take() else {
+            return IndexerError::Store(StoreError::Sql(sqlx::Error::PoolClosed));
+        };
+        drop(w.tx);
+        match w.task.await {
+            Ok(Err(e)) => e.into(),
+            Ok(Ok(())) => IndexerError::Store(StoreError::Sql(sqlx::Error::PoolClosed)),
+            Err(e) => IndexerError::Store(StoreError::Sql(sqlx::Error::Io(std::io::Error::other(
+                e.to_string(),
+            )))),
+        }
     }
 
     async fn handle_reorg(&mut self, cursor: Cursor) -> Result<(), IndexerError> {
+        self.flush().await?;
         let chain = self.deployments.chain_id;
         let window = self.cfg.reorg_window;
         let stored = self.store.recent_blocks(chain, window + 2).await?;
@@ -349,15 +518,27 @@ impl Indexer {
                 self.metrics.reorgs.inc();
                 self.metrics.last_block.set(b.number as i64);
                 tracing::warn!(
-                    from = cursor.number, ancestor = b.number, removed = stats.events_removed,
-                    rebuilt = stats.entities_rebuilt, replayed = stats.events_replayed,
+                    from = cursor.number,
+                    ancestor = b.number,
+                    removed = stats.events_removed,
+                    rebuilt = stats.entities_rebuilt,
+                    replayed = stats.events_replayed,
                     "chain reorganised: rolled back to the common ancestor"
                 );
-                self.cursor = Some(Cursor { number: b.number, hash: b.hash, timestamp: b.timestamp });
+                self.cursor = Some(Cursor {
+                    number: b.number,
+                    hash: b.hash,
+                    timestamp: b.timestamp,
+                });
                 self.range = self.range.min(window.max(1));
                 return Ok(());
             }
         }
-        Err(IndexerError::DeepReorg { window, number: cursor.number, stored_hash: format!("{:#x}", cursor.hash), oldest_checked: oldest })
+        Err(IndexerError::DeepReorg {
+            window,
+            number: cursor.number,
+            stored_hash: format!("{:#x}", cursor.hash),
+            oldest_checked: oldest,
+        })
     }
 }

@@ -16,7 +16,12 @@ use common::*;
 
 async fn mined<T>(c: T)
 where
-    T: std::future::IntoFuture<Output = Result<alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>, alloy::contract::Error>>,
+    T: std::future::IntoFuture<
+            Output = Result<
+                alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>,
+                alloy::contract::Error,
+            >,
+        >,
 {
     let r = c.await.unwrap().get_receipt().await.unwrap();
     assert!(r.status(), "tx reverted");
@@ -34,7 +39,10 @@ async fn every_event_kind_is_mirrored_and_served() {
 
     // register the worker and three jurors
     for i in [2usize, 3, 4, 5] {
-        net.contracts(i).register_agent([i as u8; 32], B256::repeat_byte(i as u8), [0u8; 64]).await.unwrap();
+        net.contracts(i)
+            .register_agent([i as u8; 32], B256::repeat_byte(i as u8), [0u8; 64])
+            .await
+            .unwrap();
     }
     // each of the three jurors completes 3 tasks (accuracy 1 − 0.9³ = 0.271 ≥ floor 0.1)
     for j in [3usize, 4, 5] {
@@ -61,7 +69,10 @@ async fn every_event_kind_is_mirrored_and_served() {
     worker.claim(&a).await.unwrap();
     worker.submit(a_id, B256::repeat_byte(0xee)).await.unwrap();
     requester.accept(&a).await.unwrap();
-    worker.withdraw(Address::ZERO, net.address(2)).await.unwrap();
+    worker
+        .withdraw(Address::ZERO, net.address(2))
+        .await
+        .unwrap();
     // B: cancel
     salt += 1;
     let b = params(net.address(1), now, salt, pay);
@@ -96,14 +107,28 @@ async fn every_event_kind_is_mirrored_and_served() {
             break;
         }
         // fixed gas: the iterations depend on the block the draw lands in, not the estimate's
-        mined(court.draw(dispute_id, U256::from(200)).gas(10_000_000).send()).await;
+        mined(
+            court
+                .draw(dispute_id, U256::from(200))
+                .gas(10_000_000)
+                .send(),
+        )
+        .await;
     }
-    assert_eq!(court.disputeOf(dispute_id).call().await.unwrap().phase, 2, "all seats drawn → Commit");
+    assert_eq!(
+        court.disputeOf(dispute_id).call().await.unwrap().phase,
+        2,
+        "all seats drawn → Commit"
+    );
     let choice = U256::from(2);
     let salt_of = |j: usize| B256::repeat_byte(0x40 + j as u8);
     let mut seated = Vec::new();
     for j in [3usize, 4, 5] {
-        let seat = court.seatOf(dispute_id, U256::ZERO, net.address(j)).call().await.unwrap();
+        let seat = court
+            .seatOf(dispute_id, U256::ZERO, net.address(j))
+            .call()
+            .await
+            .unwrap();
         if seat.state != 0 {
             seated.push(j);
         }
@@ -111,11 +136,21 @@ async fn every_event_kind_is_mirrored_and_served() {
     assert_eq!(seated.len(), 3);
     for &j in &seated {
         let cj = net.contracts(j).court;
-        let commitment = cj.commitmentOf(dispute_id, U256::ZERO, net.address(j), choice, salt_of(j)).call().await.unwrap();
+        let commitment = cj
+            .commitmentOf(dispute_id, U256::ZERO, net.address(j), choice, salt_of(j))
+            .call()
+            .await
+            .unwrap();
         mined(cj.commit(dispute_id, commitment).send()).await;
     }
     for &j in &seated {
-        mined(net.contracts(j).court.reveal(dispute_id, choice, salt_of(j)).send()).await;
+        mined(
+            net.contracts(j)
+                .court
+                .reveal(dispute_id, choice, salt_of(j))
+                .send(),
+        )
+        .await;
     }
     increase_time(&p0, 200).await; // past the appeal period (120 s on the devnet)
     mined(court.advance(dispute_id).send()).await;
@@ -123,7 +158,13 @@ async fn every_event_kind_is_mirrored_and_served() {
     for &j in &seated {
         mined(court.settle(dispute_id, U256::ZERO, net.address(j)).send()).await;
     }
-    mined(net.contracts(3).court.withdraw(Address::ZERO, net.address(3)).send()).await;
+    mined(
+        net.contracts(3)
+            .court
+            .withdraw(Address::ZERO, net.address(3))
+            .send(),
+    )
+    .await;
     mined(net.contracts(4).court.requestLeave().send()).await;
 
     // time passes: C expires, D fails
@@ -132,24 +173,66 @@ async fn every_event_kind_is_mirrored_and_served() {
     requester.expire(&d).await.unwrap();
 
     let truth = chain_logs(&net).await;
-    let latest = p0.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await.unwrap().unwrap();
+    let latest = p0
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .unwrap()
+        .unwrap();
     let at = latest.header.timestamp;
     for db in TestDb::both().await {
         let (ix, store) = index_to_head(&net, &db).await;
         assert_eq!(ix.metrics().skipped_total(), 0);
-        assert_eq!(db_logs(&store).await, truth, "[{}] every log mirrored once", db.kind);
+        assert_eq!(
+            db_logs(&store).await,
+            truth,
+            "[{}] every log mirrored once",
+            db.kind
+        );
         let kinds: BTreeSet<String> = {
             use sqlx::Row;
-            sqlx::query("SELECT DISTINCT kind FROM events").fetch_all(store.pool()).await.unwrap().iter().map(|r| r.get::<String, _>(0)).collect()
+            sqlx::query("SELECT DISTINCT kind FROM events")
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>(0))
+                .collect()
         };
         for k in [
-            "TaskPosted", "TaskClaimed", "TaskSubmitted", "TaskAccepted", "TaskCancelled", "TaskExpired", "TaskFailed",
-            "TaskDisputed", "TaskRuled", "TaskResolved", "Withdrawn", "Ruling", "AgentRegistered", "KarmaRecorded",
-            "EarningsRecorded", "WritersSet", "DisputeCreation", "RoundOpened", "JurorDrawn", "PhaseChanged",
-            "VoteCommitted", "VoteRevealed", "RoundTallied", "DisputeSolved", "SeatSettled", "JurorStaked",
-            "JurorLeaveRequested", "AppealPossible",
+            "TaskPosted",
+            "TaskClaimed",
+            "TaskSubmitted",
+            "TaskAccepted",
+            "TaskCancelled",
+            "TaskExpired",
+            "TaskFailed",
+            "TaskDisputed",
+            "TaskRuled",
+            "TaskResolved",
+            "Withdrawn",
+            "Ruling",
+            "AgentRegistered",
+            "KarmaRecorded",
+            "EarningsRecorded",
+            "WritersSet",
+            "DisputeCreation",
+            "RoundOpened",
+            "JurorDrawn",
+            "PhaseChanged",
+            "VoteCommitted",
+            "VoteRevealed",
+            "RoundTallied",
+            "DisputeSolved",
+            "SeatSettled",
+            "JurorStaked",
+            "JurorLeaveRequested",
+            "AppealPossible",
         ] {
-            assert!(kinds.contains(k), "[{}] {k} mirrored (have {kinds:?})", db.kind);
+            assert!(
+                kinds.contains(k),
+                "[{}] {k} mirrored (have {kinds:?})",
+                db.kind
+            );
         }
 
         let api = serve_api(store.clone(), &net, ix.metrics().clone()).await;
@@ -160,16 +243,33 @@ async fn every_event_kind_is_mirrored_and_served() {
             let (code, t) = get(&api, &format!("/tasks/{id}")).await;
             assert_eq!(code, 200, "{t}");
             let chain = requester.task_status(*id).await.unwrap();
-            assert_eq!(t["status"], format!("{chain:?}"), "[{}] status of {id}", db.kind);
+            assert_eq!(
+                t["status"],
+                format!("{chain:?}"),
+                "[{}] status of {id}",
+                db.kind
+            );
         }
         let (_, ta) = get(&api, &format!("/tasks/{a_id}")).await;
         assert_eq!(ta["worker"], format!("{:#x}", net.address(2)));
         assert_eq!(ta["resultHash"], format!("{:#x}", B256::repeat_byte(0xee)));
         assert_eq!(u(&ta["payment"]), U256::from(pay));
-        assert_eq!(u(&ta["workerAmount"]), U256::from(pay) + aos_chain::stake_of(&a), "payment + stake back");
+        assert_eq!(
+            u(&ta["workerAmount"]),
+            U256::from(pay) + aos_chain::stake_of(&a),
+            "payment + stake back"
+        );
         assert_eq!(ta["domainName"], "summarisation");
-        let hist: Vec<&str> = ta["history"].as_array().unwrap().iter().map(|h| h["event"].as_str().unwrap()).collect();
-        assert_eq!(hist, ["TaskPosted", "TaskClaimed", "TaskSubmitted", "TaskAccepted"]);
+        let hist: Vec<&str> = ta["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            hist,
+            ["TaskPosted", "TaskClaimed", "TaskSubmitted", "TaskAccepted"]
+        );
         let (_, te) = get(&api, &format!("/tasks/{e_id}")).await;
         assert_eq!(te["status"], "Resolved");
         assert_eq!(u(&te["disputeId"]), dispute_id);
@@ -177,11 +277,27 @@ async fn every_event_kind_is_mirrored_and_served() {
 
         // open tasks by domain / payment
         let (_, open) = get(&api, "/tasks").await;
-        let open_ids: Vec<&str> = open["tasks"].as_array().unwrap().iter().map(|t| t["taskId"].as_str().unwrap()).collect();
+        let open_ids: Vec<&str> = open["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["taskId"].as_str().unwrap())
+            .collect();
         assert_eq!(open_ids, [format!("{f_id}")]);
-        let (_, none) = get(&api, &format!("/tasks?domain=summarisation&min_payment={}", 3 * pay)).await;
+        let (_, none) = get(
+            &api,
+            &format!("/tasks?domain=summarisation&min_payment={}", 3 * pay),
+        )
+        .await;
         assert!(none["tasks"].as_array().unwrap().is_empty());
-        let (_, tr) = get(&api, &format!("/tasks?domain=translation&asset=eth&min_payment={}", 3 * pay)).await;
+        let (_, tr) = get(
+            &api,
+            &format!(
+                "/tasks?domain=translation&asset=eth&min_payment={}",
+                3 * pay
+            ),
+        )
+        .await;
         assert_eq!(tr["tasks"].as_array().unwrap().len(), 1);
         let (_, all) = get(&api, "/tasks?status=any&limit=1000").await;
         assert_eq!(all["tasks"].as_array().unwrap().len(), ids.len());
@@ -191,27 +307,64 @@ async fn every_event_kind_is_mirrored_and_served() {
             let (code, ag) = get(&api, &format!("/agents/{}?at={at}", net.address(i))).await;
             assert_eq!(code, 200, "{ag}");
             assert_eq!(ag["registered"], true);
-            let k = ag["karma"].as_array().unwrap().iter().find(|k| k["domainName"] == "summarisation").unwrap();
+            let k = ag["karma"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|k| k["domainName"] == "summarisation")
+                .unwrap();
             let (acc, comp) = worker.karma_scores(net.address(i), a.domain).await.unwrap();
-            assert_eq!(u(&k["accuracyDecayedWad"]), acc, "[{}] accuracy of {i}", db.kind);
-            assert_eq!(u(&k["completionDecayedWad"]), comp, "[{}] completion of {i}", db.kind);
-            let rec = worker.karma.karmaOf(net.address(i), a.domain).call().await.unwrap();
+            assert_eq!(
+                u(&k["accuracyDecayedWad"]),
+                acc,
+                "[{}] accuracy of {i}",
+                db.kind
+            );
+            assert_eq!(
+                u(&k["completionDecayedWad"]),
+                comp,
+                "[{}] completion of {i}",
+                db.kind
+            );
+            let rec = worker
+                .karma
+                .karmaOf(net.address(i), a.domain)
+                .call()
+                .await
+                .unwrap();
             assert_eq!(k["tasks"], rec.tasks as i64);
             assert_eq!(k["disputesWon"], rec.disputesWon.to::<u64>() as i64);
-            let earned = worker.karma.earningsOf(net.address(i), Address::ZERO).call().await.unwrap();
-            let mirrored = ag["earnings"].as_array().unwrap().iter().find(|e| e["asset"] == format!("{:#x}", Address::ZERO)).map(|e| u(&e["total"])).unwrap_or_default();
+            let earned = worker
+                .karma
+                .earningsOf(net.address(i), Address::ZERO)
+                .call()
+                .await
+                .unwrap();
+            let mirrored = ag["earnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["asset"] == format!("{:#x}", Address::ZERO))
+                .map(|e| u(&e["total"]))
+                .unwrap_or_default();
             assert_eq!(mirrored, earned, "[{}] earnings of {i}", db.kind);
         }
         let (_, j4) = get(&api, &format!("/agents/{}", net.address(4))).await;
         assert!(j4["juror"]["leaveAvailableAt"].as_i64().unwrap() > 0);
 
         // routing: ranked by accuracy × completion
-        let (_, r) = get(&api, &format!("/route?domain=summarisation&min_accuracy=0.2&skills=pdf&at={at}")).await;
+        let (_, r) = get(
+            &api,
+            &format!("/route?domain=summarisation&min_accuracy=0.2&skills=pdf&at={at}"),
+        )
+        .await;
         let ranked = r["agents"].as_array().unwrap();
         assert!(!ranked.is_empty());
         let scores: Vec<U256> = ranked.iter().map(|x| u(&x["scoreWad"])).collect();
         assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
-        assert!(ranked.iter().all(|x| u(&x["karma"]["accuracyDecayedWad"]) >= U256::from(200_000_000_000_000_000u64)));
+        assert!(ranked.iter().all(
+            |x| u(&x["karma"]["accuracyDecayedWad"]) >= U256::from(200_000_000_000_000_000u64)
+        ));
         assert_eq!(r["uncheckedRequirements"][0], "skills.pdf");
 
         // the dispute with its votes
@@ -225,19 +378,38 @@ async fn every_event_kind_is_mirrored_and_served() {
         assert_eq!(dd["delivered"], true);
         let votes = dd["votes"].as_array().unwrap();
         assert_eq!(votes.len(), 3);
-        assert!(votes.iter().all(|v| v["choice"] == 2 && v["verdict"] == "Coherent" && v["state"] == "Settled"), "{votes:?}");
+        assert!(
+            votes
+                .iter()
+                .all(|v| v["choice"] == 2 && v["verdict"] == "Coherent" && v["state"] == "Settled"),
+            "{votes:?}"
+        );
 
         // errors are JSON with a code, no SQL
         let (code, err) = get(&api, "/tasks/0xzz").await;
-        assert_eq!((code, err["error"]["code"].as_str()), (400, Some("bad_request")));
+        assert_eq!(
+            (code, err["error"]["code"].as_str()),
+            (400, Some("bad_request"))
+        );
         let (code, err) = get(&api, &format!("/tasks/{}", B256::repeat_byte(1))).await;
-        assert_eq!((code, err["error"]["code"].as_str()), (404, Some("not_found")));
+        assert_eq!(
+            (code, err["error"]["code"].as_str()),
+            (404, Some("not_found"))
+        );
         let (code, _) = get(&api, "/tasks?status=Bogus").await;
         assert_eq!(code, 400);
         let (code, h) = get(&api, "/health").await;
         assert_eq!((code, h["status"].as_str()), (200, Some("ok")));
-        let m = reqwest::get(format!("{api}/metrics")).await.unwrap().text().await.unwrap();
-        assert!(m.contains("aos_indexer_last_block") && m.contains("aos_indexer_lag_blocks 0"), "{m}");
+        let m = reqwest::get(format!("{api}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            m.contains("aos_indexer_last_block") && m.contains("aos_indexer_lag_blocks 0"),
+            "{m}"
+        );
         let _ = TaskStatus::Open;
     }
 }

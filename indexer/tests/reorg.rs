@@ -15,7 +15,10 @@ async fn snapshot(net: &Devnet) -> serde_json::Value {
 }
 
 async fn revert(net: &Devnet, id: serde_json::Value) {
-    assert_eq!(raw(&net.provider(0), "evm_revert", serde_json::json!([id])).await, serde_json::json!(true));
+    assert_eq!(
+        raw(&net.provider(0), "evm_revert", serde_json::json!([id])).await,
+        serde_json::json!(true)
+    );
 }
 
 async fn karma_matches_chain(net: &Devnet, store: &aos_indexer::Store, who: usize) {
@@ -23,16 +26,30 @@ async fn karma_matches_chain(net: &Devnet, store: &aos_indexer::Store, who: usiz
     let c = net.contracts(0);
     let at = {
         use alloy::providers::Provider;
-        c.provider().get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await.unwrap().unwrap().header.timestamp
+        c.provider()
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .unwrap()
+            .unwrap()
+            .header
+            .timestamp
     };
     let (_, ag) = get(&api, &format!("/agents/{}?at={at}", net.address(who))).await;
     let dom = aos_chain::domain_to_bytes32("summarisation").unwrap();
     let (acc, comp) = c.karma_scores(net.address(who), dom).await.unwrap();
     let k = &ag["karma"][0];
-    assert_eq!((u(&k["accuracyDecayedWad"]), u(&k["completionDecayedWad"])), (acc, comp));
+    assert_eq!(
+        (u(&k["accuracyDecayedWad"]), u(&k["completionDecayedWad"])),
+        (acc, comp)
+    );
     let rec = c.karma.karmaOf(net.address(who), dom).call().await.unwrap();
     assert_eq!(k["tasks"], rec.tasks as i64);
-    let earned = c.karma.earningsOf(net.address(who), Address::ZERO).call().await.unwrap();
+    let earned = c
+        .karma
+        .earningsOf(net.address(who), Address::ZERO)
+        .call()
+        .await
+        .unwrap();
     assert_eq!(u(&ag["earnings"][0]["total"]), earned);
 }
 
@@ -58,14 +75,21 @@ async fn post(net: &Devnet, salt: u64) -> B256 {
 
 async fn has_task(store: &aos_indexer::Store, id: B256) -> bool {
     use sqlx::Row;
-    let r = sqlx::query("SELECT COUNT(*) FROM tasks WHERE task_id = $1").bind(format!("{id:#x}")).fetch_one(store.pool()).await.unwrap();
+    let r = sqlx::query("SELECT COUNT(*) FROM tasks WHERE task_id = $1")
+        .bind(format!("{id:#x}"))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     r.get::<i64, _>(0) == 1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reorgs_roll_back_and_replay() {
     let net = Devnet::spawn().await.expect("devnet");
-    net.contracts(2).register_agent([2; 32], B256::repeat_byte(2), [0; 64]).await.unwrap();
+    net.contracts(2)
+        .register_agent([2; 32], B256::repeat_byte(2), [0; 64])
+        .await
+        .unwrap();
     lifecycle(&net, 1).await;
     let dbs = TestDb::both().await;
     let mut ixs = Vec::new();
@@ -94,8 +118,16 @@ async fn reorgs_roll_back_and_replay() {
     for ((ix, store), db) in ixs.iter_mut().zip(&dbs) {
         ix.run().await.unwrap();
         assert_eq!(ix.metrics().reorgs.get(), 1, "[{}]", db.kind);
-        assert!(!has_task(store, dropped_a).await && !has_task(store, dropped_b).await, "[{}] dropped rows gone", db.kind);
-        assert!(has_task(store, kept).await, "[{}] new branch mirrored", db.kind);
+        assert!(
+            !has_task(store, dropped_a).await && !has_task(store, dropped_b).await,
+            "[{}] dropped rows gone",
+            db.kind
+        );
+        assert!(
+            has_task(store, kept).await,
+            "[{}] new branch mirrored",
+            db.kind
+        );
         assert_eq!(db_logs(store).await, truth, "[{}] events = chain", db.kind);
         karma_matches_chain(&net, store, 2).await;
         assert_eq!(store.count("claims").await.unwrap(), 1);
@@ -129,7 +161,10 @@ async fn reorgs_roll_back_and_replay() {
     for s in 0..6 {
         post(&net, 100 + s).await;
     }
-    let cfg = IndexerConfig { reorg_window: 3, ..fast_cfg() };
+    let cfg = IndexerConfig {
+        reorg_window: 3,
+        ..fast_cfg()
+    };
     for db in &dbs {
         let (mut ix, _) = indexer(&net, &net.rpc_url(), db, cfg.clone()).await;
         ix.run().await.unwrap();
@@ -141,9 +176,20 @@ async fn reorgs_roll_back_and_replay() {
     for db in &dbs {
         let (mut ix, store) = indexer(&net, &net.rpc_url(), db, cfg.clone()).await;
         let err = ix.run().await.unwrap_err();
-        assert!(matches!(err, IndexerError::DeepReorg { window: 3, .. }), "{err}");
-        assert!(err.to_string().contains("reorg deeper than the window"), "{err}");
-        assert_eq!(store.count("tasks").await.unwrap(), 3 + 6, "[{}] nothing rolled back", db.kind);
+        assert!(
+            matches!(err, IndexerError::DeepReorg { window: 3, .. }),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("reorg deeper than the window"),
+            "{err}"
+        );
+        assert_eq!(
+            store.count("tasks").await.unwrap(),
+            3 + 6,
+            "[{}] nothing rolled back",
+            db.kind
+        );
     }
     let _ = U256::ZERO;
 }

@@ -5,7 +5,10 @@
 mod common;
 
 use std::{
-    sync::{Arc, atomic::{AtomicU64, Ordering}},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -29,9 +32,25 @@ async fn kill_9_mid_backfill_then_restart_leaves_no_gap_and_no_duplicate() {
     for db in TestDb::both().await {
         let run = || {
             std::process::Command::new(bin)
-                .args(["run", "--rpc", &net.rpc_url(), "--db", &db.url, "--deployments"])
+                .args([
+                    "run",
+                    "--rpc",
+                    &net.rpc_url(),
+                    "--db",
+                    &db.url,
+                    "--deployments",
+                ])
                 .arg(net.deployments_path())
-                .args(["--no-api", "--exit-at-head", "--initial-range", "1", "--max-range", "1", "--log", "warn"])
+                .args([
+                    "--no-api",
+                    "--exit-at-head",
+                    "--initial-range",
+                    "1",
+                    "--max-range",
+                    "1",
+                    "--log",
+                    "warn",
+                ])
                 .stderr(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
@@ -47,7 +66,12 @@ async fn kill_9_mid_backfill_then_restart_leaves_no_gap_and_no_duplicate() {
         let start = net.deployments.start_block;
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let c = store.cursor(net.deployments.chain_id).await.ok().flatten().map_or(0, |c| c.number);
+            let c = store
+                .cursor(net.deployments.chain_id)
+                .await
+                .ok()
+                .flatten()
+                .map_or(0, |c| c.number);
             if c > start + 80 {
                 break;
             }
@@ -56,16 +80,35 @@ async fn kill_9_mid_backfill_then_restart_leaves_no_gap_and_no_duplicate() {
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let at_kill = store.cursor(net.deployments.chain_id).await.unwrap().unwrap().number;
+        let at_kill = store
+            .cursor(net.deployments.chain_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .number;
         let head = net.provider(0).get_block_number().await.unwrap();
-        assert!(at_kill < head, "[{}] killed in the middle ({at_kill} < {head})", db.kind);
+        assert!(
+            at_kill < head,
+            "[{}] killed in the middle ({at_kill} < {head})",
+            db.kind
+        );
         // what is committed is exactly the chain's logs up to the cursor
         let partial: Vec<_> = truth.iter().filter(|l| l.1 <= at_kill).copied().collect();
-        assert_eq!(db_logs(&store).await, partial, "[{}] consistent at the kill", db.kind);
+        assert_eq!(
+            db_logs(&store).await,
+            partial,
+            "[{}] consistent at the kill",
+            db.kind
+        );
 
         let status = run().wait().unwrap();
         assert!(status.success());
-        assert_eq!(db_logs(&store).await, truth, "[{}] no gap, no duplicate after restart", db.kind);
+        assert_eq!(
+            db_logs(&store).await,
+            truth,
+            "[{}] no gap, no duplicate after restart",
+            db.kind
+        );
         assert_eq!(store.count("tasks").await.unwrap() as u64, posted);
         store.close().await;
     }
@@ -88,11 +131,17 @@ async fn proxy(State(p): State<Arc<Proxy>>, body: String) -> axum::response::Res
     // range cap: more than 8 blocks per eth_getLogs
     if method == "eth_getLogs" {
         let f = &req["params"][0];
-        let hex = |v: &serde_json::Value| u64::from_str_radix(v.as_str().unwrap_or("0x0").trim_start_matches("0x"), 16).unwrap_or(0);
+        let hex = |v: &serde_json::Value| {
+            u64::from_str_radix(v.as_str().unwrap_or("0x0").trim_start_matches("0x"), 16)
+                .unwrap_or(0)
+        };
         if hex(&f["toBlock"]) - hex(&f["fromBlock"]) + 1 > 8 {
             fault(&p);
-            return axum::Json(serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32005,
-                "message": "query returned more than 10000 results"}})).into_response();
+            return axum::Json(
+                serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32005,
+                "message": "query returned more than 10000 results"}}),
+            )
+            .into_response();
         }
     }
     match n % 11 {
@@ -114,20 +163,39 @@ async fn proxy(State(p): State<Arc<Proxy>>, body: String) -> axum::response::Res
         fault(&p);
         tokio::time::sleep(Duration::from_secs(5)).await; // longer than the client's timeout
     }
-    let r = p.client.post(&p.upstream).header("content-type", "application/json").body(body).send().await.unwrap();
+    let r = p
+        .client
+        .post(&p.upstream)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
-    (StatusCode::from_u16(status).unwrap(), [("content-type", "application/json")], text).into_response()
+    (
+        StatusCode::from_u16(status).unwrap(),
+        [("content-type", "application/json")],
+        text,
+    )
+        .into_response()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rpc_faults_through_a_proxy_end_with_the_same_rows() {
     let net = Devnet::spawn().await.expect("devnet");
     bulk_post(&net, 40, 3, 0).await;
-    let state = Arc::new(Proxy { upstream: net.rpc_url(), n: AtomicU64::new(0), faults: AtomicU64::new(0), client: reqwest::Client::new() });
+    let state = Arc::new(Proxy {
+        upstream: net.rpc_url(),
+        n: AtomicU64::new(0),
+        faults: AtomicU64::new(0),
+        client: reqwest::Client::new(),
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = axum::Router::new().route("/", axum::routing::post(proxy)).with_state(state.clone());
+    let app = axum::Router::new()
+        .route("/", axum::routing::post(proxy))
+        .with_state(state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let truth = chain_logs(&net).await;
@@ -135,16 +203,54 @@ async fn rpc_faults_through_a_proxy_end_with_the_same_rows() {
         let clean = TestDb::sqlite();
         let (_, reference) = index_to_head(&net, &clean).await;
         let metrics = aos_indexer::Metrics::new();
-        let rpc_cfg = aos_indexer::RpcConfig { timeout: Duration::from_millis(500), ..fast_rpc_cfg() };
+        let rpc_cfg = aos_indexer::RpcConfig {
+            timeout: Duration::from_millis(500),
+            ..fast_rpc_cfg()
+        };
         let rpc = aos_indexer::Rpc::new(&url, rpc_cfg, metrics.clone()).unwrap();
         let store = Store::connect(&db.url).await.unwrap();
-        let cfg = IndexerConfig { initial_range: 64, ..fast_cfg() };
-        let mut ix = aos_indexer::Indexer::new(rpc, store.clone(), net.deployments.clone(), cfg, metrics.clone());
-        tokio::time::timeout(Duration::from_secs(90), ix.run()).await.expect("finishes").unwrap();
-        assert!(state.faults.load(Ordering::Relaxed) >= 10, "faults injected");
-        assert!(metrics.rpc_retries.with_label_values(&["eth_getLogs"]).get() + metrics.rpc_retries.with_label_values(&["eth_getBlockByNumber"]).get() > 0);
-        assert_eq!(db_logs(&store).await, truth, "[{}] same events as the chain", db.kind);
-        assert_eq!(dump(&store).await, dump(&reference).await, "[{}] same derived rows as a clean run", db.kind);
+        let cfg = IndexerConfig {
+            initial_range: 64,
+            ..fast_cfg()
+        };
+        let mut ix = aos_indexer::Indexer::new(
+            rpc,
+            store.clone(),
+            net.deployments.clone(),
+            cfg,
+            metrics.clone(),
+        );
+        tokio::time::timeout(Duration::from_secs(90), ix.run())
+            .await
+            .expect("finishes")
+            .unwrap();
+        assert!(
+            state.faults.load(Ordering::Relaxed) >= 10,
+            "faults injected"
+        );
+        assert!(
+            metrics
+                .rpc_retries
+                .with_label_values(&["eth_getLogs"])
+                .get()
+                + metrics
+                    .rpc_retries
+                    .with_label_values(&["eth_getBlockByNumber"])
+                    .get()
+                > 0
+        );
+        assert_eq!(
+            db_logs(&store).await,
+            truth,
+            "[{}] same events as the chain",
+            db.kind
+        );
+        assert_eq!(
+            dump(&store).await,
+            dump(&reference).await,
+            "[{}] same derived rows as a clean run",
+            db.kind
+        );
     }
 }
 
@@ -160,13 +266,27 @@ async fn unknown_topic_and_malformed_logs_are_skipped_and_counted() {
     code.extend([0x60, 0, 0x60, 0, 0xa1, 0x60, 0, 0x60, 0, 0x7f]);
     code.extend(TaskMarket::TaskSubmitted::SIGNATURE_HASH.0);
     code.extend([0x60, 0, 0x60, 0, 0xa3, 0x00]);
-    raw(&p0, "anvil_setCode", serde_json::json!([market, Bytes::from(code)])).await;
+    raw(
+        &p0,
+        "anvil_setCode",
+        serde_json::json!([market, Bytes::from(code)]),
+    )
+    .await;
     let tx = TransactionRequest::default().to(market).gas_limit(100_000);
-    let r = p0.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    let r = p0
+        .send_transaction(tx)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(r.status() && r.inner.logs().len() == 2);
     raw(&p0, "anvil_setCode", serde_json::json!([market, original])).await;
     // and a normal event after it
-    net.contracts(2).register_agent([2; 32], B256::repeat_byte(2), [0; 64]).await.unwrap();
+    net.contracts(2)
+        .register_agent([2; 32], B256::repeat_byte(2), [0; 64])
+        .await
+        .unwrap();
 
     let truth = chain_logs(&net).await;
     for db in TestDb::both().await {
@@ -175,8 +295,16 @@ async fn unknown_topic_and_malformed_logs_are_skipped_and_counted() {
         assert_eq!(m.skipped_total(), 2, "[{}]", db.kind);
         assert_eq!(m.skipped.with_label_values(&["unknown_topic"]).get(), 1);
         assert_eq!(m.skipped.with_label_values(&["malformed"]).get(), 1);
-        assert!(m.render().contains("aos_indexer_skipped_logs_total{reason=\"malformed\"} 1"));
-        assert_eq!(db_logs(&store).await.len(), truth.len() - 2, "[{}] everything else mirrored", db.kind);
+        assert!(
+            m.render()
+                .contains("aos_indexer_skipped_logs_total{reason=\"malformed\"} 1")
+        );
+        assert_eq!(
+            db_logs(&store).await.len(),
+            truth.len() - 2,
+            "[{}] everything else mirrored",
+            db.kind
+        );
         assert_eq!(store.count("agents").await.unwrap(), 1);
     }
     let _ = U256::ZERO;

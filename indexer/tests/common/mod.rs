@@ -8,7 +8,10 @@ use std::{
 };
 
 use alloy::{
-    primitives::{Address, B256, U256, aliases::{U40, U96}},
+    primitives::{
+        Address, B256, U256,
+        aliases::{U40, U96},
+    },
     providers::{DynProvider, Provider},
     rpc::types::Filter,
 };
@@ -30,7 +33,12 @@ impl TestDb {
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = dir.path().join("mirror.sqlite").display().to_string();
-        Self { url, kind: "sqlite", _dir: Some(dir), pg: None }
+        Self {
+            url,
+            kind: "sqlite",
+            _dir: Some(dir),
+            pg: None,
+        }
     }
 
     /// A fresh database on `DATABASE_URL` (default the local PostgreSQL); `None` (and a loud
@@ -39,7 +47,8 @@ impl TestDb {
         static N: AtomicU32 = AtomicU32::new(0);
         let base = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG.to_owned());
         sqlx::any::install_default_drivers();
-        let conn = tokio::time::timeout(Duration::from_secs(5), sqlx::AnyPool::connect(&base)).await;
+        let conn =
+            tokio::time::timeout(Duration::from_secs(5), sqlx::AnyPool::connect(&base)).await;
         let pool = match conn {
             Ok(Ok(p)) => p,
             other => {
@@ -56,10 +65,18 @@ impl TestDb {
             N.fetch_add(1, Ordering::Relaxed),
             rand_suffix()
         );
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .unwrap();
         pool.close().await;
         let (prefix, _) = base.rsplit_once('/').unwrap();
-        Some(Self { url: format!("{prefix}/{name}"), kind: "postgres", _dir: None, pg: Some((base, name)) })
+        Some(Self {
+            url: format!("{prefix}/{name}"),
+            kind: "postgres",
+            _dir: None,
+            pg: Some((base, name)),
+        })
     }
 
     /// SQLite always, PostgreSQL when reachable.
@@ -71,17 +88,26 @@ impl TestDb {
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((base, name)) = self.pg.take() {
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
                     if let Ok(pool) = sqlx::AnyPool::connect(&base).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&pool)
+                                .await;
                         pool.close().await;
                     }
                 });
@@ -109,11 +135,19 @@ pub fn fast_rpc_cfg() -> RpcConfig {
 }
 
 /// A new indexer over `rpc_url` into `db`.
-pub async fn indexer(net: &Devnet, rpc_url: &str, db: &TestDb, cfg: IndexerConfig) -> (Indexer, Store) {
+pub async fn indexer(
+    net: &Devnet,
+    rpc_url: &str,
+    db: &TestDb,
+    cfg: IndexerConfig,
+) -> (Indexer, Store) {
     let metrics = Metrics::new();
     let rpc = Rpc::new(rpc_url, fast_rpc_cfg(), metrics.clone()).unwrap();
     let store = Store::connect(&db.url).await.unwrap();
-    (Indexer::new(rpc, store.clone(), net.deployments.clone(), cfg, metrics), store)
+    (
+        Indexer::new(rpc, store.clone(), net.deployments.clone(), cfg, metrics),
+        store,
+    )
 }
 
 /// Index `net` into `db` up to the head.
@@ -143,8 +177,14 @@ pub fn params(requester: Address, now: u64, salt: u64, payment: u128) -> TaskPar
     }
 }
 
-pub async fn raw(p: &DynProvider, method: &'static str, params: serde_json::Value) -> serde_json::Value {
-    p.raw_request::<_, serde_json::Value>(method.into(), params).await.unwrap()
+pub async fn raw(
+    p: &DynProvider,
+    method: &'static str,
+    params: serde_json::Value,
+) -> serde_json::Value {
+    p.raw_request::<_, serde_json::Value>(method.into(), params)
+        .await
+        .unwrap()
 }
 
 pub async fn increase_time(p: &DynProvider, secs: u64) {
@@ -160,22 +200,35 @@ pub async fn chain_logs(net: &Devnet) -> Vec<(B256, u64, u64)> {
     let f = Filter::new()
         .from_block(d.start_block)
         .to_block(head)
-        .address(vec![d.task_market, d.agent_registry, d.karma_registry, d.dispute_court]);
+        .address(vec![
+            d.task_market,
+            d.agent_registry,
+            d.karma_registry,
+            d.dispute_court,
+        ]);
     p.get_logs(&f)
         .await
         .unwrap()
         .into_iter()
-        .map(|l| (l.block_hash.unwrap(), l.block_number.unwrap(), l.log_index.unwrap()))
+        .map(|l| {
+            (
+                l.block_hash.unwrap(),
+                l.block_number.unwrap(),
+                l.log_index.unwrap(),
+            )
+        })
         .collect()
 }
 
 /// (block hash, block number, log index) of every mirrored event.
 pub async fn db_logs(store: &Store) -> Vec<(B256, u64, u64)> {
     use sqlx::Row;
-    let rows = sqlx::query("SELECT block_hash, block_number, log_index FROM events ORDER BY block_number, log_index")
-        .fetch_all(store.pool())
-        .await
-        .unwrap();
+    let rows = sqlx::query(
+        "SELECT block_hash, block_number, log_index FROM events ORDER BY block_number, log_index",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
     rows.iter()
         .map(|r| {
             (
@@ -192,19 +245,50 @@ pub async fn dump(store: &Store) -> Vec<String> {
     use sqlx::Row;
     let mut out = Vec::new();
     for (t, cols, order) in [
-        ("tasks", "task_id, status, worker, result_hash, ruling, finalized", "task_id"),
+        (
+            "tasks",
+            "task_id, status, worker, result_hash, ruling, finalized",
+            "task_id",
+        ),
         ("agents", "account, agent_key, registered", "account"),
-        ("karma", "agent, domain, accuracy, completion, updated_at, tasks, disputes_won, disputes_lost", "agent, domain"),
-        ("claims", "block_number, log_index, task_id, worker", "block_number, log_index"),
-        ("submissions", "block_number, log_index, task_id, result_hash", "block_number, log_index"),
-        ("withdrawals", "block_number, log_index, account, asset", "block_number, log_index"),
-        ("votes", "round, juror, state, commitment, choice, verdict", "round, juror"),
-        ("disputes", "arbitrable, task_id, phase, round, seats, ruling, solved, delivered", "task_id"),
+        (
+            "karma",
+            "agent, domain, accuracy, completion, updated_at, tasks, disputes_won, disputes_lost",
+            "agent, domain",
+        ),
+        (
+            "claims",
+            "block_number, log_index, task_id, worker",
+            "block_number, log_index",
+        ),
+        (
+            "submissions",
+            "block_number, log_index, task_id, result_hash",
+            "block_number, log_index",
+        ),
+        (
+            "withdrawals",
+            "block_number, log_index, account, asset",
+            "block_number, log_index",
+        ),
+        (
+            "votes",
+            "round, juror, state, commitment, choice, verdict",
+            "round, juror",
+        ),
+        (
+            "disputes",
+            "arbitrable, task_id, phase, round, seats, ruling, solved, delivered",
+            "task_id",
+        ),
         ("earnings", "agent, asset", "agent, asset"),
         ("jurors", "juror, leave_available_at", "juror"),
     ] {
         let n = cols.split(", ").count();
-        let rows = sqlx::query(&format!("SELECT {cols} FROM {t} ORDER BY {order}")).fetch_all(store.pool()).await.unwrap();
+        let rows = sqlx::query(&format!("SELECT {cols} FROM {t} ORDER BY {order}"))
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
         for r in rows {
             let mut line = format!("{t}:");
             for i in 0..n {
@@ -212,7 +296,12 @@ pub async fn dump(store: &Store) -> Vec<String> {
                     .try_get::<Option<String>, _>(i)
                     .ok()
                     .flatten()
-                    .or_else(|| r.try_get::<Option<i64>, _>(i).ok().flatten().map(|x| x.to_string()))
+                    .or_else(|| {
+                        r.try_get::<Option<i64>, _>(i)
+                            .ok()
+                            .flatten()
+                            .map(|x| x.to_string())
+                    })
                     .unwrap_or_else(|| "NULL".into());
                 line.push_str(&v);
                 line.push('|');
@@ -225,10 +314,19 @@ pub async fn dump(store: &Store) -> Vec<String> {
 
 /// Serve the API for `store` on an ephemeral port; returns its base URL.
 pub async fn serve_api(store: Store, net: &Devnet, metrics: Metrics) -> String {
-    let state = aos_indexer::api::ApiState { store, metrics, chain_id: net.deployments.chain_id, half_life_s: 30 * 24 * 3600 };
+    let state = aos_indexer::api::ApiState {
+        store,
+        metrics,
+        chain_id: net.deployments.chain_id,
+        half_life_s: 30 * 24 * 3600,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, aos_indexer::api::router(state)).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, aos_indexer::api::router(state))
+            .await
+            .unwrap()
+    });
     format!("http://{addr}")
 }
 
@@ -236,7 +334,10 @@ pub async fn get(base: &str, path: &str) -> (u16, serde_json::Value) {
     let r = reqwest::get(format!("{base}{path}")).await.unwrap();
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
 pub fn u(v: &serde_json::Value) -> U256 {
@@ -255,7 +356,14 @@ pub async fn bulk_post(net: &Devnet, blocks: u64, per_block: u64, salt0: u64) ->
         for _ in 0..per_block {
             n += 1;
             let p = params(net.address(1), now, salt0 + n, 1_000);
-            let _pending = r.market.postTask(p).value(U256::from(1_000)).gas(300_000).send().await.unwrap();
+            let _pending = r
+                .market
+                .postTask(p)
+                .value(U256::from(1_000))
+                .gas(300_000)
+                .send()
+                .await
+                .unwrap();
         }
         raw(&p0, "evm_mine", serde_json::json!([])).await;
     }
