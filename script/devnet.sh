@@ -4,7 +4,9 @@
 #   1. one task lifecycle: register an agent, post (ETH escrow), claim (stake), submit,
 #      accept, withdraw — white paper §7.2;
 #   2. one disputed task to a ruling: jurors earn karma with real tasks, join the court,
-#      the requester rejects, 3 jurors are drawn, commit, reveal; the ruling executes.
+#      the requester rejects, 3 jurors are drawn, commit, reveal; the ruling executes;
+#   3. a real request (examples/request.txt on examples/incident-report.txt) planned,
+#      routed and answered by aos-coordinator with the local model.
 # Exit code 0 only if every balance and state check passes. Stops anvil on exit.
 #
 # Usage: script/devnet.sh            (RPC port from $AOS_RPC_PORT, default: a free port)
@@ -119,6 +121,16 @@ assert w1 > w0, "worker earned nothing"
 PY
 echo "== lifecycle OK"
 
-if [ "${AOS_DEVNET_SKIP_DISPUTE:-0}" = 1 ]; then exit 0; fi
-# shellcheck source=script/devnet-dispute.sh
-source "$root/script/devnet-dispute.sh"
+if [ "${AOS_DEVNET_SKIP_DISPUTE:-0}" != 1 ]; then
+  # shellcheck source=script/devnet-dispute.sh
+  source "$root/script/devnet-dispute.sh"
+fi
+
+if [ "${AOS_DEVNET_SKIP_ASK:-0}" != 1 ]; then
+  echo "== 3. a real request through the coordinator (local model: plan, route, answer)"
+  model="$("$root/script/fetch-model.sh")"
+  cargo build -q -p aos-coordinator
+  "$CARGO_TARGET_DIR/debug/aos-coordinator" ask "$(cat "$root/examples/request.txt")" \
+    --file "$root/examples/incident-report.txt" --model "$model" --threads 1
+  echo "== request OK"
+fi
