@@ -1,6 +1,6 @@
 //! Calling a routed service with a signed delegation: the local model (aos-llm), an
 //! OpenAI-compatible or Anthropic API with the user's own key (the worker's executors, so the
-//! wire code is shared), or — not in this build — a mesh worker.
+//! wire code is shared), or a mesh worker through an on-chain task ([`crate::mesh`]).
 
 use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
@@ -12,7 +12,10 @@ use aos_worker::{
 };
 use zeroize::Zeroizing;
 
-use crate::registry::{Endpoint, LlmRegistry};
+use crate::{
+    mesh::MeshDelegate,
+    registry::{Endpoint, LlmRegistry},
+};
 
 /// System message sent with every delegated step.
 pub const STEP_SYSTEM: &str =
@@ -35,11 +38,19 @@ pub enum ServiceError {
         /// The executor's error (status, timeout, transport).
         source: aos_worker::executor::ExecError,
     },
-    /// Mesh delegation is not part of this command yet.
+    /// A mesh worker was routed to but no wallet and mesh node are configured.
     #[error(
-        "service {0} is a mesh worker: on-chain sub-task delegation is not implemented in aos-coordinator yet"
+        "service {0} is a mesh worker, but no wallet and mesh node are configured for on-chain delegation"
     )]
-    MeshNotImplemented(String),
+    MeshUnavailable(String),
+    /// The on-chain delegation failed.
+    #[error("{service}: {source}")]
+    Mesh {
+        /// Registry name.
+        service: String,
+        /// What failed.
+        source: crate::mesh::MeshError,
+    },
     /// The local model thread panicked.
     #[error("local model task failed: {0}")]
     Join(String),
@@ -58,12 +69,13 @@ enum Client {
     Local(Arc<LocalModel>),
     OpenAi(OpenAiExecutor),
     Anthropic(AnthropicExecutor),
-    Mesh,
+    Mesh(String),
 }
 
 /// Clients for the registry's services.
 pub struct Services {
     clients: BTreeMap<String, Client>,
+    mesh: Option<Arc<MeshDelegate>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -115,13 +127,23 @@ impl Services {
                         AnthropicExecutor::new(cloud(base_url, model), Zeroizing::new(k)).ok()
                     })
                     .map(Client::Anthropic),
-                Endpoint::Mesh { .. } => Some(Client::Mesh),
+                Endpoint::Mesh { domain, .. } => Some(Client::Mesh(domain.clone())),
             };
             if let Some(c) = client {
                 clients.insert(name.clone(), c);
             }
         }
-        Self { clients }
+        Self {
+            clients,
+            mesh: None,
+        }
+    }
+
+    /// Enable delegation to mesh workers through `delegate` (builder).
+    #[must_use]
+    pub fn with_mesh(mut self, delegate: Arc<MeshDelegate>) -> Self {
+        self.mesh = Some(delegate);
+        self
     }
 
     /// Names of usable services.
@@ -143,7 +165,18 @@ impl Services {
         let name = d.to_service.clone();
         let text = match self.clients.get(&name) {
             None => return Err(ServiceError::Unavailable(name)),
-            Some(Client::Mesh) => return Err(ServiceError::MeshNotImplemented(name)),
+            Some(Client::Mesh(domain)) => {
+                let Some(m) = &self.mesh else {
+                    return Err(ServiceError::MeshUnavailable(name));
+                };
+                m.delegate(d, domain)
+                    .await
+                    .map_err(|source| ServiceError::Mesh {
+                        service: name.clone(),
+                        source,
+                    })?
+                    .0
+            }
             Some(Client::Local(m)) => {
                 let m = m.clone();
                 let msgs = vec![

@@ -1,0 +1,228 @@
+//! Delegation to mesh workers (white paper §4.3, §6.4): the step becomes an on-chain task in
+//! the TaskMarket — a sub-task of the task the coordinator is working on when it has one
+//! (`parentTaskId`, depth checked by the market) — with its spec blob (a §6.2 task spec)
+//! served on the mesh and announced on gossip. A worker claims it with a stake, runs it and
+//! submits the BLAKE3 hash of its result blob; the coordinator fetches that blob over the
+//! mesh, verifies it against the hash, and accepts (which pays the worker and updates its
+//! karma, and the delegator's, attenuated).
+
+use std::{
+    sync::atomic::{AtomicU64, Ordering},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use alloy::primitives::{Address, B256, aliases::U40, aliases::U96};
+use aos_chain::{AosContracts, TaskParams, TaskStatus, domain_to_bytes32, task_id_of};
+use aos_mesh::Topic;
+use aos_protocol::{
+    AgentKey, ContentId,
+    messages::{Delegation, Message, Money, Requirements, TaskSpec},
+};
+use aos_worker::TaskAnnouncement;
+
+/// A mesh delegation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MeshError {
+    /// A chain call failed.
+    #[error("chain: {0}")]
+    Chain(#[from] aos_chain::ChainError),
+    /// The mesh failed.
+    #[error("mesh: {0}")]
+    Mesh(#[from] aos_mesh::MeshError),
+    /// Nobody delivered before the deadline; the task can be expired for a refund.
+    #[error("no worker delivered task {task_id} within {waited:?} (status {status:?})")]
+    NotDelivered {
+        /// The on-chain task.
+        task_id: B256,
+        /// How long we waited.
+        waited: Duration,
+        /// Its status then.
+        status: TaskStatus,
+    },
+    /// The result blob is not the JSON a worker writes.
+    #[error("result blob of task {0} is malformed")]
+    BadResult(B256),
+    /// The spec could not be built.
+    #[error("spec: {0}")]
+    Spec(String),
+}
+
+/// Settings of mesh delegation.
+#[derive(Debug, Clone)]
+pub struct MeshSettings {
+    /// Payment per sub-task, wei.
+    pub payment_wei: u128,
+    /// Worker stake, bps of the payment.
+    pub stake_bps: u16,
+    /// The task the coordinator is working on, if any: sub-tasks hang below it.
+    pub parent_task_id: Option<B256>,
+    /// Seconds workers have to claim, and then to deliver.
+    pub claim_window_s: u64,
+    /// Seconds to deliver after the claim window.
+    pub work_window_s: u64,
+    /// How long to wait for a delivery before giving up.
+    pub wait: Duration,
+}
+
+impl Default for MeshSettings {
+    fn default() -> Self {
+        Self {
+            payment_wei: 10_000_000_000_000_000,
+            stake_bps: 1000,
+            parent_task_id: None,
+            claim_window_s: 600,
+            work_window_s: 1800,
+            wait: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Posts steps as on-chain tasks for mesh workers.
+#[derive(Debug)]
+pub struct MeshDelegate {
+    contracts: AosContracts,
+    account: Address,
+    mesh: aos_mesh::Client,
+    key: AgentKey,
+    settings: MeshSettings,
+    nonce: AtomicU64,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+impl MeshDelegate {
+    /// A delegate signing chain transactions as `account` (through `contracts`) and gossip
+    /// with `key`.
+    pub fn new(
+        contracts: AosContracts,
+        account: Address,
+        mesh: aos_mesh::Client,
+        key: AgentKey,
+        settings: MeshSettings,
+    ) -> Self {
+        Self {
+            contracts,
+            account,
+            mesh,
+            key,
+            settings,
+            nonce: AtomicU64::new(0),
+        }
+    }
+
+    /// Post `d` in `domain` as a task, wait for a worker's result, accept it, return the
+    /// worker's output and the task's terms.
+    ///
+    /// # Errors
+    /// [`MeshError`]; on [`MeshError::NotDelivered`] the escrow stays until `expire`.
+    pub async fn delegate(
+        &self,
+        d: &Delegation,
+        domain: &str,
+    ) -> Result<(String, TaskParams), MeshError> {
+        let spec = TaskSpec {
+            task_id: d.delegation_id.clone(),
+            task_type: domain.to_owned(),
+            requester: self.key.agent_id(),
+            requirements: Requirements {
+                deadline_ms: self.settings.work_window_s * 1000,
+                ..Default::default()
+            },
+            payment: Money {
+                amount: self.settings.payment_wei as f64 / 1e18,
+                currency: "ETH".into(),
+            },
+            input: serde_json::json!({ "prompt": d.task.prompt, "delegation_id": d.delegation_id }),
+            delegation_allowed: false,
+            max_delegation_depth: 0,
+            created_at: now_ms(),
+            signature: None,
+        };
+        spec.validate()
+            .map_err(|e| MeshError::Spec(e.to_string()))?;
+        let spec_bytes = spec.to_json().map_err(|e| MeshError::Spec(e.to_string()))?;
+        let spec_id = self.mesh.put_blob(&spec_bytes).await?;
+        let now = self.contracts.chain_time().await?;
+        let params = TaskParams {
+            requester: self.account,
+            asset: Address::ZERO,
+            payment: self.settings.payment_wei,
+            stakeBps: self.settings.stake_bps,
+            feeBps: self.contracts.fee_bps().await?,
+            claimDeadline: U40::from(now + self.settings.claim_window_s),
+            completionDeadline: U40::from(
+                now + self.settings.claim_window_s + self.settings.work_window_s,
+            ),
+            reviewWindow: 3600,
+            maxDelegationDepth: 0,
+            minAccuracy: 0,
+            minCompletion: 0,
+            domain: domain_to_bytes32(domain).map_err(|e| MeshError::Spec(e.to_string()))?,
+            specHash: B256::from(spec_id.0),
+            parentTaskId: self.settings.parent_task_id.unwrap_or(B256::ZERO),
+            salt: U96::from(now_ms()),
+        };
+        let task_id = self.contracts.post_task(&params).await?.value;
+        let nonce = self.nonce.fetch_add(1, Ordering::Relaxed) + 1;
+        let env = TaskAnnouncement {
+            params: params.clone(),
+            spec: Some(spec_bytes),
+        }
+        .to_envelope(
+            &self.key,
+            self.contracts.deployments().chain_id,
+            nonce,
+            now_ms(),
+        )
+        .map_err(|e| MeshError::Spec(e.to_string()))?;
+        // gossip is best effort: workers also watch the chain
+        if let Err(e) = self.mesh.publish(Topic::Tasks, &env).await {
+            tracing::warn!(%e, "task announcement not gossiped; workers will see it on chain");
+        }
+        let started = Instant::now();
+        let result_hash = loop {
+            let status = self.contracts.task_status(task_id).await?;
+            if status == TaskStatus::Submitted {
+                let logs = self
+                    .contracts
+                    .market
+                    .TaskSubmitted_filter()
+                    .topic1(task_id)
+                    .from_block(0)
+                    .query()
+                    .await
+                    .map_err(|e| MeshError::Chain(e.into()))?;
+                match logs.last() {
+                    Some((ev, _)) => break ev.resultHash,
+                    None => return Err(MeshError::BadResult(task_id)),
+                }
+            }
+            if started.elapsed() > self.settings.wait || status.is_final() {
+                return Err(MeshError::NotDelivered {
+                    task_id,
+                    waited: started.elapsed(),
+                    status,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        };
+        let blob = self.mesh.get_blob(ContentId(result_hash.0)).await?;
+        ContentId(result_hash.0)
+            .verify(&blob)
+            .map_err(|_| MeshError::BadResult(task_id))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&blob).map_err(|_| MeshError::BadResult(task_id))?;
+        let output = v["output"]
+            .as_str()
+            .ok_or(MeshError::BadResult(task_id))?
+            .to_owned();
+        self.contracts.accept(&params).await?;
+        debug_assert_eq!(task_id, task_id_of(&params));
+        Ok((output, params))
+    }
+}

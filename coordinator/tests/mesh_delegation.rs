@@ -1,0 +1,231 @@
+//! A delegation to the mesh creates an on-chain sub-task that a worker takes (real anvil,
+//! real libp2p swarms on loopback, the real aos-worker engine with an echo executor).
+
+use std::{sync::Arc, time::Duration};
+
+use alloy::primitives::{Address, B256, U256, aliases::U40, aliases::U96};
+use aos_chain::{Devnet, TaskParams, TaskStatus, domain_to_bytes32, task_id_of};
+use aos_coordinator::{
+    AskOptions, Coordinator, LlmRegistry, MeshDelegate, MeshSettings, Router, Services,
+    planner::PlanOutcome,
+};
+use aos_llm::{LocalModel, ModelOptions};
+use aos_mesh::MeshConfig;
+use aos_protocol::{
+    AgentKey,
+    messages::{Plan, PlanStep, StepType},
+};
+use aos_worker::{
+    Store, Worker, WorkerParts,
+    config::{EchoConfig, ExecutorConfig, WorkerConfig},
+    executor::EchoExecutor,
+    register::{Manifest, register},
+};
+
+fn tiny() -> Arc<LocalModel> {
+    let out = std::process::Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../script/fetch-model.sh"
+    ))
+    .arg("--tiny")
+    .output()
+    .unwrap();
+    let path = String::from_utf8(out.stdout).unwrap();
+    Arc::new(
+        LocalModel::load(
+            path.trim(),
+            ModelOptions {
+                threads: 1,
+                n_ctx: 2048,
+            },
+        )
+        .unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
+    let net = Devnet::spawn().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let domain = domain_to_bytes32("summarisation").unwrap();
+
+    // a requester (account 3) posts the parent task; the coordinator (account 1) claims it
+    let requester = net.contracts(3);
+    let now = requester.chain_time().await.unwrap();
+    let parent = TaskParams {
+        requester: net.address(3),
+        asset: Address::ZERO,
+        payment: 50_000_000_000_000_000,
+        stakeBps: 1000,
+        feeBps: 0,
+        claimDeadline: U40::from(now + 3600),
+        completionDeadline: U40::from(now + 7200),
+        reviewWindow: 3600,
+        maxDelegationDepth: 2,
+        minAccuracy: 0,
+        minCompletion: 0,
+        domain,
+        specHash: B256::repeat_byte(1),
+        parentTaskId: B256::ZERO,
+        salt: U96::from(1),
+    };
+    let parent_id = requester.post_task(&parent).await.unwrap().value;
+    let coord_key = AgentKey::generate();
+    let coord = net.contracts(1);
+    coord
+        .register_agent(*coord_key.agent_id().as_bytes(), B256::ZERO, [0u8; 64])
+        .await
+        .unwrap();
+    coord.claim(&parent).await.unwrap();
+    let (coord_mesh, _) = aos_mesh::spawn(
+        &coord_key,
+        MeshConfig::new(31337, dir.path().join("coord-blobs")),
+    )
+    .await
+    .unwrap();
+    let bootstrap = coord_mesh.listen_addrs().await.unwrap();
+
+    // a worker (account 2) on the mesh, echo executor
+    let wkey = AgentKey::generate();
+    let wdir = dir.path().join("worker");
+    std::fs::create_dir_all(&wdir).unwrap();
+    let cfg = WorkerConfig {
+        skills: vec!["summarisation".into()],
+        domains: vec!["summarisation".into()],
+        max_concurrent_tasks: 1,
+        data_dir: wdir.clone(),
+        poll_interval_ms: 200,
+        executors: vec![ExecutorConfig::Echo(EchoConfig::default())],
+        ..Default::default()
+    };
+    let wcontracts =
+        aos_worker::chain::contracts(&net.rpc_url(), net.signer(2), net.deployments.clone())
+            .unwrap();
+    register(
+        &wcontracts,
+        net.address(2),
+        &wkey,
+        &Manifest::of(&cfg, &wkey),
+    )
+    .await
+    .unwrap();
+    let (wmesh, _) = aos_mesh::spawn(
+        &wkey,
+        MeshConfig::new(31337, wdir.join("blobs")).with_bootstrap(bootstrap),
+    )
+    .await
+    .unwrap();
+    let worker = Worker::new(WorkerParts {
+        config: cfg,
+        contracts: wcontracts,
+        account: net.address(2),
+        agent_key: wkey.clone(),
+        store: Store::open(&wdir.join("worker.db")).await.unwrap(),
+        mesh: Some(wmesh.clone()),
+        blobs: wmesh.blob_store().clone(),
+        executors: vec![Arc::new(EchoExecutor::new(EchoConfig::default()))],
+        events: None,
+    });
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let handle = tokio::spawn(async move { worker.run(rx).await.unwrap() });
+
+    // the coordinator routes a summarisation step to the mesh worker
+    let mut reg = LlmRegistry::default_registry();
+    reg.add_mesh_worker(&net.address(2).to_string(), "summarisation", 0.5, 0.0);
+    let model = tiny();
+    let settings = MeshSettings {
+        parent_task_id: Some(parent_id),
+        wait: Duration::from_secs(90),
+        ..MeshSettings::default()
+    };
+    let delegate = Arc::new(MeshDelegate::new(
+        coord.clone(),
+        net.address(1),
+        coord_mesh,
+        coord_key.clone(),
+        settings,
+    ));
+    let services = Services::new(&reg, model.clone(), |_| None, 5, 64).with_mesh(delegate);
+    let c = Coordinator::new(coord_key, model, Router::new(reg), services);
+    let plan = PlanOutcome {
+        plan: Plan {
+            request: "Summarise the release notes.".into(),
+            steps: vec![PlanStep {
+                id: "s1".into(),
+                step_type: StepType::from("summarisation".to_owned()),
+                description: "Summarise the release notes in one line".into(),
+                privacy_required: false,
+                estimated_tokens: 500,
+                budget: 0.05,
+            }],
+        },
+        fallback: None,
+        merged_duplicates: 0,
+        raw: String::new(),
+        tokens_per_second: 0.0,
+    };
+    let report = c
+        .execute(
+            "Summarise the release notes.",
+            plan,
+            &AskOptions::default(),
+            |_| {},
+        )
+        .await;
+    let step = &report.steps[0];
+    assert!(step.errors.is_empty(), "{:?}", step.errors);
+    assert_eq!(
+        step.routes[0].service,
+        format!("mesh:{}", net.address(2)),
+        "{}",
+        step.routes[0].reason
+    );
+    assert!(
+        step.contributions[0].answer.starts_with("echo:"),
+        "{:?}",
+        step.contributions
+    );
+
+    // on chain: a sub-task of the claimed parent, taken and paid
+    let posted = coord
+        .market
+        .TaskPosted_filter()
+        .from_block(0)
+        .query()
+        .await
+        .unwrap();
+    let (sub, _) = posted
+        .iter()
+        .find(|(e, _)| e.params.parentTaskId == parent_id)
+        .expect("a sub-task was posted");
+    let sub_id = task_id_of(&sub.params);
+    assert_eq!(
+        coord.market.parentOf(sub_id).call().await.unwrap(),
+        parent_id
+    );
+    assert_eq!(
+        coord.task_status(sub_id).await.unwrap(),
+        TaskStatus::Accepted
+    );
+    assert_eq!(
+        coord.task_state(sub_id).await.unwrap().worker,
+        net.address(2)
+    );
+    assert_eq!(coord.task_state(sub_id).await.unwrap().depth, 1);
+    assert!(
+        coord
+            .market_balance(net.address(2), Address::ZERO)
+            .await
+            .unwrap()
+            > U256::ZERO
+    );
+    let (w_acc, _) = coord.karma_scores(net.address(2), domain).await.unwrap();
+    let (d_acc, _) = coord.karma_scores(net.address(1), domain).await.unwrap();
+    assert!(
+        w_acc > U256::ZERO && d_acc > U256::ZERO && d_acc < w_acc,
+        "karma flows up, attenuated: {w_acc} {d_acc}"
+    );
+
+    let _ = stop.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
+}
