@@ -20,7 +20,9 @@ const EXAMPLES: &str = "Examples:
   aos-coordinator ask \"Compare these two offers\" --file offers.txt --private
   OPENAI_API_KEY=sk-… ANTHROPIC_API_KEY=… aos-coordinator ask \"…\" --redundancy 2 --budget 0.50
   aos-coordinator ask \"…\" --json | jq .answer
-  aos-coordinator ask \"…\" --qwen --threads 2";
+  aos-coordinator ask \"…\" --qwen --threads 2
+  aos-coordinator ask \"…\" --rpc http://127.0.0.1:8545 --deployments .devnet/deployments.json \\
+      --private-key $KEY --indexer http://127.0.0.1:8080 --bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3…";
 
 /// The AOS coordinator: plans a request with the local model, routes each step to the best
 /// model or worker (white paper §4.2), delegates with signed messages (§4.3) and aggregates
@@ -77,6 +79,45 @@ struct AskArgs {
     /// Machine-readable output (the whole report as JSON on stdout).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    mesh: MeshArgs,
+}
+
+/// Delegation to mesh workers (on-chain sub-tasks). All of `--rpc`, `--deployments` and a
+/// key (`--private-key` or `--keystore` + `AOS_PASSWORD`) enable it; `--indexer` adds the
+/// workers it ranks for `--mesh-domain` to the registry.
+#[derive(Debug, Args)]
+struct MeshArgs {
+    /// Chain RPC URL.
+    #[arg(long, env = "AOS_RPC")]
+    rpc: Option<String>,
+    /// Deployments JSON written by script/Deploy.s.sol.
+    #[arg(long, env = "AOS_DEPLOYMENTS")]
+    deployments: Option<PathBuf>,
+    /// Hex private key paying for sub-tasks (development chains).
+    #[arg(long, env = "AOS_PRIVATE_KEY", hide_env_values = true)]
+    private_key: Option<String>,
+    /// Ethereum keystore paying for sub-tasks (password in AOS_PASSWORD).
+    #[arg(long, env = "AOS_KEYSTORE")]
+    keystore: Option<PathBuf>,
+    /// Indexer base URL (its `/route` ranks mesh workers by karma).
+    #[arg(long, env = "AOS_INDEXER")]
+    indexer: Option<String>,
+    /// Karma domain of mesh sub-tasks.
+    #[arg(long, default_value = "summarisation")]
+    mesh_domain: String,
+    /// Mesh bootstrap peers (multiaddrs with /p2p/<peer id>).
+    #[arg(long)]
+    bootstrap: Vec<String>,
+    /// Payment per mesh sub-task, wei.
+    #[arg(long, default_value_t = 10_000_000_000_000_000)]
+    mesh_payment_wei: u128,
+    /// The task this coordinator works on (sub-tasks hang below it).
+    #[arg(long)]
+    parent_task: Option<alloy::primitives::B256>,
+    /// Where the mesh node keeps blobs.
+    #[arg(long, default_value = ".aos-coordinator")]
+    data_dir: PathBuf,
 }
 
 /// The local model.
@@ -179,6 +220,57 @@ pub async fn run() -> anyhow::Result<()> {
     }
 }
 
+async fn mesh_delegate(
+    m: &MeshArgs,
+    key: &AgentKey,
+) -> anyhow::Result<Option<Arc<crate::MeshDelegate>>> {
+    let (Some(rpc), Some(deployments)) = (&m.rpc, &m.deployments) else {
+        return Ok(None);
+    };
+    let signer: alloy::signers::local::PrivateKeySigner = match (&m.private_key, &m.keystore) {
+        (Some(k), _) => k
+            .parse()
+            .context("--private-key is not a hex secp256k1 key")?,
+        (None, Some(ks)) => {
+            let pass = std::env::var("AOS_PASSWORD")
+                .context("AOS_PASSWORD must hold the keystore password")?;
+            aos_chain::load_keystore(ks, &pass)?
+        }
+        (None, None) => bail!("mesh delegation needs a key: --private-key or --keystore"),
+    };
+    let account = signer.address();
+    let deployments = aos_chain::Deployments::load(deployments)?;
+    let chain_id = deployments.chain_id;
+    let contracts =
+        aos_chain::AosContracts::new(aos_chain::provider_for(rpc, signer)?, deployments);
+    let bootstrap = m
+        .bootstrap
+        .iter()
+        .map(|b| {
+            b.parse()
+                .with_context(|| format!("bad --bootstrap multiaddr {b}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (mesh, _) = aos_mesh::spawn(
+        key,
+        aos_mesh::MeshConfig::new(chain_id, m.data_dir.join("blobs")).with_bootstrap(bootstrap),
+    )
+    .await
+    .context("starting the mesh node")?;
+    let settings = crate::MeshSettings {
+        payment_wei: m.mesh_payment_wei,
+        parent_task_id: m.parent_task,
+        ..crate::MeshSettings::default()
+    };
+    Ok(Some(Arc::new(crate::MeshDelegate::new(
+        contracts,
+        account,
+        mesh,
+        key.clone(),
+        settings,
+    ))))
+}
+
 async fn ask(a: AskArgs) -> anyhow::Result<()> {
     let mut request = a.request.clone();
     if let Some(f) = &a.file {
@@ -186,19 +278,33 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
             std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
         request = format!("{request}\n\n---\n{text}");
     }
-    let registry = match &a.registry {
+    let mut registry = match &a.registry {
         Some(p) => LlmRegistry::load(p)?,
         None => LlmRegistry::default_registry(),
     };
     let model = Arc::new(load_model(&a.model)?);
     let key = load_key(&a.key)?;
-    let services = Services::new(
+    let mesh = mesh_delegate(&a.mesh, &key).await?;
+    if let Some(url) = &a.mesh.indexer {
+        if mesh.is_none() {
+            bail!(
+                "--indexer adds mesh workers, which need --rpc, --deployments and a key (--private-key or --keystore)"
+            );
+        }
+        for (agent, score) in crate::workers_from_indexer(url, &a.mesh.mesh_domain).await? {
+            registry.add_mesh_worker(&agent, &a.mesh.mesh_domain, score, 0.0);
+        }
+    }
+    let mut services = Services::new(
         &registry,
         model.clone(),
         |env| std::env::var(env).ok().filter(|k| !k.is_empty()),
         a.timeout,
         512,
     );
+    if let Some(m) = mesh {
+        services = services.with_mesh(m);
+    }
     let coordinator = Coordinator::new(key, model, Router::new(registry), services);
     let opts = AskOptions {
         planner: PlannerOptions {

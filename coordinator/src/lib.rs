@@ -24,7 +24,7 @@ pub use aggregate::{Aggregated, ConflictAction, Contribution, aggregate};
 pub use ask::{AskOptions, AskReport, Coordinator, Progress, StepReport};
 pub use attest::{attest, service_id};
 pub use delegation::{DelegationOptions, PreparedDelegation, prepare};
-pub use mesh::{MeshDelegate, MeshSettings};
+pub use mesh::{MeshDelegate, MeshSettings, workers_from_indexer};
 pub use pii::{Stripped, strip_pii};
 pub use planner::{PlanOutcome, Planner, PlannerOptions, plan_from_json};
 pub use registry::{Endpoint, LlmRegistry, ServiceKind, ServiceProfile};

@@ -226,3 +226,84 @@ impl MeshDelegate {
         Ok((output, params))
     }
 }
+
+/// Mesh workers for `domain`, ranked by the indexer's `GET /route` (score in `[0, 1]`:
+/// decayed accuracy × completion), best first.
+///
+/// # Errors
+/// [`MeshError::Spec`] naming the URL when the indexer is unreachable or answers badly.
+pub async fn workers_from_indexer(
+    indexer: &str,
+    domain: &str,
+) -> Result<Vec<(String, f64)>, MeshError> {
+    let url = format!("{}/route", indexer.trim_end_matches('/'));
+    let bad = |e: String| MeshError::Spec(format!("indexer {url}: {e}"));
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(&url)
+        .query(&[("domain", domain)])
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| bad(e.to_string()))?
+        .error_for_status()
+        .map_err(|e| bad(e.to_string()))?
+        .json()
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    let agents = v["agents"]
+        .as_array()
+        .ok_or_else(|| bad("no `agents` array".into()))?;
+    Ok(agents
+        .iter()
+        .filter_map(|a| {
+            Some((
+                a["agent"].as_str()?.to_owned(),
+                a["score"].as_f64()?.clamp(0.0, 1.0),
+            ))
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reads_the_indexers_route_answer() {
+        use axum::{Json, Router, extract::Query, routing::get};
+        async fn route(
+            Query(q): Query<std::collections::HashMap<String, String>>,
+        ) -> Json<serde_json::Value> {
+            assert_eq!(q["domain"], "summarisation");
+            Json(serde_json::json!({"domain": "summarisation", "agents": [
+                {"rank": 1, "agent": "0x00000000000000000000000000000000000000aa", "scoreWad": "810000000000000000", "score": 0.81, "karma": {}},
+                {"rank": 2, "agent": "0x00000000000000000000000000000000000000bb", "scoreWad": "10000000000000000", "score": 0.01, "karma": {}}
+            ]}))
+        }
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(l, Router::new().route("/route", get(route)))
+                .await
+                .unwrap()
+        });
+        let w = workers_from_indexer(&format!("http://{addr}/"), "summarisation")
+            .await
+            .unwrap();
+        assert_eq!(w.len(), 2);
+        assert_eq!(
+            w[0],
+            (
+                "0x00000000000000000000000000000000000000aa".to_owned(),
+                0.81
+            )
+        );
+        assert!(
+            workers_from_indexer("http://127.0.0.1:1", "x")
+                .await
+                .unwrap_err()
+                .to_string()
+                .contains("127.0.0.1:1")
+        );
+    }
+}
