@@ -99,13 +99,16 @@ fn tiny_model_plumbing_and_fallback() {
             },
         )
         .unwrap();
-    // random weights under a grammar produce a truncated or odd plan: either way the result
-    // is a valid plan, and a fallback says why
     out.plan.validate().unwrap();
-    if let Some(why) = &out.fallback {
-        assert_eq!(out.plan.steps.len(), 1);
-        assert!(!why.is_empty());
-    }
+    // random weights under a 48-token limit cut the JSON short (deterministic: greedy, fixed
+    // weights): the fallback must kick in and say why
+    let why = out
+        .fallback
+        .as_deref()
+        .expect("the tiny model's truncated plan falls back");
+    assert!(why.contains("48-token limit"), "{why}");
+    assert_eq!(out.plan.steps.len(), 1);
+    assert_eq!(out.plan.steps[0].step_type.as_str(), "simple_analysis");
     assert!(
         planner.plan("   ", &PlannerOptions::default()).is_err(),
         "an empty request is refused"
