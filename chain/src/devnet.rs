@@ -179,7 +179,11 @@ impl Devnet {
     }
 }
 
-/// An HTTP provider at `rpc_url` that signs with `signer`.
+/// An HTTP provider at `rpc_url` that signs with `signer`: gas estimation, chain id, and
+/// the nonce asked of the node before every transaction. alloy's recommended (cached) nonce
+/// manager hands out a nonce even when the transaction then fails at estimation (a lost
+/// claim race, any revert), and every later transaction from the account waits behind the
+/// gap for ever; asking the node costs one RPC call and never gaps.
 ///
 /// # Errors
 /// [`DevnetError::Url`] for a malformed URL.
@@ -188,6 +192,10 @@ pub fn provider_for(rpc_url: &str, signer: PrivateKeySigner) -> Result<DynProvid
         .parse()
         .map_err(|_| DevnetError::Url(rpc_url.to_owned()))?;
     Ok(ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .with_gas_estimation()
+        .with_simple_nonce_management()
+        .fetch_chain_id()
         .wallet(EthereumWallet::from(signer))
         .connect_http(url)
         .erased())

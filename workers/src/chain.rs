@@ -1,15 +1,10 @@
-//! The worker's chain connection.
-//!
-//! Nonces are read from the node before every transaction (`SimpleNonceManager`), not
-//! cached: with alloy's default cached nonce manager a transaction that fails gas
-//! estimation — every lost claim race (`TaskMarketWrongStatus`) does — still consumes a
-//! cached nonce, the next transaction then carries a nonce gap, sits in the node's queue
-//! and its receipt never arrives (measured here on anvil: workers hung in `Claiming`).
-//! A worker sends one transaction at a time per account, so reading the pending nonce
-//! each time is both correct and cheap.
+//! The worker's chain connection: `aos_chain::provider_for`, whose nonces are read from the
+//! node before every transaction. With alloy's default cached nonce manager a transaction
+//! that fails gas estimation — every lost claim race (`TaskMarketWrongStatus`) does — still
+//! consumed a cached nonce, and the next one waited behind the gap for ever (measured here
+//! on anvil: workers hung in `Claiming`).
 
-use alloy::network::EthereumWallet;
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::DynProvider;
 use alloy::signers::local::PrivateKeySigner;
 use aos_chain::{AosContracts, Deployments};
 
@@ -24,15 +19,7 @@ pub struct BadUrl(pub String);
 /// # Errors
 /// [`BadUrl`].
 pub fn provider(rpc_url: &str, signer: PrivateKeySigner) -> Result<DynProvider, BadUrl> {
-    let url = rpc_url.parse().map_err(|_| BadUrl(rpc_url.to_owned()))?;
-    Ok(ProviderBuilder::new()
-        .disable_recommended_fillers()
-        .with_gas_estimation()
-        .with_simple_nonce_management()
-        .fetch_chain_id()
-        .wallet(EthereumWallet::from(signer))
-        .connect_http(url)
-        .erased())
+    aos_chain::provider_for(rpc_url, signer).map_err(|_| BadUrl(rpc_url.to_owned()))
 }
 
 /// [`AosContracts`] over [`provider`].
