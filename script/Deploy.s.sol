@@ -74,10 +74,12 @@ contract Deploy is Script {
         vm.serializeAddress(o, "randomness", address(rng));
         vm.serializeAddress(o, "disputeCourt", address(court));
         string memory json = vm.serializeAddress(o, "taskMarket", address(market));
+        string memory defaultDir = string.concat(vm.projectRoot(), "/deployments");
         string memory out = vm.envOr(
             "AOS_DEPLOYMENTS_OUT",
-            string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json")
+            string.concat(defaultDir, "/", vm.toString(block.chainid), ".json")
         );
+        if (!vm.envExists("AOS_DEPLOYMENTS_OUT")) vm.createDir(defaultDir, true);
         vm.writeJson(json, out);
         console.log("deployments written to", out);
         console.log("TaskMarket   ", address(market));
