@@ -115,6 +115,13 @@ fn outcome<T>(value: T, r: &TransactionReceipt) -> Result<TxOutcome<T>, ChainErr
     })
 }
 
+/// Send `call`, wait for its receipt.
+async fn mined<P: Provider, D: alloy::contract::CallDecoder>(
+    call: alloy::contract::CallBuilder<P, D>,
+) -> Result<TransactionReceipt, ChainError> {
+    Ok(call.send().await?.get_receipt().await?)
+}
+
 fn event<E: SolEvent>(r: &TransactionReceipt, emitter: Address) -> Result<E, ChainError> {
     r.inner
         .logs()
@@ -158,17 +165,12 @@ impl AosContracts {
         manifest_hash: B256,
         binding_signature: [u8; 64],
     ) -> Result<TxOutcome<()>, ChainError> {
-        let r = self
-            .registry
-            .register(
-                agent_key.into(),
-                manifest_hash,
-                Bytes::copy_from_slice(&binding_signature),
-            )
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.registry.register(
+            agent_key.into(),
+            manifest_hash,
+            Bytes::copy_from_slice(&binding_signature),
+        ))
+        .await?;
         outcome((), &r)
     }
 
@@ -191,14 +193,7 @@ impl AosContracts {
         } else {
             U256::ZERO
         };
-        let r = self
-            .market
-            .postTask(params.clone())
-            .value(value)
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.market.postTask(params.clone()).value(value)).await?;
         let ev: TaskMarket::TaskPosted = event(&r, self.deployments.task_market)?;
         outcome(ev.taskId, &r)
     }
@@ -214,14 +209,7 @@ impl AosContracts {
         } else {
             U256::ZERO
         };
-        let r = self
-            .market
-            .claim(params.clone())
-            .value(value)
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.market.claim(params.clone()).value(value)).await?;
         outcome((), &r)
     }
 
@@ -234,13 +222,7 @@ impl AosContracts {
         task_id: B256,
         result_hash: B256,
     ) -> Result<TxOutcome<()>, ChainError> {
-        let r = self
-            .market
-            .submit(task_id, result_hash)
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.market.submit(task_id, result_hash)).await?;
         outcome((), &r)
     }
 
@@ -249,13 +231,7 @@ impl AosContracts {
     /// # Errors
     /// [`ChainError::Reverted`].
     pub async fn accept(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
-        let r = self
-            .market
-            .accept(params.clone())
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.market.accept(params.clone())).await?;
         outcome((), &r)
     }
 
@@ -264,13 +240,7 @@ impl AosContracts {
     /// # Errors
     /// [`ChainError::Reverted`].
     pub async fn finalize(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
-        let r = self
-            .market
-            .finalize(params.clone())
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.market.finalize(params.clone())).await?;
         outcome((), &r)
     }
 
@@ -279,13 +249,7 @@ impl AosContracts {
     /// # Errors
     /// [`ChainError::Reverted`].
     pub async fn expire(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
-        let r = self
-            .market
-            .expire(params.clone())
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.market.expire(params.clone())).await?;
         outcome((), &r)
     }
 
@@ -294,13 +258,7 @@ impl AosContracts {
     /// # Errors
     /// [`ChainError::Reverted`].
     pub async fn cancel(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
-        let r = self
-            .market
-            .cancel(params.clone())
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.market.cancel(params.clone())).await?;
         outcome((), &r)
     }
 
@@ -313,14 +271,7 @@ impl AosContracts {
         let worker = self.task_state(task_id_of(params)).await?.worker;
         let extra = (params.domain, params.requester, worker).abi_encode_params();
         let cost = self.court.arbitrationCost(extra.into()).call().await?;
-        let r = self
-            .market
-            .reject(params.clone())
-            .value(cost)
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.market.reject(params.clone()).value(cost)).await?;
         let ev: TaskMarket::TaskDisputed = event(&r, self.deployments.task_market)?;
         outcome(ev.disputeId, &r)
     }
@@ -330,13 +281,7 @@ impl AosContracts {
     /// # Errors
     /// [`ChainError::Reverted`].
     pub async fn execute_ruling(&self, params: &TaskParams) -> Result<TxOutcome<()>, ChainError> {
-        let r = self
-            .market
-            .executeRuling(params.clone())
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.market.executeRuling(params.clone())).await?;
         outcome((), &r)
     }
 
@@ -349,13 +294,7 @@ impl AosContracts {
         asset: Address,
         to: Address,
     ) -> Result<TxOutcome<U256>, ChainError> {
-        let r = self
-            .market
-            .withdraw(asset, to)
-            .send()
-            .await?
-            .get_receipt()
-            .await?;
+        let r = mined(self.market.withdraw(asset, to)).await?;
         let ev: TaskMarket::Withdrawn = event(&r, self.deployments.task_market)?;
         outcome(ev.amount, &r)
     }
