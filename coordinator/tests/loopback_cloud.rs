@@ -1,12 +1,13 @@
 //! Aggregation, conflict detection and PII stripping against two loopback "cloud" servers
 //! speaking the exact OpenAI Chat Completions and Anthropic Messages wire formats.
 
-use std::sync::{Arc, Mutex, OnceLock};
+mod common;
+
+use std::sync::{Arc, Mutex};
 
 use aos_coordinator::{
     AskOptions, ConflictAction, Coordinator, LlmRegistry, Router, Services, planner::PlanOutcome,
 };
-use aos_llm::{LocalModel, ModelOptions};
 use aos_protocol::{
     AgentKey, SignedMessage,
     messages::{Plan, PlanStep, StepType},
@@ -73,31 +74,6 @@ async fn serve(r: Recorder) -> String {
     format!("http://{addr}")
 }
 
-fn tiny() -> Arc<LocalModel> {
-    static M: OnceLock<Arc<LocalModel>> = OnceLock::new();
-    M.get_or_init(|| {
-        let out = std::process::Command::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../script/fetch-model.sh"
-        ))
-        .arg("--tiny")
-        .output()
-        .unwrap();
-        let path = String::from_utf8(out.stdout).unwrap();
-        Arc::new(
-            LocalModel::load(
-                path.trim(),
-                ModelOptions {
-                    threads: 1,
-                    n_ctx: 2048,
-                },
-            )
-            .unwrap(),
-        )
-    })
-    .clone()
-}
-
 fn registry(alpha_url: &str, beta_url: &str) -> LlmRegistry {
     let text = json!({
         "local": {"type": "local", "cost_per_1k_tokens": 0, "max_context": 2048, "latency_ms": 500,
@@ -141,9 +117,20 @@ async fn setup(a: &str, b: &str) -> (Coordinator, Recorder, Recorder) {
     *rb.answer.lock().unwrap() = b.into();
     let (ua, ub) = (serve(ra.clone()).await, serve(rb.clone()).await);
     let reg = registry(&ua, &ub);
-    let services = Services::new(&reg, tiny(), |env| Some(format!("key-for-{env}")), 5, 64);
+    let services = Services::new(
+        &reg,
+        common::tiny_model(),
+        |env| Some(format!("key-for-{env}")),
+        5,
+        64,
+    );
     (
-        Coordinator::new(AgentKey::generate(), tiny(), Router::new(reg), services),
+        Coordinator::new(
+            AgentKey::generate(),
+            common::tiny_model(),
+            Router::new(reg),
+            services,
+        ),
         ra,
         rb,
     )

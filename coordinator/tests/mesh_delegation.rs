@@ -1,6 +1,8 @@
 //! A delegation to the mesh creates an on-chain sub-task that a worker takes (real anvil,
 //! real libp2p swarms on loopback, the real aos-worker engine with an echo executor).
 
+mod common;
+
 use std::{sync::Arc, time::Duration};
 
 use alloy::primitives::{Address, B256, U256, aliases::U40, aliases::U96};
@@ -9,7 +11,6 @@ use aos_coordinator::{
     AskOptions, Coordinator, LlmRegistry, MeshDelegate, MeshSettings, Router, Services,
     planner::PlanOutcome,
 };
-use aos_llm::{LocalModel, ModelOptions};
 use aos_mesh::MeshConfig;
 use aos_protocol::{
     AgentKey,
@@ -21,27 +22,6 @@ use aos_worker::{
     executor::EchoExecutor,
     register::{Manifest, register},
 };
-
-fn tiny() -> Arc<LocalModel> {
-    let out = std::process::Command::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../script/fetch-model.sh"
-    ))
-    .arg("--tiny")
-    .output()
-    .unwrap();
-    let path = String::from_utf8(out.stdout).unwrap();
-    Arc::new(
-        LocalModel::load(
-            path.trim(),
-            ModelOptions {
-                threads: 1,
-                n_ctx: 2048,
-            },
-        )
-        .unwrap(),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
@@ -132,7 +112,7 @@ async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
     // the coordinator routes a summarisation step to the mesh worker
     let mut reg = LlmRegistry::default_registry();
     reg.add_mesh_worker(&net.address(2).to_string(), "summarisation", 0.5, 0.0);
-    let model = tiny();
+    let model = common::tiny_model();
     let settings = MeshSettings {
         parent_task_id: Some(parent_id),
         wait: Duration::from_secs(90),

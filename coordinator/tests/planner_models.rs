@@ -1,59 +1,15 @@
 //! The planner on real models: the default SmolLM2 returns valid plans for a handful of
 //! requests; the tiny random-weight model exercises the plumbing and the fallback.
 
-use std::sync::OnceLock;
+mod common;
 
 use aos_coordinator::{Planner, PlannerOptions};
-use aos_llm::{LocalModel, ModelOptions};
 use aos_protocol::messages::Message;
-
-fn fetch(arg: &str) -> String {
-    let out = std::process::Command::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../script/fetch-model.sh"
-    ))
-    .arg(arg)
-    .output()
-    .expect("script/fetch-model.sh runs");
-    assert!(
-        out.status.success(),
-        "fetch-model {arg}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-fn default_model() -> &'static LocalModel {
-    static M: OnceLock<LocalModel> = OnceLock::new();
-    M.get_or_init(|| {
-        LocalModel::load(
-            fetch("--default"),
-            ModelOptions {
-                threads: 1,
-                n_ctx: 2048,
-            },
-        )
-        .unwrap()
-    })
-}
-
-fn tiny_model() -> &'static LocalModel {
-    static M: OnceLock<LocalModel> = OnceLock::new();
-    M.get_or_init(|| {
-        LocalModel::load(
-            fetch("--tiny"),
-            ModelOptions {
-                threads: 1,
-                n_ctx: 2048,
-            },
-        )
-        .unwrap()
-    })
-}
 
 #[test]
 fn default_model_plans_valid_plans() {
-    let planner = Planner::new(default_model());
+    let model = common::default_model();
+    let planner = Planner::new(&model);
     let requests = [
         "Summarise this incident report and list the three most urgent follow-ups.",
         "Translate our release notes into French and check the tone.",
@@ -89,7 +45,8 @@ fn default_model_plans_valid_plans() {
 
 #[test]
 fn tiny_model_plumbing_and_fallback() {
-    let planner = Planner::new(tiny_model());
+    let model = common::tiny_model();
+    let planner = Planner::new(&model);
     let out = planner
         .plan(
             "Summarise the attached report.",
