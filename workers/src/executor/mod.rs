@@ -234,6 +234,79 @@ pub fn join_url(base: &str, path_with_v1: &str) -> String {
     }
 }
 
+/// What the cloud executors share: their settings, the API key (zeroised on drop, never
+/// printed) and an HTTP client with the configured timeout.
+pub(crate) struct CloudClient {
+    pub(crate) cfg: crate::config::CloudConfig,
+    key: zeroize::Zeroizing<String>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for CloudClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudClient")
+            .field("base_url", &self.cfg.base_url)
+            .field("model", &self.cfg.model)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl CloudClient {
+    pub(crate) fn new(
+        cfg: crate::config::CloudConfig,
+        key: zeroize::Zeroizing<String>,
+    ) -> Result<Self, ExecError> {
+        let http = http_client(Duration::from_secs(cfg.timeout_s))?;
+        Ok(Self { cfg, key, http })
+    }
+
+    pub(crate) fn key(&self) -> &str {
+        self.key.as_str()
+    }
+
+    /// POST `body` to `path` (joined to the base URL) with `headers`; the JSON of a 2xx
+    /// answer, else [`ExecError::Api`] with the API's `error.message` (where both the OpenAI
+    /// and the Anthropic formats put it).
+    pub(crate) async fn post(
+        &self,
+        service: &'static str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, ExecError> {
+        let timeout = Duration::from_secs(self.cfg.timeout_s);
+        let mut req = self
+            .http
+            .post(join_url(&self.cfg.base_url, path))
+            .json(body);
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| map_reqwest(service, timeout, e))?;
+        let status = resp.status();
+        let v: serde_json::Value = resp
+            .json()
+            .await
+            .map_err(|e| map_reqwest(service, timeout, e))?;
+        if !status.is_success() {
+            let message = v["error"]["message"]
+                .as_str()
+                .unwrap_or("no error message")
+                .to_owned();
+            return Err(ExecError::Api {
+                service,
+                status: status.as_u16(),
+                message,
+            });
+        }
+        Ok(v)
+    }
+}
+
 pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, ExecError> {
     reqwest::Client::builder()
         .timeout(timeout)
