@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use eyre::{Result, WrapErr};
 
 use crate::{
-    cmd::{devnet, dispute, juror, karma, task, worker},
+    cmd::{ask, blob, demo, devnet, dispute, juror, karma, task, worker},
     ctx::Ctx,
     opts::{OutputArgs, RpcArgs, Settings, WalletArgs},
     output::Output,
@@ -17,8 +17,14 @@ use crate::{
 
 const EXAMPLES: &str = "\
 Examples:
-  # a local chain with the contracts, 3 registered workers and 3 staked jurors
+  # the main job end to end (devnet up … summary … devnet down)
+  aos demo
+
+  # a local AOS: chain, contracts, indexer, 3 workers running the local model, 3 jurors
   aos devnet up && aos devnet status
+
+  # a request through the coordinator; its steps become paid tasks for the workers
+  aos ask \"Summarise this report and list the three most urgent follow-ups\" --file report.txt
 
   # post a task paying 0.05 ETH (the spec file's BLAKE3 id goes on chain)
   aos --keystore me.json --password-file pw task post --payment 0.05eth \\
@@ -75,9 +81,18 @@ enum Cmd {
     Dispute(dispute::DisputeCmd),
     /// On-chain karma of an account: decayed scores, counts, earnings.
     Karma(karma::KarmaArgs),
-    /// A local chain: anvil, the contracts, funded workers and jurors.
+    /// A local AOS: anvil, the contracts, indexer, blob gateway, workers, staked jurors.
     #[command(subcommand)]
     Devnet(devnet::DevnetCmd),
+    /// One request through the coordinator: planned by the local model, each public step a
+    /// paid task for the market's workers, answers aggregated.
+    Ask(ask::AskArgs),
+    /// Publish a file on the blob gateway's folder (content-addressed by BLAKE3).
+    #[command(subcommand)]
+    Blob(blob::BlobCmd),
+    /// The main job end to end on a fresh devnet: request → coordinator → workers → payment,
+    /// a cast-posted task, a dispute to its ruling, the indexer's view, a summary.
+    Demo(demo::DemoArgs),
 }
 
 /// Parse the command line, run it, print errors with what to do next. Exit code 0 on
@@ -128,6 +143,9 @@ fn run_inner(cli: Cli, mut out: Output) -> Result<()> {
             Cmd::Dispute(c) => dispute::run(&ctx, c).await,
             Cmd::Karma(a) => karma::run(&ctx, a).await,
             Cmd::Devnet(c) => devnet::run(&ctx, c).await,
+            Cmd::Ask(a) => ask::run(&ctx, a),
+            Cmd::Blob(c) => blob::run(&ctx, c),
+            Cmd::Demo(a) => demo::run(&ctx, a).await,
         }
     })
 }

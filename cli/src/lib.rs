@@ -24,6 +24,7 @@ mod erc20;
 mod logs;
 mod opts;
 mod output;
+mod procs;
 mod tx;
 mod units;
 

@@ -26,6 +26,24 @@ pub(crate) struct RpcArgs {
     #[arg(long, env = "AOS_DEPLOYMENTS", global = true, value_name = "FILE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) deployments: Option<PathBuf>,
+    /// aos-indexer API base URL (task lists, karma, routing) [config `indexer`].
+    #[arg(long, env = "AOS_INDEXER", global = true, value_name = "URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) indexer: Option<String>,
+    /// Folder a blob gateway serves: `aos task post` publishes the spec there as
+    /// `<0x content id>` so workers can fetch it [config `blob_dir`].
+    #[arg(long, env = "AOS_BLOB_DIR", global = true, value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) blob_dir: Option<PathBuf>,
+    /// Mesh bootstrap peer, a multiaddr ending in /p2p/<peer id> (repeat for more)
+    /// [config `bootstrap`, a list].
+    #[arg(long, env = "AOS_BOOTSTRAP", global = true, value_name = "MULTIADDR", value_delimiter = ',')]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) bootstrap: Vec<String>,
+    /// Local GGUF model for `aos ask` [config `model`].
+    #[arg(long, env = "AOS_MODEL", global = true, value_name = "FILE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) model: Option<PathBuf>,
 }
 
 /// Which account signs.
@@ -100,6 +118,14 @@ pub(crate) struct Settings {
     pub(crate) data_dir: PathBuf,
     /// Machine output.
     pub(crate) json: bool,
+    /// aos-indexer API base URL.
+    pub(crate) indexer: Option<String>,
+    /// Folder a blob gateway serves.
+    pub(crate) blob_dir: Option<PathBuf>,
+    /// Mesh bootstrap multiaddrs.
+    pub(crate) bootstrap: Vec<String>,
+    /// Local GGUF model.
+    pub(crate) model: Option<PathBuf>,
 }
 
 fn home() -> Option<PathBuf> {
@@ -127,12 +153,16 @@ impl Default for Settings {
                 .map(|d| d.join("aos"))
                 .unwrap_or_else(|| PathBuf::from(".aos")),
             json: false,
+            indexer: None,
+            blob_dir: None,
+            bootstrap: Vec::new(),
+            model: None,
         }
     }
 }
 
-/// The config file to read: `--config` (must exist), else `~/.config/aos/config.toml` when
-/// present.
+/// The config file to read: `--config` (must exist), else `./.devnet/config.toml` (written
+/// by `aos devnet up` in this folder), else `~/.config/aos/config.toml`, when present.
 fn config_path(explicit: Option<&Path>) -> Result<Option<PathBuf>> {
     if let Some(p) = explicit {
         if !p.is_file() {
@@ -142,6 +172,10 @@ fn config_path(explicit: Option<&Path>) -> Result<Option<PathBuf>> {
             );
         }
         return Ok(Some(p.to_owned()));
+    }
+    let devnet = PathBuf::from(".devnet/config.toml");
+    if devnet.is_file() {
+        return Ok(Some(devnet));
     }
     Ok(xdg("XDG_CONFIG_HOME", ".config")
         .map(|d| d.join("aos/config.toml"))
@@ -167,7 +201,7 @@ impl Settings {
         fig.extract().wrap_err_with(|| match &path {
             Some(p) => format!(
                 "bad config file {} (keys: rpc, deployments, keystore, password_file, \
-                 private_key, data_dir, json)",
+                 private_key, data_dir, json, indexer, blob_dir, bootstrap, model)",
                 p.display()
             ),
             None => "bad settings".to_owned(),
@@ -194,7 +228,7 @@ mod tests {
         assert_eq!(s.deployments, PathBuf::from(".devnet/deployments.json"));
         let rpc = RpcArgs {
             rpc: Some("http://flag:2".into()),
-            deployments: None,
+            ..Default::default()
         };
         let s = Settings::resolve(&rpc, &WalletArgs::default(), &out).unwrap();
         assert_eq!(s.rpc, "http://flag:2");

@@ -115,6 +115,10 @@ struct MeshArgs {
     /// The task this coordinator works on (sub-tasks hang below it).
     #[arg(long)]
     parent_task: Option<alloy::primitives::B256>,
+    /// Send every public step to the market (on-chain sub-tasks) instead of the local model
+    /// or a cloud API; private steps stay local.
+    #[arg(long)]
+    prefer_mesh: bool,
     /// Where the mesh node keeps blobs.
     #[arg(long, default_value = ".aos-coordinator")]
     data_dir: PathBuf,
@@ -295,6 +299,11 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
             registry.add_mesh_worker(&agent, &a.mesh.mesh_domain, score, 0.0);
         }
     }
+    if mesh.is_some() && !registry.services.keys().any(|k| k.starts_with("mesh:")) {
+        // No ranked worker (no --indexer, or nobody with karma yet): the task is open to
+        // every worker on the market anyway.
+        registry.add_mesh_worker("any", &a.mesh.mesh_domain, 0.0, 0.0);
+    }
     let mut services = Services::new(
         &registry,
         model.clone(),
@@ -302,10 +311,18 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
         a.timeout,
         512,
     );
+    let mesh_on = mesh.is_some();
     if let Some(m) = mesh {
         services = services.with_mesh(m);
     }
-    let coordinator = Coordinator::new(key, model, Router::new(registry), services);
+    let mut router = Router::new(registry);
+    if a.mesh.prefer_mesh {
+        if !mesh_on {
+            bail!("--prefer-mesh needs mesh delegation: --rpc, --deployments and a key");
+        }
+        router = router.prefer(crate::registry::ServiceKind::Mesh);
+    }
+    let coordinator = Coordinator::new(key, model, router, services);
     let opts = AskOptions {
         planner: PlannerOptions {
             budget_usd: a.budget,

@@ -13,6 +13,11 @@
 //!    `score = 1.0·fit + 0.5·karma − 0.3·cost/budget − 0.2·latency/max_latency`, where `fit`
 //!    is 1 when `best_for` lists the step type. Ties go to the cheaper service. When nothing
 //!    fits, the local model (cost 0) is the fallback if the step fits its context.
+//!
+//! [`Router::prefer`] (the coordinator's `--prefer-mesh`) narrows rules 2–6 to one kind of
+//! service while one of that kind is usable and fits: an operator who wants every public
+//! step to go to the market (paid, staked, karma-tracked) rather than to its own model.
+//! Rule 1 still wins: a private step never leaves the machine.
 
 use std::collections::BTreeSet;
 
@@ -53,6 +58,7 @@ pub struct RouteError {
 pub struct Router {
     registry: LlmRegistry,
     unavailable: BTreeSet<String>,
+    prefer: Option<ServiceKind>,
 }
 
 fn cost(s: &ServiceProfile, tokens: u64) -> f64 {
@@ -65,6 +71,7 @@ impl Router {
         Self {
             registry,
             unavailable: BTreeSet::new(),
+            prefer: None,
         }
     }
 
@@ -72,6 +79,14 @@ impl Router {
     #[must_use]
     pub fn without(mut self, service: &str) -> Self {
         self.unavailable.insert(service.to_owned());
+        self
+    }
+
+    /// Route every public step to a service of `kind` when one is usable and fits (module
+    /// docs), with the builder pattern.
+    #[must_use]
+    pub fn prefer(mut self, kind: ServiceKind) -> Self {
+        self.prefer = Some(kind);
         self
     }
 
@@ -139,6 +154,28 @@ impl Router {
                     why: "privacy_required but no local model is available".into(),
                 }),
             };
+        }
+        if let Some(kind) = self.prefer {
+            let mut best: Option<(f64, &str)> = None;
+            for (name, s) in &self.registry.services {
+                if s.kind != kind
+                    || self.usable(name).is_none()
+                    || s.max_context < step.estimated_tokens
+                {
+                    continue;
+                }
+                if best.is_none_or(|(k, _)| s.karma > k) {
+                    best = Some((s.karma, name));
+                }
+            }
+            if let Some((karma, name)) = best {
+                return Ok(self.decision(
+                    step,
+                    name,
+                    format!("preferred kind {kind:?}: {name} has the highest karma ({karma:.2})"),
+                ));
+            }
+            notes.push(format!("no usable {kind:?} service fits; routing as usual"));
         }
         let rule = match &step.step_type {
             StepType::ComplexReasoning if step.budget > 0.01 => Some((
@@ -324,6 +361,22 @@ mod tests {
         );
         let r = router().without("wasm-llama");
         assert!(r.route(&step("x", 10, 0.0, true)).is_err());
+    }
+
+    #[test]
+    fn prefer_mesh_takes_public_steps_but_not_private_ones() {
+        let mut reg = LlmRegistry::default_registry();
+        reg.add_mesh_worker("0xaaa", "summarisation", 0.3, 0.0);
+        reg.add_mesh_worker("0xbbb", "summarisation", 0.7, 0.0);
+        let r = Router::new(reg).prefer(ServiceKind::Mesh);
+        let d = r.route(&step("complex_reasoning", 500, 1.0, false)).unwrap();
+        assert_eq!(d.service, "mesh:0xbbb", "{}", d.reason);
+        let d = r.route(&step("summarisation", 500, 1.0, true)).unwrap();
+        assert_eq!(d.kind, ServiceKind::Local, "{}", d.reason);
+        let none = Router::new(LlmRegistry::default_registry()).prefer(ServiceKind::Mesh);
+        let d = none.route(&step("summarisation", 500, 1.0, false)).unwrap();
+        assert_ne!(d.kind, ServiceKind::Mesh);
+        assert!(d.reason.contains("no usable Mesh"), "{}", d.reason);
     }
 
     #[test]

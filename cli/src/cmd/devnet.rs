@@ -33,6 +33,7 @@ use serde_json::json;
 use crate::{
     ctx::Ctx,
     output::{kv_table, table_with},
+    procs::{Proc, StopOnDrop, free_port, require_binary, spawn_detached, stop, tcp_open, wait_ready},
     tx::send,
     units::{Amount, parse_duration},
 };
@@ -86,6 +87,16 @@ pub(crate) struct UpArgs {
     /// The AOS repository (holds script/Deploy.s.sol and node_modules with anvil/forge).
     #[arg(long, env = "AOS_ROOT", value_name = "DIR")]
     root: Option<PathBuf>,
+    /// GGUF model the workers run (default: <root>/.models/SmolLM2-135M-Instruct.Q4_1.gguf,
+    /// fetched by script/fetch-model.sh).
+    #[arg(long, env = "AOS_MODEL", value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Most tokens a worker generates per task.
+    #[arg(long, default_value_t = 256)]
+    max_tokens: u32,
+    /// Chain and accounts only: start no indexer, blob gateway or workers.
+    #[arg(long)]
+    no_services: bool,
 }
 
 /// A devnet folder.
@@ -102,17 +113,6 @@ pub(crate) struct WarpArgs {
     /// How far: 90s, 2m, 1h, 1d.
     #[arg(value_parser = parse_duration)]
     by: Duration,
-}
-
-/// A process `up` started.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Proc {
-    /// What it is: `anvil`, later `aos-indexer`, `aos-worker`, `aos-coordinator`.
-    pub(crate) name: String,
-    /// Process id.
-    pub(crate) pid: u32,
-    /// Its log file.
-    pub(crate) log: PathBuf,
 }
 
 /// One dev account.
@@ -134,6 +134,21 @@ pub(crate) struct Account {
     pub(crate) agent_id: Option<String>,
 }
 
+/// A running worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct WorkerProc {
+    /// Its account.
+    pub(crate) address: Address,
+    /// Its mesh address.
+    pub(crate) mesh_addr: String,
+    /// Its aos-worker config file.
+    pub(crate) config: PathBuf,
+    /// Its data folder (SQLite state, blobs).
+    pub(crate) data_dir: PathBuf,
+    /// Index of its process in `services`.
+    pub(crate) proc_index: usize,
+}
+
 /// `<dir>/devnet.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DevnetFile {
@@ -143,8 +158,26 @@ pub(crate) struct DevnetFile {
     pub(crate) chain_id: u64,
     /// anvil.
     pub(crate) anvil: Proc,
-    /// Services started by the hook (none yet: indexer, workers and coordinator come later).
+    /// Services `up` started (indexer, blob gateway, workers), stopped by `down`.
     pub(crate) services: Vec<Proc>,
+    /// The indexer's API base URL.
+    #[serde(default)]
+    pub(crate) indexer_url: Option<String>,
+    /// The blob gateway's base URL (`GET <url>/<0x content id>`).
+    #[serde(default)]
+    pub(crate) blob_gateway: Option<String>,
+    /// The folder the gateway serves: a spec written here as `<0x content id>` is public.
+    #[serde(default)]
+    pub(crate) blob_dir: Option<PathBuf>,
+    /// The running workers.
+    #[serde(default)]
+    pub(crate) workers: Vec<WorkerProc>,
+    /// Mesh bootstrap addresses (the workers' multiaddrs with `/p2p/<peer id>`).
+    #[serde(default)]
+    pub(crate) bootstrap: Vec<String>,
+    /// The model the workers (and `aos ask`) run.
+    #[serde(default)]
+    pub(crate) model: Option<PathBuf>,
     /// Deployments JSON.
     pub(crate) deployments_path: PathBuf,
     /// The addresses.
@@ -169,7 +202,7 @@ pub(crate) async fn run(ctx: &Ctx, cmd: DevnetCmd) -> Result<()> {
     }
 }
 
-fn find_root(explicit: Option<PathBuf>) -> Result<PathBuf> {
+pub(crate) fn find_root(explicit: Option<PathBuf>) -> Result<PathBuf> {
     let is_root = |p: &Path| p.join("script/Deploy.s.sol").is_file();
     if let Some(r) = explicit {
         if is_root(&r) {
@@ -191,7 +224,7 @@ fn find_root(explicit: Option<PathBuf>) -> Result<PathBuf> {
     bail!("cannot find the AOS repository (script/Deploy.s.sol): run from inside it or pass --root")
 }
 
-fn tool(root: &Path, name: &str) -> Result<PathBuf> {
+pub(crate) fn tool(root: &Path, name: &str) -> Result<PathBuf> {
     let p = root.join(format!(
         "node_modules/@foundry-rs/{name}-linux-amd64/bin/{name}"
     ));
@@ -200,65 +233,6 @@ fn tool(root: &Path, name: &str) -> Result<PathBuf> {
     } else {
         bail!("{name} not found at {} (run script/setup.sh)", p.display())
     }
-}
-
-/// Whether `pid` runs and (when `name` is given) its command line mentions `name` — so a
-/// recycled pid is never taken for ours. Zombies count as gone.
-fn alive(pid: u32, name: &str) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    let state = stat.rsplit_once(") ").and_then(|(_, r)| r.chars().next());
-    if matches!(state, Some('Z' | 'X') | None) {
-        return false;
-    }
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|c| String::from_utf8_lossy(&c).contains(name))
-        .unwrap_or(false)
-}
-
-fn signal(pid: u32, sig: nix::sys::signal::Signal) {
-    if let Ok(p) = i32::try_from(pid) {
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), sig);
-    }
-}
-
-/// SIGTERM, then SIGKILL after 5 s. Returns whether it was running.
-fn stop(p: &Proc) -> bool {
-    let key = Path::new(&p.name)
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if !alive(p.pid, &key) {
-        return false;
-    }
-    signal(p.pid, nix::sys::signal::Signal::SIGTERM);
-    let until = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < until {
-        if !alive(p.pid, &key) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    signal(p.pid, nix::sys::signal::Signal::SIGKILL);
-    std::thread::sleep(Duration::from_millis(100));
-    true
-}
-
-/// Kills anvil if `up` fails half-way, so a failed `up` leaves nothing behind.
-struct StopOnFailure(Option<Proc>);
-
-impl Drop for StopOnFailure {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            stop(&p);
-        }
-    }
-}
-
-fn free_port() -> Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").wrap_err("cannot find a free port")?;
-    Ok(l.local_addr()?.port())
 }
 
 fn read_devnet(dir: &Path) -> Result<DevnetFile> {
@@ -277,11 +251,201 @@ fn abs(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_owned())
 }
 
-/// Hook for the next step: start `aos-indexer` (SQLite in `dir`), `aos-coordinator` and one
-/// `aos-worker` per registered worker on loopback mesh addresses, and return them so
-/// devnet.json records their pids and `down` stops them. Not built yet: it starts nothing.
-fn start_services(_dir: &Path, _net: &DevnetFile) -> Result<Vec<Proc>> {
-    Ok(Vec::new())
+/// Start the services: `aos-indexer` on a SQLite file in `dir`, an HTTP blob gateway over
+/// `dir/blobs` (specs of tasks posted outside the mesh, e.g. by `cast send`), and one
+/// `aos-worker` per registered worker with the local model, listening on a loopback mesh
+/// address and bootstrapping from the first. Each is pushed onto `guard` as soon as it
+/// runs, so a failure half-way stops the ones already started.
+async fn start_services(
+    ctx: &Ctx,
+    a: &UpArgs,
+    root: &Path,
+    dir: &Path,
+    net: &mut DevnetFile,
+    guard: &mut StopOnDrop,
+) -> Result<()> {
+    let out = ctx.out;
+    let model = match &a.model {
+        Some(m) => abs(m),
+        None => root.join(".models/SmolLM2-135M-Instruct.Q4_1.gguf"),
+    };
+    if !model.is_file() {
+        bail!(
+            "the workers' model {} is missing: run script/fetch-model.sh (or pass --model FILE, \
+             or --no-services for a chain without workers)",
+            model.display()
+        );
+    }
+    let indexer_bin = require_binary("aos-indexer", "aos-indexer")?;
+    let worker_bin = require_binary("aos-worker", "aos-worker")?;
+    let logs = dir.join("logs");
+
+    // the indexer
+    let pb = out.spinner("starting aos-indexer (SQLite)");
+    let db = dir.join("indexer.sqlite");
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let port = free_port()?;
+    let url = format!("http://127.0.0.1:{port}");
+    let log = logs.join("indexer.log");
+    let (p, mut child) = spawn_detached(
+        "aos-indexer",
+        &indexer_bin,
+        [
+            "run".as_ref(),
+            "--rpc".as_ref(),
+            net.rpc_url.as_ref(),
+            "--deployments".as_ref(),
+            net.deployments_path.as_os_str(),
+            "--db".as_ref(),
+            db.as_os_str(),
+            "--listen".as_ref(),
+            format!("127.0.0.1:{port}").as_ref(),
+            "--poll-interval-ms".as_ref(),
+            "250".as_ref(),
+        ] as [&std::ffi::OsStr; 11],
+        &[],
+        &log,
+    )?;
+    guard.0.push(p.clone());
+    let http = reqwest::Client::new();
+    let health = format!("{url}/health");
+    wait_ready("aos-indexer", &mut child, &log, Duration::from_secs(60), || {
+        let r = http.get(&health).timeout(Duration::from_secs(2)).send();
+        async move { r.await.is_ok_and(|r| r.status().is_success()) }
+    })
+    .await?;
+    pb.finish_and_clear();
+    out.note(format!("✓ aos-indexer on {url} (pid {}, {})", p.pid, db.display()));
+    net.indexer_url = Some(url);
+    net.services.push(p);
+
+    // the blob gateway: GET /<0x content id> over dir/blobs
+    let blobs = dir.join("blobs");
+    std::fs::create_dir_all(&blobs)?;
+    let port = free_port()?;
+    let log = logs.join("blob-gateway.log");
+    let python = crate::procs::find_binary("python3")
+        .ok_or_else(|| eyre!("python3 (the blob gateway's HTTP server) is not on PATH"))?;
+    let (mut p, mut child) = spawn_detached(
+        "blob-gateway",
+        &python,
+        [
+            "-m".as_ref(),
+            "http.server".as_ref(),
+            "--bind".as_ref(),
+            "127.0.0.1".as_ref(),
+            "--directory".as_ref(),
+            blobs.as_os_str(),
+            port.to_string().as_ref(),
+        ] as [&std::ffi::OsStr; 7],
+        &[],
+        &log,
+    )?;
+    p.marker = Some("http.server".into());
+    guard.0.push(p.clone());
+    wait_ready("the blob gateway", &mut child, &log, Duration::from_secs(20), || {
+        std::future::ready(tcp_open(port))
+    })
+    .await?;
+    let gateway = format!("http://127.0.0.1:{port}");
+    out.note(format!("✓ blob gateway on {gateway} (pid {}, {})", p.pid, blobs.display()));
+    net.blob_gateway = Some(gateway.clone());
+    net.blob_dir = Some(blobs);
+    net.services.push(p);
+
+    // the workers
+    let workers: Vec<Account> = net
+        .accounts
+        .iter()
+        .filter(|x| x.role == "worker")
+        .cloned()
+        .collect();
+    let mut bootstrap: Vec<String> = Vec::new();
+    for (i, w) in workers.iter().enumerate() {
+        let pb = out.spinner(format!("starting aos-worker {} ({})", i + 1, w.address));
+        let (Some(agent_key), Some(agent_id)) = (&w.agent_key, &w.agent_id) else {
+            bail!("worker {} has no agent key", w.address);
+        };
+        let agent: aos_protocol::AgentId = agent_id
+            .parse()
+            .map_err(|e| eyre!("agent id {agent_id}: {e}"))?;
+        let peer = aos_mesh::peer_id_of(&agent).map_err(|e| eyre!("{e}"))?;
+        let port = free_port()?;
+        let addr = format!("/ip4/127.0.0.1/tcp/{port}/p2p/{peer}");
+        let data = dir.join(format!("workers/worker-{}", w.index));
+        std::fs::create_dir_all(&data)?;
+        let cfg = toml::toml! {
+            rpc_url = (net.rpc_url.clone())
+            deployments = (net.deployments_path.display().to_string())
+            keystore = (w.keystore.display().to_string())
+            keystore_password_file = (net.password_file.display().to_string())
+            agent_key = (agent_key.display().to_string())
+            domains = [(net.juror_domain.clone())]
+            data_dir = (data.display().to_string())
+            listen = [(format!("/ip4/127.0.0.1/tcp/{port}"))]
+            bootstrap = (bootstrap.clone())
+            poll_interval_ms = 500
+            blob_gateway = (gateway.clone())
+            auto_withdraw = true
+            max_concurrent_tasks = 1
+
+            [[executors]]
+            kind = "local_llama"
+            model = (model.display().to_string())
+            threads = 1
+            max_tokens = (i64::from(a.max_tokens))
+        };
+        let cfg_path = data.join("worker.toml");
+        std::fs::write(
+            &cfg_path,
+            format!(
+                "# aos-worker settings written by `aos devnet up`\n{}",
+                toml::to_string_pretty(&cfg)?
+            ),
+        )?;
+        let log = logs.join(format!("worker-{}.log", w.index));
+        let (mut p, mut child) = spawn_detached(
+            "aos-worker",
+            &worker_bin,
+            ["-c".as_ref(), cfg_path.as_os_str(), "run".as_ref()] as [&std::ffi::OsStr; 3],
+            &[
+                ("AOS_AGENT_PASSPHRASE", "devnet".as_ref()),
+                ("RUST_LOG", "info,aos_worker=info".as_ref()),
+            ],
+            &log,
+        )?;
+        p.marker = Some(cfg_path.display().to_string());
+        guard.0.push(p.clone());
+        wait_ready("aos-worker", &mut child, &log, Duration::from_secs(60), || {
+            let log = log.clone();
+            async move {
+                tcp_open(port)
+                    && std::fs::read_to_string(&log).is_ok_and(|t| t.contains("worker starting"))
+            }
+        })
+        .await?;
+        pb.finish_and_clear();
+        out.note(format!(
+            "✓ aos-worker {} (pid {}) for {} on {addr}",
+            i + 1,
+            p.pid,
+            w.address
+        ));
+        net.workers.push(WorkerProc {
+            address: w.address,
+            mesh_addr: addr.clone(),
+            config: cfg_path,
+            data_dir: data,
+            proc_index: net.services.len(),
+        });
+        net.services.push(p);
+        bootstrap.push(addr);
+    }
+    net.bootstrap = bootstrap;
+    net.model = Some(model);
+    Ok(())
 }
 
 async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
@@ -289,7 +453,7 @@ async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
     let dir = abs(&a.dir);
     std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
     if let Ok(old) = read_devnet(&dir) {
-        if alive(old.anvil.pid, "anvil") {
+        if old.anvil.alive() {
             bail!(
                 "a devnet is already running from {} (anvil pid {}, {}): `aos devnet down --dir \
                  {}` first",
@@ -337,8 +501,9 @@ async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         name: "anvil".into(),
         pid: child.id(),
         log: log.clone(),
+        marker: None,
     };
-    let mut guard = StopOnFailure(Some(anvil.clone()));
+    let mut guard = StopOnDrop(vec![anvil.clone()]);
     let rpc_url = format!("http://127.0.0.1:{port}");
 
     // 1. wait for the RPC
@@ -487,9 +652,15 @@ async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         acct.agent_id = Some(key.agent_id().to_string());
     }
 
-    // 5. jurors earn karma above the court's floor with real tasks, then stake
+    // 5. jurors earn karma above the court's floor with real tasks, then stake; each worker
+    // does one real task too, so the indexer's /route ranks it from the start
     let requester = contracts(1)?;
     let mut salt = 0u64;
+    for acct in accts.iter().filter(|x| x.role == "worker") {
+        salt += 1;
+        let wc = contracts(acct.index)?;
+        warm_up_task(ctx, &requester, &wc, keys[1].address(), domain, salt).await?;
+    }
     for acct in accts.iter().filter(|x| x.role == "juror") {
         let jc = contracts(acct.index)?;
         for _ in 0..2 {
@@ -516,6 +687,12 @@ async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         chain_id,
         anvil: anvil.clone(),
         services: Vec::new(),
+        indexer_url: None,
+        blob_gateway: None,
+        blob_dir: None,
+        workers: Vec::new(),
+        bootstrap: Vec::new(),
+        model: None,
         deployments_path: deployments_path.clone(),
         deployments: deployments.clone(),
         password_file: password_file.clone(),
@@ -523,13 +700,21 @@ async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         juror_domain: a.domain.clone(),
         accounts: accts,
     };
-    net.services = start_services(&dir, &net)?;
+    if !a.no_services {
+        start_services(ctx, &a, &root, &dir, &mut net, &mut guard).await?;
+        // the services for every `aos` command pointed at this config
+        let mut text = std::fs::read_to_string(&net.config)?;
+        let extra = toml::toml! {
+            indexer = (net.indexer_url.clone().unwrap_or_default())
+            blob_dir = (net.blob_dir.as_deref().map(|p| p.display().to_string()).unwrap_or_default())
+            bootstrap = (net.bootstrap.clone())
+            model = (net.model.as_deref().map(|p| p.display().to_string()).unwrap_or_default())
+        };
+        text += &toml::to_string(&extra)?;
+        std::fs::write(&net.config, text)?;
+    }
     std::fs::write(dir.join("devnet.json"), serde_json::to_vec_pretty(&net)?)?;
-    guard.0 = None;
-    out.note(
-        "note: the indexer, workers and coordinator are not started by `devnet up` yet \
-         (start_services hook)",
-    );
+    guard.disarm();
     out.emit(&net, || summary(&net));
     Ok(())
 }
@@ -616,7 +801,7 @@ fn summary(net: &DevnetFile) -> String {
 
 async fn status(ctx: &Ctx, dir: &Path) -> Result<()> {
     let net = read_devnet(dir)?;
-    let running = alive(net.anvil.pid, "anvil");
+    let running = net.anvil.alive();
     let provider = ProviderBuilder::new()
         .connect_http(net.rpc_url.parse().wrap_err("bad RPC URL in devnet.json")?)
         .erased();
@@ -628,9 +813,9 @@ async fn status(ctx: &Ctx, dir: &Path) -> Result<()> {
     let services: Vec<_> = net
         .services
         .iter()
-        .map(|s| json!({ "name": s.name, "pid": s.pid, "running": alive(s.pid, &s.name) }))
+        .map(|s| json!({ "name": s.name, "pid": s.pid, "running": s.alive(), "log": s.log }))
         .collect();
-    let healthy = running && block.is_some();
+    let healthy = running && block.is_some() && net.services.iter().all(Proc::alive);
     ctx.out.emit(
         &json!({ "running": running, "rpc_ok": block.is_some(), "block": block, "services": services, "devnet": net }),
         || {
@@ -652,7 +837,10 @@ async fn status(ctx: &Ctx, dir: &Path) -> Result<()> {
                             None => format!("{} not answering", net.rpc_url),
                         },
                     ),
-                    ("services", if services.is_empty() { "none started (hook not built yet)".into() } else { serde_json::to_string(&services).unwrap_or_default() }),
+                    ("services", if services.is_empty() { "none (up --no-services)".into() } else {
+                        net.services.iter().map(|s| format!("{} pid {} {}", s.name, s.pid, if s.alive() { "running" } else { "NOT running" })).collect::<Vec<_>>().join("\n")
+                    }),
+                    ("indexer", net.indexer_url.clone().unwrap_or_else(|| "-".into())),
                 ]),
                 summary(&net)
             )

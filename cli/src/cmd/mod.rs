@@ -1,5 +1,8 @@
 //! One file per subcommand group, plus the argument parsers they share.
 
+pub(crate) mod ask;
+pub(crate) mod blob;
+pub(crate) mod demo;
 pub(crate) mod devnet;
 pub(crate) mod dispute;
 pub(crate) mod juror;

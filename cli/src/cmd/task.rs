@@ -307,6 +307,20 @@ async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
     let spec = std::fs::read(&a.spec)
         .wrap_err_with(|| format!("cannot read the spec file {}", a.spec.display()))?;
     let spec_id = ContentId::of(&spec);
+    if let Err(e) = <aos_protocol::messages::TaskSpec as aos_protocol::messages::Message>::from_json(&spec) {
+        ctx.out.note(format!(
+            "warning: {} is not a white-paper §6.2 task spec ({e}); aos-worker refuses such \
+             tasks",
+            a.spec.display()
+        ));
+    }
+    if let Some(dir) = &ctx.s.blob_dir {
+        let path = dir.join(spec_id.to_string());
+        std::fs::write(&path, &spec)
+            .wrap_err_with(|| format!("cannot publish the spec to {}", path.display()))?;
+        ctx.out
+            .detail(format!("  spec published as {}", path.display()));
+    }
     let domain = domain_to_bytes32(&a.domain).map_err(|e| eyre!("--domain: {e}"))?;
     let payment: u128 = a.payment.0.try_into().map_err(|_| {
         eyre!(

@@ -326,22 +326,8 @@ async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
 }
 
 /// Where the `aos-worker` binary is: next to `aos`, else on PATH.
-fn find_worker_binary() -> Option<PathBuf> {
-    let beside = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.join("aos-worker")))
-        .filter(|p| p.is_file());
-    beside.or_else(|| {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join("aos-worker"))
-                .find(|p| p.is_file())
-        })
-    })
-}
-
 fn run_worker(ctx: &Ctx, a: RunArgs) -> Result<()> {
-    let Some(bin) = find_worker_binary() else {
+    let Some(bin) = crate::procs::find_binary("aos-worker") else {
         bail!(
             "`aos worker run` hands over to the `aos-worker` binary (crate aos-worker in \
              workers/), which is neither next to `aos` nor on PATH: build it with `cargo build \

@@ -1,0 +1,140 @@
+//! `aos ask "…"`: one request through the coordinator (crate aos-coordinator): planned with
+//! the local model, routed (white paper §4.2), delegated (§4.3) — by default every public
+//! step as a paid on-chain task taken by mesh workers — and aggregated (§4.4). `aos` runs the
+//! `aos-coordinator` binary with the global settings (rpc, deployments, keystore, indexer,
+//! bootstrap, model), so a devnet's config file is all it needs.
+
+use std::{path::PathBuf, process::Command};
+
+use clap::Args;
+use eyre::{Result, WrapErr, bail};
+
+use crate::{ctx::Ctx, procs::require_binary};
+
+/// `ask` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  # plan with the local model, post each step as a paid task, aggregate the workers' answers
+  aos ask \"Summarise this incident report and list the three most urgent follow-ups\" \\
+      --file examples/incident-report.txt
+
+  # keep everything on this machine (no chain, no workers)
+  aos ask \"Summarise this\" --file notes.txt --local
+
+  # the coordinator's whole report, for machines
+  aos --json ask \"…\" --file report.txt | jq .answer
+
+  # anything after -- goes to aos-coordinator ask (see aos-coordinator ask --help)
+  aos ask \"…\" -- --redundancy 2 --budget 0.5")]
+pub(crate) struct AskArgs {
+    /// The request.
+    request: String,
+    /// A text file appended to the request (e.g. the report to summarise).
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Keep every step on the local model: post nothing on chain.
+    #[arg(long)]
+    local: bool,
+    /// Karma domain of the sub-tasks.
+    #[arg(long, default_value = "summarisation")]
+    domain: String,
+    /// Payment per sub-task.
+    #[arg(long, default_value = "0.01eth")]
+    payment: crate::units::Amount,
+    /// More `aos-coordinator ask` arguments.
+    #[arg(last = true)]
+    extra: Vec<String>,
+}
+
+impl AskArgs {
+    /// `aos ask REQUEST --file FILE` delegating to the market in `domain` at 0.01 ETH a step.
+    pub(crate) fn for_demo(request: &str, file: &std::path::Path, domain: &str) -> Self {
+        Self {
+            request: request.to_owned(),
+            file: Some(file.to_owned()),
+            local: false,
+            domain: domain.to_owned(),
+            payment: crate::units::Amount(alloy::primitives::U256::from(10_000_000_000_000_000u128)),
+            extra: Vec::new(),
+        }
+    }
+}
+
+/// The `aos-coordinator ask` command for `a` with the global settings (the keystore's
+/// password goes in the environment, never on the command line).
+pub(crate) fn coordinator_command(ctx: &Ctx, a: &AskArgs) -> Result<Command> {
+    let bin = require_binary("aos-coordinator", "aos-coordinator")?;
+    let s = &ctx.s;
+    let mut cmd = Command::new(bin);
+    cmd.arg("ask").arg(&a.request);
+    if let Some(f) = &a.file {
+        if !f.is_file() {
+            bail!("--file {} does not exist", f.display());
+        }
+        cmd.arg("--file").arg(f);
+    }
+    if let Some(m) = &s.model {
+        cmd.arg("--model").arg(m);
+    }
+    if ctx.out.json {
+        cmd.arg("--json");
+    }
+    if !a.local {
+        if !s.deployments.is_file() {
+            bail!(
+                "delegating to the market needs the deployments file {} (`aos devnet up`, or \
+                 --deployments); --local keeps the request on this machine",
+                s.deployments.display()
+            );
+        }
+        cmd.arg("--rpc")
+            .arg(&s.rpc)
+            .arg("--deployments")
+            .arg(&s.deployments);
+        match (&s.keystore, &s.private_key) {
+            (Some(ks), _) => {
+                cmd.arg("--keystore").arg(ks);
+                if let Some(pw) = ctx.password()? {
+                    cmd.env("AOS_PASSWORD", pw);
+                }
+            }
+            (None, Some(k)) => {
+                cmd.env("AOS_PRIVATE_KEY", k);
+            }
+            (None, None) => bail!(
+                "the requester's account pays the sub-tasks: pass --keystore (with \
+                 --password-file) or --private-key, or --local"
+            ),
+        }
+        if let Some(i) = &s.indexer {
+            cmd.arg("--indexer").arg(i);
+        }
+        for b in &s.bootstrap {
+            cmd.arg("--bootstrap").arg(b);
+        }
+        let wei: u128 = a
+            .payment
+            .0
+            .try_into()
+            .wrap_err("--payment does not fit uint128")?;
+        cmd.arg("--mesh-domain")
+            .arg(&a.domain)
+            .arg("--mesh-payment-wei")
+            .arg(wei.to_string())
+            .arg("--data-dir")
+            .arg(s.data_dir.join("coordinator"))
+            .arg("--prefer-mesh");
+    }
+    cmd.args(&a.extra);
+    Ok(cmd)
+}
+
+/// Run `aos ask`.
+pub(crate) fn run(ctx: &Ctx, a: AskArgs) -> Result<()> {
+    let mut cmd = coordinator_command(ctx, &a)?;
+    let st = cmd.status().wrap_err("cannot run aos-coordinator")?;
+    if !st.success() {
+        bail!("aos-coordinator ask failed ({st}); its messages are above");
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! A task posted by plain `cast send` against the published ABI (not by `aos`) is picked up
+//! by a worker, run, submitted, accepted and paid: the spec is published with
+//! `aos blob put`, the rest is the README's `cast` command.
+
+use std::{process::Command, time::Duration};
+
+use alloy::primitives::{Address, B256, U256};
+use aos_chain::TaskStatus;
+use aos_tests::{Devnet, bin, model, path_env, wait_status, wait_withdrawn};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_posted_with_cast_is_taken_and_paid() {
+    let _ = bin("aos-worker");
+    let net = Devnet::up(1, 0, &model("--tiny"), 16);
+    let c = net.reader();
+    let worker = net.address("worker", 0);
+    let requester = net.account("requester", 0);
+    let req_addr = net.address("requester", 0);
+    let spec = net.spec("cast-task", "List three follow-ups for a database outage.");
+    let put = net
+        .aos_as("requester", &["blob", "put", spec.to_str().unwrap()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let spec_id = put["id"].as_str().unwrap().to_owned();
+
+    let now = c.chain_time().await.unwrap();
+    let fee = c.fee_bps().await.unwrap();
+    let domain = format!("0x{}", alloy::hex::encode(alloy::primitives::FixedBytes::<32>::right_padding_from(b"summarisation")));
+    let tuple = format!(
+        "({req_addr},0x0000000000000000000000000000000000000000,10000000000000000,1000,{fee},{},{},3600,0,0,0,{domain},{spec_id},0x{},7)",
+        now + 600,
+        now + 2400,
+        "0".repeat(64)
+    );
+    let before = {
+        use alloy::providers::Provider;
+        c.provider().get_balance(worker).await.unwrap()
+    };
+    let out = Command::new("cast")
+        .env("PATH", path_env())
+        .args(["send", "--json", "--rpc-url", &net.rpc(), "--private-key"])
+        .arg(requester["private_key"].as_str().unwrap())
+        .arg(c.deployments().task_market.to_string())
+        .arg("postTask((address,address,uint128,uint16,uint16,uint40,uint40,uint32,uint8,uint64,uint64,bytes32,bytes32,bytes32,uint96))")
+        .arg(&tuple)
+        .args(["--value", "0.01ether"])
+        .output()
+        .expect("run cast");
+    assert!(out.status.success(), "cast send: {}", String::from_utf8_lossy(&out.stderr));
+    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id: B256 = receipt["logs"][0]["topics"][1].as_str().unwrap().parse().unwrap();
+    assert_eq!(c.task_status(id).await.unwrap(), TaskStatus::Open);
+
+    wait_status(&c, id, &[TaskStatus::Submitted], Duration::from_secs(300)).await;
+    assert_eq!(c.task_state(id).await.unwrap().worker, worker);
+    net.aos_as("requester", &["task", "accept", &format!("{id:#x}")])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.task_status(id).await.unwrap(), TaskStatus::Accepted);
+    wait_withdrawn(&c, worker, Duration::from_secs(60)).await;
+    let after = {
+        use alloy::providers::Provider;
+        c.provider().get_balance(worker).await.unwrap()
+    };
+    // paid 0.01 ETH (the stake came back too) minus the gas of claim, submit and withdraw
+    assert!(
+        after > before + U256::from(9_000_000_000_000_000u64),
+        "worker balance {before} → {after}"
+    );
+    let _: Address = req_addr;
+}

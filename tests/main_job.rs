@@ -1,0 +1,177 @@
+//! The main job end to end (`aos demo`, README command one) with the tiny random model
+//! (content does not matter here; the plumbing does): assertions on the summary's balances,
+//! karma, dispute and gas, on the indexer's rows against the chain, and on the blobs the
+//! workers stored.
+
+use std::path::Path;
+
+use alloy::primitives::{Address, B256};
+use aos_protocol::ContentId;
+use aos_tests::{aos, aos_raw, get_json, model};
+use serde_json::Value;
+
+fn wei(v: &Value) -> i128 {
+    let s = v.as_str().expect("delta string");
+    s.trim_start_matches('+').parse().expect("delta wei")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_job_runs_end_to_end() {
+    let tiny = model("--tiny");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("devnet");
+    let dir_s = dir.display().to_string();
+    let s = aos(&[
+        "demo",
+        "--dir",
+        &dir_s,
+        "--model",
+        tiny.to_str().unwrap(),
+        "--max-tokens",
+        "24",
+        "--keep",
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    // the devnet stays up (--keep) for the checks below; stop it whatever happens
+    struct Down(String);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            let _ = aos_raw(&["devnet", "down", "--dir", &self.0]);
+        }
+    }
+    let _down = Down(dir_s.clone());
+
+    // 2–3: the coordinator's steps went to the market and were accepted
+    let subs = s["sub_tasks"].as_array().expect("sub_tasks");
+    assert!(!subs.is_empty(), "no on-chain sub-task: {s:#}");
+    for t in subs {
+        assert_eq!(t["status"], "Accepted", "sub-task {t:#}");
+    }
+    assert!(!s["answer"].as_str().unwrap_or_default().trim().is_empty());
+
+    // the cast-posted task was taken and paid
+    assert_eq!(s["cast_task"]["status"], "Accepted", "{:#}", s["cast_task"]);
+
+    // 4: three jurors voted, the worker won, the ruling executed
+    let d = &s["dispute"];
+    assert_eq!(d["votes"].as_array().map(Vec::len), Some(3), "{d:#}");
+    assert_eq!(d["ruling"], 2, "{d:#}");
+    assert_eq!(d["task_status"], "Resolved", "{d:#}");
+
+    // balances: the requester paid; every worker that worked and every seated juror gained
+    let net: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("devnet.json")).unwrap()).unwrap();
+    let balances = s["balances"].as_array().expect("balances");
+    let delta = |a: Address| {
+        balances
+            .iter()
+            .find(|b| b["address"].as_str().and_then(|x| x.parse::<Address>().ok()) == Some(a))
+            .map(|b| wei(&b["delta_wei"]))
+            .unwrap_or_else(|| panic!("no balance row for {a}"))
+    };
+    let requester: Address = net["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["role"] == "requester")
+        .and_then(|a| a["address"].as_str()?.parse().ok())
+        .unwrap();
+    let paid = 10_000_000_000_000_000i128 * (subs.len() as i128 + 2);
+    assert!(delta(requester) <= -paid, "requester delta {}", delta(requester));
+    let disputed_worker: Address = d["worker"].as_str().unwrap().parse().unwrap();
+    assert!(delta(disputed_worker) > 0, "the worker who won the dispute gained");
+    for v in d["votes"].as_array().unwrap() {
+        let j: Address = v["juror"].as_str().unwrap().parse().unwrap();
+        assert!(delta(j) > 0, "juror {j} was paid for a coherent vote");
+    }
+
+    // karma moved: the disputed worker has more tasks; the jurors have jury karma
+    let karma = s["karma"].as_array().expect("karma");
+    let row = |a: Address, domain: &str| {
+        karma.iter().find(|k| {
+            k["agent"].as_str().and_then(|x| x.parse::<Address>().ok()) == Some(a)
+                && k["domain"] == domain
+        })
+    };
+    let w = row(disputed_worker, "summarisation").expect("worker karma row");
+    assert!(
+        w["after"]["tasks"].as_u64() > w["before"]["tasks"].as_u64(),
+        "{w:#}"
+    );
+    for v in d["votes"].as_array().unwrap() {
+        let j: Address = v["juror"].as_str().unwrap().parse().unwrap();
+        let k = row(j, "jury").unwrap_or_else(|| panic!("juror {j} has no jury karma"));
+        assert!(k["after"]["tasks"].as_u64() >= Some(1), "{k:#}");
+    }
+
+    // gas per step was measured from the receipts
+    let gas = s["gas"].as_array().expect("gas");
+    for step in ["TaskMarket.postTask", "TaskMarket.claim", "TaskMarket.submit", "TaskMarket.reject", "DisputeCourt.commit", "DisputeCourt.reveal", "TaskMarket.executeRuling"] {
+        assert!(
+            gas.iter().any(|g| g["step"] == step && g["gas"].as_u64() > Some(20_000)),
+            "no gas row for {step}"
+        );
+    }
+
+    // the indexer's rows match the chain: every TaskPosted is a row with the chain's status
+    let c = {
+        use alloy::providers::{Provider, ProviderBuilder};
+        let p = ProviderBuilder::new()
+            .connect_http(net["rpc_url"].as_str().unwrap().parse().unwrap())
+            .erased();
+        let dep = aos_chain::Deployments::load(Path::new(
+            net["deployments_path"].as_str().unwrap(),
+        ))
+        .unwrap();
+        aos_chain::AosContracts::new(p, dep)
+    };
+    let indexer = net["indexer_url"].as_str().unwrap().to_owned();
+    let tasks: Value = get_json(&format!("{indexer}/tasks?status=any&limit=1000")).await;
+    let tasks = tasks["tasks"].as_array().unwrap();
+    assert_eq!(
+        tasks.len() as u64,
+        s["indexer"]["tasks"].as_u64().unwrap(),
+        "indexer rows"
+    );
+    let posted = c
+        .market
+        .TaskPosted_filter()
+        .from_block(0)
+        .query()
+        .await
+        .unwrap();
+    assert_eq!(posted.len(), tasks.len(), "one row per TaskPosted");
+    for t in tasks {
+        let id: B256 = t["taskId"].as_str().unwrap().parse().unwrap();
+        let on_chain = c.task_status(id).await.unwrap();
+        assert_eq!(t["status"].as_str().unwrap(), format!("{on_chain:?}"), "task {id:#x}");
+    }
+    let disputes: Value = get_json(&format!("{indexer}/disputes")).await;
+    assert_eq!(disputes["disputes"].as_array().map(Vec::len), Some(1));
+
+    // blobs: every accepted sub-task's result blob is stored by a worker and hashes to the
+    // resultHash on chain
+    let stores: Vec<_> = net["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            aos_mesh::BlobStore::open(Path::new(w["data_dir"].as_str().unwrap()).join("blobs"), 8 << 20)
+                .unwrap()
+        })
+        .collect();
+    for t in subs {
+        let h: B256 = t["resultHash"].as_str().expect("resultHash").parse().unwrap();
+        let id = ContentId(h.0);
+        let mut found = false;
+        for st in &stores {
+            if let Ok(Some(b)) = st.get(&id).await {
+                id.verify(&b).expect("blob hashes to its id");
+                let v: Value = serde_json::from_slice(&b).expect("result blob is JSON");
+                assert!(v["output"].is_string(), "{v:#}");
+                found = true;
+            }
+        }
+        assert!(found, "result blob {id} is in no worker's store");
+    }
+}
