@@ -207,19 +207,27 @@ impl Devnet {
 
     /// Write a §6.2 task spec asking `prompt` and return its path.
     pub fn spec(&self, name: &str, prompt: &str) -> PathBuf {
-        let spec = serde_json::json!({
-            "task_id": name,
-            "task_type": "summarisation",
-            "requester": aos_protocol::AgentKey::generate().agent_id().to_string(),
-            "requirements": { "deadline_ms": 1_800_000u64 },
-            "payment": { "amount": 0.01, "currency": "ETH" },
-            "input": { "prompt": prompt },
-            "delegation_allowed": false,
-            "max_delegation_depth": 0,
-            "created_at": 0u64,
-        });
+        use aos_protocol::messages::{Message as _, Money, Requirements, TaskSpec};
+        let spec = TaskSpec {
+            task_id: name.to_owned(),
+            task_type: "summarisation".into(),
+            requester: aos_protocol::AgentKey::generate().agent_id(),
+            requirements: Requirements {
+                deadline_ms: 1_800_000,
+                ..Default::default()
+            },
+            payment: Money {
+                amount: 0.01,
+                currency: "ETH".into(),
+            },
+            input: serde_json::json!({ "prompt": prompt }),
+            delegation_allowed: false,
+            max_delegation_depth: 0,
+            created_at: 0,
+            signature: None,
+        };
         let p = self.dir.join(format!("{name}.json"));
-        std::fs::write(&p, serde_json::to_vec_pretty(&spec).expect("json")).expect("write spec");
+        std::fs::write(&p, spec.to_json().expect("spec")).expect("write spec");
         p
     }
 

@@ -333,6 +333,17 @@ impl Worker {
             .map_err(ChainError::from)?;
         let start = self.chain().deployments().start_block;
         let mut from = match self.store().get_counter(CURSOR).await? {
+            Some(c) if c > latest => {
+                // ahead of the head: a reorg shortened the chain, or this data folder
+                // followed another chain; a rescan is safe (known tasks are skipped)
+                tracing::warn!(
+                    cursor = c,
+                    head = latest,
+                    "the log cursor is past the chain head: was the chain reset? rescanning \
+                     from the deployment block"
+                );
+                start
+            }
             Some(c) => c + 1,
             None => start,
         };

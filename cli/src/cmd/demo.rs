@@ -336,21 +336,29 @@ impl Demo<'_> {
     /// A white-paper §6.2 task spec for a summarisation step, published on the blob
     /// gateway; returns its file.
     fn spec_file(&self, name: &str, prompt: &str) -> Result<PathBuf> {
-        let key = AgentKey::generate();
-        let spec = json!({
-            "task_id": format!("demo-{name}"),
-            "task_type": self.net.juror_domain,
-            "requester": key.agent_id().to_string(),
-            "requirements": { "deadline_ms": 1_800_000u64 },
-            "payment": { "amount": 0.01, "currency": "ETH" },
-            "input": { "prompt": prompt },
-            "delegation_allowed": false,
-            "max_delegation_depth": 0,
-            "created_at": 0u64,
-        });
+        use aos_protocol::messages::{Message as _, Money, Requirements, TaskSpec};
+        let spec = TaskSpec {
+            task_id: format!("demo-{name}"),
+            task_type: self.net.juror_domain.clone(),
+            requester: AgentKey::generate().agent_id(),
+            requirements: Requirements {
+                deadline_ms: 1_800_000,
+                ..Default::default()
+            },
+            payment: Money {
+                amount: 0.01,
+                currency: "ETH".into(),
+            },
+            input: json!({ "prompt": prompt }),
+            delegation_allowed: false,
+            max_delegation_depth: 0,
+            created_at: 0,
+            signature: None,
+        };
+        let bytes = spec.to_json().map_err(|e| eyre!("spec: {e}"))?;
         let path = self.dir.join(format!("specs/{name}.json"));
         std::fs::create_dir_all(path.parent().unwrap_or(&self.dir))?;
-        std::fs::write(&path, serde_json::to_vec_pretty(&spec)?)?;
+        std::fs::write(&path, bytes)?;
         Ok(path)
     }
 
@@ -484,7 +492,7 @@ async fn main_job(
             .map(|x| format!("{}-{}", x.role, x.index))
             .unwrap_or_else(|| "?".into())
     };
-    let mut gas = demo.gas("1 devnet up (deploy, register, warm-up, juror stakes)", 0, demo.block().await?).await?;
+    let mut gas = demo.gas("1 devnet up", 0, demo.block().await?).await?;
     let bal0 = demo.balances().await?;
     let karma0 = demo.karma().await?;
 
@@ -531,11 +539,12 @@ async fn main_job(
         say(ctx, format!(
             "   step {} [{}] → {} ({})",
             st["step"]["id"].as_str().unwrap_or("?"),
-            st["step"]["step_type"].as_str().unwrap_or("?"),
+            st["step"]["type"].as_str().or(st["step"]["step_type"].as_str()).unwrap_or("?"),
             route["service"].as_str().unwrap_or("?"),
             route["reason"].as_str().unwrap_or("")
         ));
     }
+    demo.indexer_caught_up().await?;
     let sub_tasks: Vec<Value> = demo
         .indexer_get(&format!("/tasks?status=any&requester={}&limit=1000", req.address))
         .await?["tasks"]
@@ -550,7 +559,7 @@ async fn main_job(
     }
     for t in &sub_tasks {
         say(ctx, format!(
-            "   task {} {} by {} (paid {} wei)",
+            "   task {} {} by {} (received {} wei: payment + stake back)",
             short(t["taskId"].as_str().unwrap_or("?")),
             t["status"].as_str().unwrap_or("?"),
             t["worker"].as_str().map(|w| role_of(w.parse().unwrap_or_default())).unwrap_or_default(),
@@ -559,7 +568,7 @@ async fn main_job(
     }
     say(ctx, format!("   answer ({} chars, confidence {:.2})", answer.len(), report["confidence"].as_f64().unwrap_or_default()));
     let b1 = demo.block().await?;
-    gas.extend(demo.gas("2 request (coordinator posts and accepts, workers claim and submit)", b0, b1).await?);
+    gas.extend(demo.gas("2 request", b0, b1).await?);
 
     // 4. a task posted by plain cast
     say(ctx, "== 3. a task posted by plain `cast send` against the published ABI");
@@ -619,7 +628,7 @@ async fn main_job(
     say(ctx, "   ✓ requester accepted: payment and stake to the worker, who withdraws");
     wait_withdrawn(demo, cast_worker).await?;
     let b1 = demo.block().await?;
-    gas.extend(demo.gas("3 cast-posted task", b0, b1).await?);
+    gas.extend(demo.gas("3 cast task", b0, b1).await?);
 
     // 5. a rejected task and its dispute
     say(ctx, "== 4. a rejected task: jury drawn, commit–reveal, ruling executed");
@@ -658,10 +667,10 @@ async fn main_job(
         let (choice, why) = demo.review(result_hash).await;
         say(ctx, format!("   {} reviews the evidence: {why} → votes {choice}", role_of(*j)));
         demo.aos(acct, &["juror", "commit", &dispute.to_string(), "--choice", &choice.to_string()])?;
-        votes.push((acct.clone(), choice));
+        votes.push((acct.clone(), choice, why));
     }
     say(ctx, "   ✓ every juror committed");
-    for (acct, _) in &votes {
+    for (acct, _, _) in &votes {
         demo.aos(acct, &["juror", "reveal", &dispute.to_string()])?;
     }
     say(ctx, "   ✓ every juror revealed");
@@ -674,18 +683,19 @@ async fn main_job(
     say(ctx, format!("   ✓ appeal window over: ruling {ruling} ({})", match ruling { 1 => "requester wins", 2 => "worker wins", _ => "refused" }));
     demo.aos(&spare, &["task", "execute-ruling", &tid])?;
     demo.aos(&spare, &["dispute", "settle", &dispute.to_string()])?;
-    for (acct, _) in &votes {
+    for (acct, _, _) in &votes {
         demo.aos(acct, &["juror", "withdraw"])?;
     }
-    if let Some(w) = workers.iter().find(|x| x.address == worker) {
-        if demo.reader.market_balance(worker, Address::ZERO).await? > U256::ZERO {
-            demo.aos(w, &["worker", "withdraw"])?;
+    // the parties withdraw what the ruling gave them (payment and stake, or the refund)
+    for party in workers.iter().filter(|x| x.address == worker).chain(std::iter::once(&req)) {
+        if demo.reader.market_balance(party.address, Address::ZERO).await? > U256::ZERO {
+            demo.aos(party, &["worker", "withdraw"])?;
         }
     }
-    say(ctx, "   ✓ ruling executed, seats settled, jurors and worker withdrew");
+    say(ctx, "   ✓ ruling executed, seats settled; jurors and parties withdrew");
     let final_status = demo.reader.task_status(id).await?;
     let b1 = demo.block().await?;
-    gas.extend(demo.gas("4 dispute (post, claim, submit, reject, draw, commit, reveal, advance, execute, settle, withdraw)", b0, b1).await?);
+    gas.extend(demo.gas("4 dispute", b0, b1).await?);
 
     // 6. the indexer's view
     say(ctx, "== 5. the indexer's API");
@@ -738,7 +748,7 @@ async fn main_job(
         "cast_task": { "task_id": cast_task, "worker": cast_worker, "status": format!("{:?}", demo.reader.task_status(cast_task).await?) },
         "dispute": {
             "dispute_id": dispute, "task_id": tid, "worker": worker, "result_hash": result_hash,
-            "votes": votes.iter().map(|(a, c)| json!({ "juror": a.address, "choice": c })).collect::<Vec<_>>(),
+            "votes": votes.iter().map(|(a, c, why)| json!({ "juror": a.address, "choice": c, "why": why })).collect::<Vec<_>>(),
             "ruling": ruling, "task_status": format!("{final_status:?}"), "indexer": idx_dispute,
         },
         "indexer": { "tasks": tasks.len(), "by_status": by_status, "disputes": disputes.len() },

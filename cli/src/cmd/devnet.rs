@@ -355,7 +355,15 @@ async fn start_services(
     net.blob_dir = Some(blobs);
     net.services.push(p);
 
-    // the workers
+    // the workers: fresh state (a previous devnet's SQLite cursor and blobs belong to
+    // another chain)
+    for old in ["workers", "data"] {
+        let p = dir.join(old);
+        if p.exists() {
+            std::fs::remove_dir_all(&p)
+                .wrap_err_with(|| format!("cannot clear {} of a previous devnet", p.display()))?;
+        }
+    }
     let workers: Vec<Account> = net
         .accounts
         .iter()
@@ -412,7 +420,7 @@ async fn start_services(
             ["-c".as_ref(), cfg_path.as_os_str(), "run".as_ref()] as [&std::ffi::OsStr; 3],
             &[
                 ("AOS_AGENT_PASSPHRASE", "devnet".as_ref()),
-                ("RUST_LOG", "info,aos_worker=info".as_ref()),
+                ("RUST_LOG", "warn,aos_worker=debug,aos_mesh=info".as_ref()),
             ],
             &log,
         )?;
