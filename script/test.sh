@@ -24,7 +24,10 @@ FORGE_SNAPSHOT_CHECK=true forge test --isolate --match-path 'contracts/test/gas/
 step "cargo fmt --check, clippy -D warnings"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-step "cargo test"
+step "cargo test (tests/ runs the built binaries end to end: the main job, a cast-posted task, a worker crash)"
+"$root/script/fetch-model.sh" >/dev/null
+"$root/script/fetch-model.sh" --tiny >/dev/null
+cargo build --workspace --bins --quiet
 cargo test --workspace --quiet
 step "devnet: anvil + deploy + one task lifecycle and one dispute with cast"
 "$root/script/devnet.sh"

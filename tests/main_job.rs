@@ -154,6 +154,8 @@ async fn main_job_runs_end_to_end() {
     }
     let disputes: Value = get_json(&format!("{indexer}/disputes")).await;
     assert_eq!(disputes["disputes"].as_array().map(Vec::len), Some(1));
+    assert_eq!(disputes["disputes"][0]["phase"], "Solved", "{disputes:#}");
+    assert_eq!(disputes["disputes"][0]["ruling"], 2, "{disputes:#}");
 
     // blobs: every accepted sub-task's result blob is stored by a worker and hashes to the
     // resultHash on chain

@@ -58,8 +58,12 @@ struct AskArgs {
     #[arg(long, default_value_t = 0.10)]
     budget: f64,
     /// Keep every step on the local model.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "public")]
     private: bool,
+    /// The request holds nothing private: ignore the planner's privacy flags (prompts are
+    /// still stripped of PII on delegation).
+    #[arg(long)]
+    public: bool,
     /// Services per step whose answers are aggregated (1 or 2).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
     redundancy: u8,
@@ -327,6 +331,7 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
         planner: PlannerOptions {
             budget_usd: a.budget,
             private: a.private,
+            public: a.public,
             ..PlannerOptions::default()
         },
         redundancy: a.redundancy as usize,

@@ -106,6 +106,11 @@ pub struct PlannerOptions {
     pub budget_usd: f64,
     /// Force every step to stay local.
     pub private: bool,
+    /// The requester declares the request shareable: the model's `privacy_required` flags
+    /// are cleared (small models copy the prompt's example flag). Prompts are still
+    /// stripped of PII on delegation unless the delegation options say otherwise.
+    /// `private` wins over it.
+    pub public: bool,
     /// Output token limit for the plan JSON.
     pub max_tokens: u32,
 }
@@ -115,6 +120,7 @@ impl Default for PlannerOptions {
         Self {
             budget_usd: 0.10,
             private: false,
+            public: false,
             max_tokens: 384,
         }
     }
@@ -205,7 +211,7 @@ pub fn plan_from_json(
                 id: format!("s{}", i + 1),
                 step_type: StepType::from(s.step_type),
                 description: s.description,
-                privacy_required: s.privacy_required || opts.private,
+                privacy_required: (s.privacy_required && !opts.public) || opts.private,
                 budget: opts.budget_usd * s.estimated_tokens.max(1) as f64 / total_tokens as f64,
                 estimated_tokens: s.estimated_tokens,
             })
@@ -281,6 +287,7 @@ mod tests {
     const OPTS: PlannerOptions = PlannerOptions {
         budget_usd: 1.0,
         private: false,
+        public: false,
         max_tokens: 384,
     };
 
@@ -338,5 +345,24 @@ mod tests {
         )
         .unwrap();
         assert!(plan.steps.iter().all(|s| s.privacy_required));
+    }
+
+    #[test]
+    fn public_clears_the_models_privacy_flags_and_private_wins() {
+        let raw = r#"{"steps":[{"id":"s1","type":"summarisation","description":"Summarise","privacy_required":true,"estimated_tokens":500}]}"#;
+        let public = PlannerOptions {
+            public: true,
+            ..OPTS
+        };
+        let (plan, _) = plan_from_json("r", raw, &public).unwrap();
+        assert!(!plan.steps[0].privacy_required);
+        let (plan, _) = plan_from_json("r", raw, &OPTS).unwrap();
+        assert!(plan.steps[0].privacy_required);
+        let both = PlannerOptions {
+            private: true,
+            ..public
+        };
+        let (plan, _) = plan_from_json("r", raw, &both).unwrap();
+        assert!(plan.steps[0].privacy_required);
     }
 }

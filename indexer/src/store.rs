@@ -727,7 +727,7 @@ impl Store {
             }
             Op::Ruled { dispute_id, ruling, solved } => {
                 self.ensure_dispute(tx, *dispute_id, b).await?;
-                self.run(tx, "UPDATE disputes SET ruling = $2, solved = CASE WHEN $3 = 1 THEN 1 ELSE solved END, updated_block = $4 WHERE dispute_id = #1",
+                self.run(tx, "UPDATE disputes SET ruling = $2, solved = CASE WHEN $3 = 1 THEN 1 ELSE solved END, phase = CASE WHEN $3 = 1 THEN 'Solved' ELSE phase END, updated_block = $4 WHERE dispute_id = #1",
                     vec![self.nv(*dispute_id), V::I(u256_i64(*ruling)), V::I((*solved).into()), i(b)]).await?
             }
             Op::RulingDelivered { dispute_id } => {

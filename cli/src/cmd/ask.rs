@@ -35,6 +35,10 @@ pub(crate) struct AskArgs {
     /// Keep every step on the local model: post nothing on chain.
     #[arg(long)]
     local: bool,
+    /// The request holds nothing private: every step may go to the market even when the
+    /// planner flags it private (prompts are still stripped of e-mails, phones, names).
+    #[arg(long)]
+    public: bool,
     /// Karma domain of the sub-tasks.
     #[arg(long, default_value = "summarisation")]
     domain: String,
@@ -53,6 +57,7 @@ impl AskArgs {
             request: request.to_owned(),
             file: Some(file.to_owned()),
             local: false,
+            public: true,
             domain: domain.to_owned(),
             payment: crate::units::Amount(alloy::primitives::U256::from(10_000_000_000_000_000u128)),
             extra: Vec::new(),
@@ -124,6 +129,9 @@ pub(crate) fn coordinator_command(ctx: &Ctx, a: &AskArgs) -> Result<Command> {
             .arg("--data-dir")
             .arg(s.data_dir.join("coordinator"))
             .arg("--prefer-mesh");
+    }
+    if a.public {
+        cmd.arg("--public");
     }
     cmd.args(&a.extra);
     Ok(cmd)
