@@ -24,7 +24,12 @@ async fn a_task_posted_with_cast_is_taken_and_paid() {
 
     let now = c.chain_time().await.unwrap();
     let fee = c.fee_bps().await.unwrap();
-    let domain = format!("0x{}", alloy::hex::encode(alloy::primitives::FixedBytes::<32>::right_padding_from(b"summarisation")));
+    let domain = format!(
+        "0x{}",
+        alloy::hex::encode(alloy::primitives::FixedBytes::<32>::right_padding_from(
+            b"summarisation"
+        ))
+    );
     let tuple = format!(
         "({req_addr},0x0000000000000000000000000000000000000000,10000000000000000,1000,{fee},{},{},3600,0,0,0,{domain},{spec_id},0x{},7)",
         now + 600,
@@ -45,9 +50,17 @@ async fn a_task_posted_with_cast_is_taken_and_paid() {
         .args(["--value", "0.01ether"])
         .output()
         .expect("run cast");
-    assert!(out.status.success(), "cast send: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cast send: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let id: B256 = receipt["logs"][0]["topics"][1].as_str().unwrap().parse().unwrap();
+    let id: B256 = receipt["logs"][0]["topics"][1]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(c.task_status(id).await.unwrap(), TaskStatus::Open);
 
     wait_status(&c, id, &[TaskStatus::Submitted], Duration::from_secs(300)).await;

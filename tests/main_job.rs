@@ -58,7 +58,10 @@ async fn main_job_runs_end_to_end() {
     let votes = d["votes"].as_array().expect("votes");
     assert_eq!(votes.len(), 3, "{d:#}");
     for v in votes {
-        assert_eq!(v["choice"], d["ruling"], "a juror's vote and the ruling: {d:#}");
+        assert_eq!(
+            v["choice"], d["ruling"],
+            "a juror's vote and the ruling: {d:#}"
+        );
     }
     assert_eq!(d["ruling"], 2, "{d:#}");
     assert_eq!(d["task_status"], "Resolved", "{d:#}");
@@ -70,7 +73,12 @@ async fn main_job_runs_end_to_end() {
     let delta = |a: Address| {
         balances
             .iter()
-            .find(|b| b["address"].as_str().and_then(|x| x.parse::<Address>().ok()) == Some(a))
+            .find(|b| {
+                b["address"]
+                    .as_str()
+                    .and_then(|x| x.parse::<Address>().ok())
+                    == Some(a)
+            })
             .map(|b| wei(&b["delta_wei"]))
             .unwrap_or_else(|| panic!("no balance row for {a}"))
     };
@@ -83,9 +91,16 @@ async fn main_job_runs_end_to_end() {
         .unwrap();
     // the sub-tasks, the cast task and the disputed one (lost), plus the arbitration fee
     let paid = 10_000_000_000_000_000i128 * (subs.len() as i128 + 2);
-    assert!(delta(requester) <= -paid, "requester delta {}", delta(requester));
+    assert!(
+        delta(requester) <= -paid,
+        "requester delta {}",
+        delta(requester)
+    );
     let disputed_worker: Address = d["worker"].as_str().unwrap().parse().unwrap();
-    assert!(delta(disputed_worker) > 0, "the worker who won the dispute gained");
+    assert!(
+        delta(disputed_worker) > 0,
+        "the worker who won the dispute gained"
+    );
     for v in d["votes"].as_array().unwrap() {
         let j: Address = v["juror"].as_str().unwrap().parse().unwrap();
         assert!(delta(j) > 0, "juror {j} was paid for a coherent vote");
@@ -112,9 +127,18 @@ async fn main_job_runs_end_to_end() {
 
     // gas per step was measured from the receipts
     let gas = s["gas"].as_array().expect("gas");
-    for step in ["TaskMarket.postTask", "TaskMarket.claim", "TaskMarket.submit", "TaskMarket.reject", "DisputeCourt.commit", "DisputeCourt.reveal", "TaskMarket.executeRuling"] {
+    for step in [
+        "TaskMarket.postTask",
+        "TaskMarket.claim",
+        "TaskMarket.submit",
+        "TaskMarket.reject",
+        "DisputeCourt.commit",
+        "DisputeCourt.reveal",
+        "TaskMarket.executeRuling",
+    ] {
         assert!(
-            gas.iter().any(|g| g["step"] == step && g["gas"].as_u64() > Some(20_000)),
+            gas.iter()
+                .any(|g| g["step"] == step && g["gas"].as_u64() > Some(20_000)),
             "no gas row for {step}"
         );
     }
@@ -125,10 +149,9 @@ async fn main_job_runs_end_to_end() {
         let p = ProviderBuilder::new()
             .connect_http(net["rpc_url"].as_str().unwrap().parse().unwrap())
             .erased();
-        let dep = aos_chain::Deployments::load(Path::new(
-            net["deployments_path"].as_str().unwrap(),
-        ))
-        .unwrap();
+        let dep =
+            aos_chain::Deployments::load(Path::new(net["deployments_path"].as_str().unwrap()))
+                .unwrap();
         aos_chain::AosContracts::new(p, dep)
     };
     let indexer = net["indexer_url"].as_str().unwrap().to_owned();
@@ -150,7 +173,11 @@ async fn main_job_runs_end_to_end() {
     for t in tasks {
         let id: B256 = t["taskId"].as_str().unwrap().parse().unwrap();
         let on_chain = c.task_status(id).await.unwrap();
-        assert_eq!(t["status"].as_str().unwrap(), format!("{on_chain:?}"), "task {id:#x}");
+        assert_eq!(
+            t["status"].as_str().unwrap(),
+            format!("{on_chain:?}"),
+            "task {id:#x}"
+        );
     }
     let disputes: Value = get_json(&format!("{indexer}/disputes")).await;
     assert_eq!(disputes["disputes"].as_array().map(Vec::len), Some(1));
@@ -164,12 +191,19 @@ async fn main_job_runs_end_to_end() {
         .unwrap()
         .iter()
         .map(|w| {
-            aos_mesh::BlobStore::open(Path::new(w["data_dir"].as_str().unwrap()).join("blobs"), 8 << 20)
-                .unwrap()
+            aos_mesh::BlobStore::open(
+                Path::new(w["data_dir"].as_str().unwrap()).join("blobs"),
+                8 << 20,
+            )
+            .unwrap()
         })
         .collect();
     for t in subs {
-        let h: B256 = t["resultHash"].as_str().expect("resultHash").parse().unwrap();
+        let h: B256 = t["resultHash"]
+            .as_str()
+            .expect("resultHash")
+            .parse()
+            .unwrap();
         let id = ContentId(h.0);
         let mut found = false;
         for st in &stores {

@@ -25,29 +25,53 @@ async fn a_worker_killed_mid_task_resumes_after_restart() {
     let posted = net
         .aos_as(
             "requester",
-            &["task", "post", "--payment", "0.01eth", "--domain", "summarisation", "--spec", spec.to_str().unwrap()],
+            &[
+                "task",
+                "post",
+                "--payment",
+                "0.01eth",
+                "--domain",
+                "summarisation",
+                "--spec",
+                spec.to_str().unwrap(),
+            ],
         )
         .unwrap_or_else(|e| panic!("{e}"));
     let id: alloy::primitives::B256 = posted["task_id"].as_str().unwrap().parse().unwrap();
 
-    wait_status(&c, id, &[TaskStatus::Claimed, TaskStatus::Submitted], Duration::from_secs(120)).await;
+    wait_status(
+        &c,
+        id,
+        &[TaskStatus::Claimed, TaskStatus::Submitted],
+        Duration::from_secs(120),
+    )
+    .await;
     let pids = net.worker_pids();
     assert_eq!(pids.len(), 1);
     let killed_before_submit = c.task_status(id).await.unwrap() == TaskStatus::Claimed;
-    let _ = Command::new("kill").args(["-KILL", &pids[0].to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-KILL", &pids[0].to_string()])
+        .status();
     std::thread::sleep(Duration::from_millis(500));
     assert!(
         !std::path::Path::new(&format!("/proc/{}", pids[0])).exists()
-            || std::fs::read_to_string(format!("/proc/{}/stat", pids[0])).is_ok_and(|s| s.contains(") Z")),
+            || std::fs::read_to_string(format!("/proc/{}/stat", pids[0]))
+                .is_ok_and(|s| s.contains(") Z")),
         "the worker is gone"
     );
     // the claim stands on chain, stake escrowed
     let st = c.task_status(id).await.unwrap();
-    assert!(matches!(st, TaskStatus::Claimed | TaskStatus::Submitted), "{st:?}");
+    assert!(
+        matches!(st, TaskStatus::Claimed | TaskStatus::Submitted),
+        "{st:?}"
+    );
     assert_eq!(c.task_state(id).await.unwrap().worker, worker);
 
     // restart on the same config and data folder
-    let cfg = net.file["workers"][0]["config"].as_str().unwrap().to_owned();
+    let cfg = net.file["workers"][0]["config"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let log = std::fs::File::create(net.dir.join("logs/worker-restarted.log")).unwrap();
     let mut child = Command::new(&worker_bin)
         .args(["-c", &cfg, "run"])
@@ -80,8 +104,18 @@ async fn a_worker_killed_mid_task_resumes_after_restart() {
     let mut owed = U256::ZERO;
     for a in net.file["accounts"].as_array().unwrap() {
         let addr = a["address"].as_str().unwrap().parse().unwrap();
-        owed += c.market_balance(addr, alloy::primitives::Address::ZERO).await.unwrap();
+        owed += c
+            .market_balance(addr, alloy::primitives::Address::ZERO)
+            .await
+            .unwrap();
     }
     assert_eq!(held, owed, "the market holds exactly what it owes");
-    eprintln!("killed while {}", if killed_before_submit { "Claimed (model running)" } else { "Submitted" });
+    eprintln!(
+        "killed while {}",
+        if killed_before_submit {
+            "Claimed (model running)"
+        } else {
+            "Submitted"
+        }
+    );
 }

@@ -37,7 +37,13 @@ pub(crate) struct RpcArgs {
     pub(crate) blob_dir: Option<PathBuf>,
     /// Mesh bootstrap peer, a multiaddr ending in /p2p/<peer id> (repeat for more)
     /// [config `bootstrap`, a list].
-    #[arg(long, env = "AOS_BOOTSTRAP", global = true, value_name = "MULTIADDR", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "AOS_BOOTSTRAP",
+        global = true,
+        value_name = "MULTIADDR",
+        value_delimiter = ','
+    )]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) bootstrap: Vec<String>,
     /// Local GGUF model for `aos ask` [config `model`].

@@ -144,7 +144,8 @@ where
     if let Some(d) = log.parent() {
         std::fs::create_dir_all(d).wrap_err_with(|| format!("cannot create {}", d.display()))?;
     }
-    let f = std::fs::File::create(log).wrap_err_with(|| format!("cannot create {}", log.display()))?;
+    let f =
+        std::fs::File::create(log).wrap_err_with(|| format!("cannot create {}", log.display()))?;
     let mut cmd = Command::new(bin);
     cmd.args(args)
         .stdin(Stdio::null())

@@ -369,7 +369,9 @@ mod tests {
         reg.add_mesh_worker("0xaaa", "summarisation", 0.3, 0.0);
         reg.add_mesh_worker("0xbbb", "summarisation", 0.7, 0.0);
         let r = Router::new(reg).prefer(ServiceKind::Mesh);
-        let d = r.route(&step("complex_reasoning", 500, 1.0, false)).unwrap();
+        let d = r
+            .route(&step("complex_reasoning", 500, 1.0, false))
+            .unwrap();
         assert_eq!(d.service, "mesh:0xbbb", "{}", d.reason);
         let d = r.route(&step("summarisation", 500, 1.0, true)).unwrap();
         assert_eq!(d.kind, ServiceKind::Local, "{}", d.reason);

@@ -161,7 +161,10 @@ impl Devnet {
             "--keystore".to_owned(),
             acct["keystore"].as_str().unwrap_or_default().to_owned(),
             "--password-file".to_owned(),
-            self.file["password_file"].as_str().unwrap_or_default().to_owned(),
+            self.file["password_file"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             "--data-dir".to_owned(),
             self.dir.join(format!("data-{role}")).display().to_string(),
         ];
@@ -196,7 +199,9 @@ impl Devnet {
     /// Read-only contract handles.
     pub fn reader(&self) -> AosContracts {
         let d = Deployments::load(Path::new(
-            self.file["deployments_path"].as_str().expect("deployments_path"),
+            self.file["deployments_path"]
+                .as_str()
+                .expect("deployments_path"),
         ))
         .expect("deployments");
         let p = ProviderBuilder::new()
@@ -269,10 +274,7 @@ pub async fn wait_status(c: &AosContracts, id: B256, want: &[TaskStatus], within
 /// Poll until `who` has nothing left to withdraw in the market (aos-worker auto-withdraws).
 pub async fn wait_withdrawn(c: &AosContracts, who: Address, within: Duration) {
     let until = Instant::now() + within;
-    while c
-        .market_balance(who, Address::ZERO)
-        .await
-        .expect("balance")
+    while c.market_balance(who, Address::ZERO).await.expect("balance")
         > alloy::primitives::U256::ZERO
     {
         assert!(Instant::now() < until, "{who} did not withdraw");

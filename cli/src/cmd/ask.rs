@@ -59,7 +59,9 @@ impl AskArgs {
             local: false,
             public: true,
             domain: domain.to_owned(),
-            payment: crate::units::Amount(alloy::primitives::U256::from(10_000_000_000_000_000u128)),
+            payment: crate::units::Amount(alloy::primitives::U256::from(
+                10_000_000_000_000_000u128,
+            )),
             extra: Vec::new(),
         }
     }

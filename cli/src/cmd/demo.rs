@@ -31,8 +31,8 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
 };
 use aos_chain::{
-    AosContracts, TaskStatus, agent_registry::AgentRegistry,
-    dispute_court::DisputeCourt, karma_registry::KarmaRegistry, task_market::TaskMarket,
+    AosContracts, TaskStatus, agent_registry::AgentRegistry, dispute_court::DisputeCourt,
+    karma_registry::KarmaRegistry, task_market::TaskMarket,
 };
 use aos_protocol::{AgentKey, ContentId};
 use clap::Args;
@@ -57,7 +57,11 @@ pub(crate) struct DemoArgs {
     #[arg(long, default_value = "examples/request.txt", value_name = "FILE")]
     request: PathBuf,
     /// The document the request is about.
-    #[arg(long, default_value = "examples/incident-report.txt", value_name = "FILE")]
+    #[arg(
+        long,
+        default_value = "examples/incident-report.txt",
+        value_name = "FILE"
+    )]
     file: PathBuf,
     /// GGUF model for the coordinator and the workers (default: SmolLM2 from
     /// script/fetch-model.sh).
@@ -127,7 +131,11 @@ fn short(id: &str) -> String {
 
 impl Demo<'_> {
     fn account(&self, role: &str) -> Vec<&Account> {
-        self.net.accounts.iter().filter(|a| a.role == role).collect()
+        self.net
+            .accounts
+            .iter()
+            .filter(|a| a.role == role)
+            .collect()
     }
 
     fn requester(&self) -> Result<&Account> {
@@ -198,7 +206,10 @@ impl Demo<'_> {
             .await
             .wrap_err_with(|| format!("GET {url}"))?;
         let status = r.status();
-        let v: Value = r.json().await.wrap_err_with(|| format!("GET {url}: not JSON"))?;
+        let v: Value = r
+            .json()
+            .await
+            .wrap_err_with(|| format!("GET {url}: not JSON"))?;
         if !status.is_success() {
             bail!("GET {url}: {status} {v}");
         }
@@ -406,7 +417,8 @@ impl Demo<'_> {
         let b = r
             .map_err(|_| eyre!("no peer served blob {id} within 45 s"))?
             .map_err(|e| eyre!("{e}"))?;
-        id.verify(&b).map_err(|_| eyre!("blob {id} does not hash to its id"))?;
+        id.verify(&b)
+            .map_err(|_| eyre!("blob {id} does not hash to its id"))?;
         Ok(b)
     }
 }
@@ -418,7 +430,11 @@ pub(crate) async fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
     let request = std::fs::read_to_string(root.join(&a.request))
         .or_else(|_| std::fs::read_to_string(&a.request))
         .wrap_err_with(|| format!("cannot read the request file {}", a.request.display()))?;
-    let file = if a.file.is_file() { a.file.clone() } else { root.join(&a.file) };
+    let file = if a.file.is_file() {
+        a.file.clone()
+    } else {
+        root.join(&a.file)
+    };
     if !file.is_file() {
         bail!("the document {} does not exist", a.file.display());
     }
@@ -426,7 +442,10 @@ pub(crate) async fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
     let aos = std::env::current_exe().wrap_err("cannot find the aos binary")?;
 
     // 1. devnet up
-    say(ctx, "== 1. devnet up: anvil, contracts, indexer, blob gateway, workers, jurors");
+    say(
+        ctx,
+        "== 1. devnet up: anvil, contracts, indexer, blob gateway, workers, jurors",
+    );
     let mut up = Command::new(&aos);
     up.args(["devnet", "up", "--port", "0", "--dir"])
         .arg(&dir)
@@ -469,17 +488,18 @@ pub(crate) async fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
             eprintln!("warning: `aos devnet down --dir {}` failed", dir.display());
         }
     } else {
-        say(ctx, format!("devnet left running: `aos devnet down --dir {}` stops it", dir.display()));
+        say(
+            ctx,
+            format!(
+                "devnet left running: `aos devnet down --dir {}` stops it",
+                dir.display()
+            ),
+        );
     }
     outcome
 }
 
-async fn main_job(
-    demo: &Demo<'_>,
-    request: &str,
-    file: &Path,
-    started: Instant,
-) -> Result<()> {
+async fn main_job(demo: &Demo<'_>, request: &str, file: &Path, started: Instant) -> Result<()> {
     let ctx = demo.ctx;
     let req = demo.requester()?.clone();
     let workers: Vec<Account> = demo.account("worker").into_iter().cloned().collect();
@@ -497,11 +517,14 @@ async fn main_job(
     let karma0 = demo.karma().await?;
 
     // 2–3. the request through the coordinator and the market
-    say(ctx, format!(
-        "== 2. request → coordinator (plans with the local model, posts each step on chain)\n   \"{}\" + {}",
-        request.trim(),
-        file.display()
-    ));
+    say(
+        ctx,
+        format!(
+            "== 2. request → coordinator (plans with the local model, posts each step on chain)\n   \"{}\" + {}",
+            request.trim(),
+            file.display()
+        ),
+    );
     let b0 = demo.block().await? + 1;
     let mut s = ctx.s.clone();
     s.rpc = demo.net.rpc_url.clone();
@@ -525,28 +548,44 @@ async fn main_job(
     let pb = ctx.out.spinner(
         "coordinator: planning, posting sub-tasks; workers: claiming, running the model, submitting",
     );
-    let out = tokio::task::spawn_blocking(move || cmd.stdin(Stdio::null()).stderr(Stdio::inherit()).output())
-        .await?
-        .wrap_err("cannot run aos-coordinator")?;
+    let out = tokio::task::spawn_blocking(move || {
+        cmd.stdin(Stdio::null()).stderr(Stdio::inherit()).output()
+    })
+    .await?
+    .wrap_err("cannot run aos-coordinator")?;
     pb.finish_and_clear();
     if !out.status.success() {
-        bail!("aos-coordinator ask failed ({}); the workers' logs are in {}", out.status, demo.dir.join("logs").display());
+        bail!(
+            "aos-coordinator ask failed ({}); the workers' logs are in {}",
+            out.status,
+            demo.dir.join("logs").display()
+        );
     }
-    let report: Value = serde_json::from_slice(&out.stdout).wrap_err("the coordinator's report is not JSON")?;
+    let report: Value =
+        serde_json::from_slice(&out.stdout).wrap_err("the coordinator's report is not JSON")?;
     let answer = report["answer"].as_str().unwrap_or_default().to_owned();
     for st in report["steps"].as_array().into_iter().flatten() {
         let route = &st["routes"][0];
-        say(ctx, format!(
-            "   step {} [{}] → {} ({})",
-            st["step"]["id"].as_str().unwrap_or("?"),
-            st["step"]["type"].as_str().or(st["step"]["step_type"].as_str()).unwrap_or("?"),
-            route["service"].as_str().unwrap_or("?"),
-            route["reason"].as_str().unwrap_or("")
-        ));
+        say(
+            ctx,
+            format!(
+                "   step {} [{}] → {} ({})",
+                st["step"]["id"].as_str().unwrap_or("?"),
+                st["step"]["type"]
+                    .as_str()
+                    .or(st["step"]["step_type"].as_str())
+                    .unwrap_or("?"),
+                route["service"].as_str().unwrap_or("?"),
+                route["reason"].as_str().unwrap_or("")
+            ),
+        );
     }
     demo.indexer_caught_up().await?;
     let sub_tasks: Vec<Value> = demo
-        .indexer_get(&format!("/tasks?status=any&requester={}&limit=1000", req.address))
+        .indexer_get(&format!(
+            "/tasks?status=any&requester={}&limit=1000",
+            req.address
+        ))
         .await?["tasks"]
         .as_array()
         .cloned()
@@ -555,23 +594,43 @@ async fn main_job(
         .filter(|t| t["postedBlock"].as_u64().is_some_and(|b| b >= b0))
         .collect();
     if sub_tasks.is_empty() {
-        bail!("the coordinator posted no task on chain: every step stayed local (see the routes above)");
+        bail!(
+            "the coordinator posted no task on chain: every step stayed local (see the routes above)"
+        );
     }
     for t in &sub_tasks {
-        say(ctx, format!(
-            "   task {} {} by {} (received {} wei: payment + stake back)",
-            short(t["taskId"].as_str().unwrap_or("?")),
-            t["status"].as_str().unwrap_or("?"),
-            t["worker"].as_str().map(|w| role_of(w.parse().unwrap_or_default())).unwrap_or_default(),
-            t["workerAmount"].as_str().unwrap_or(t["payment"].as_str().unwrap_or("?"))
-        ));
+        say(
+            ctx,
+            format!(
+                "   task {} {} by {} (received {} wei: payment + stake back)",
+                short(t["taskId"].as_str().unwrap_or("?")),
+                t["status"].as_str().unwrap_or("?"),
+                t["worker"]
+                    .as_str()
+                    .map(|w| role_of(w.parse().unwrap_or_default()))
+                    .unwrap_or_default(),
+                t["workerAmount"]
+                    .as_str()
+                    .unwrap_or(t["payment"].as_str().unwrap_or("?"))
+            ),
+        );
     }
-    say(ctx, format!("   answer ({} chars, confidence {:.2})", answer.len(), report["confidence"].as_f64().unwrap_or_default()));
+    say(
+        ctx,
+        format!(
+            "   answer ({} chars, confidence {:.2})",
+            answer.len(),
+            report["confidence"].as_f64().unwrap_or_default()
+        ),
+    );
     let b1 = demo.block().await?;
     gas.extend(demo.gas("2 request", b0, b1).await?);
 
     // 4. a task posted by plain cast
-    say(ctx, "== 3. a task posted by plain `cast send` against the published ABI");
+    say(
+        ctx,
+        "== 3. a task posted by plain `cast send` against the published ABI",
+    );
     let b0 = b1 + 1;
     let spec = demo.spec_file(
         "followups",
@@ -581,7 +640,10 @@ async fn main_job(
         ),
     )?;
     let put = demo.aos(&req, &["blob", "put", &spec.display().to_string()])?;
-    let spec_id = put["id"].as_str().ok_or_else(|| eyre!("aos blob put printed no id"))?.to_owned();
+    let spec_id = put["id"]
+        .as_str()
+        .ok_or_else(|| eyre!("aos blob put printed no id"))?
+        .to_owned();
     let now = demo.reader.chain_time().await?;
     let fee = demo.reader.fee_bps().await?;
     let tuple = format!(
@@ -595,12 +657,22 @@ async fn main_job(
     );
     let cast = super::devnet::tool(&demo.root, "cast")?;
     let sig = format!("postTask({})", TASK_PARAMS_TUPLE);
-    say(ctx, format!(
-        "   cast send {} '{sig}' '{tuple}' --value 0.01ether --private-key $REQUESTER_KEY --rpc-url {}",
-        demo.net.deployments.task_market, demo.net.rpc_url
-    ));
+    say(
+        ctx,
+        format!(
+            "   cast send {} '{sig}' '{tuple}' --value 0.01ether --private-key $REQUESTER_KEY --rpc-url {}",
+            demo.net.deployments.task_market, demo.net.rpc_url
+        ),
+    );
     let o = Command::new(&cast)
-        .args(["send", "--json", "--rpc-url", &demo.net.rpc_url, "--private-key", &req.private_key])
+        .args([
+            "send",
+            "--json",
+            "--rpc-url",
+            &demo.net.rpc_url,
+            "--private-key",
+            &req.private_key,
+        ])
         .arg(demo.net.deployments.task_market.to_string())
         .arg(&sig)
         .arg(&tuple)
@@ -611,27 +683,46 @@ async fn main_job(
     if !o.status.success() {
         bail!("cast send postTask failed");
     }
-    let receipt: Value = serde_json::from_slice(&o.stdout).wrap_err("cast printed no JSON receipt")?;
+    let receipt: Value =
+        serde_json::from_slice(&o.stdout).wrap_err("cast printed no JSON receipt")?;
     let cast_task = receipt["logs"]
         .as_array()
         .into_iter()
         .flatten()
-        .find(|l| l["address"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(&demo.net.deployments.task_market.to_string())))
+        .find(|l| {
+            l["address"].as_str().is_some_and(|x| {
+                x.eq_ignore_ascii_case(&demo.net.deployments.task_market.to_string())
+            })
+        })
         .and_then(|l| l["topics"][1].as_str())
         .ok_or_else(|| eyre!("the cast receipt has no TaskPosted log"))?
         .parse::<B256>()?;
     say(ctx, format!("   ✓ posted task {cast_task:#x}"));
-    demo.wait_status(cast_task, &[TaskStatus::Submitted], "waiting for a worker to claim, run and submit the cast-posted task").await?;
+    demo.wait_status(
+        cast_task,
+        &[TaskStatus::Submitted],
+        "waiting for a worker to claim, run and submit the cast-posted task",
+    )
+    .await?;
     let cast_worker = demo.reader.task_state(cast_task).await?.worker;
-    say(ctx, format!("   ✓ {} claimed and submitted", role_of(cast_worker)));
+    say(
+        ctx,
+        format!("   ✓ {} claimed and submitted", role_of(cast_worker)),
+    );
     demo.aos(&req, &["task", "accept", &format!("{cast_task:#x}")])?;
-    say(ctx, "   ✓ requester accepted: payment and stake to the worker, who withdraws");
+    say(
+        ctx,
+        "   ✓ requester accepted: payment and stake to the worker, who withdraws",
+    );
     wait_withdrawn(demo, cast_worker).await?;
     let b1 = demo.block().await?;
     gas.extend(demo.gas("3 cast task", b0, b1).await?);
 
     // 5. a rejected task and its dispute
-    say(ctx, "== 4. a rejected task: jury drawn, commit–reveal, ruling executed");
+    say(
+        ctx,
+        "== 4. a rejected task: jury drawn, commit–reveal, ruling executed",
+    );
     let b0 = b1 + 1;
     let spec = demo.spec_file(
         "severity",
@@ -640,33 +731,106 @@ async fn main_job(
             std::fs::read_to_string(file)?
         ),
     )?;
-    let posted = demo.aos(&req, &["task", "post", "--payment", "0.01eth", "--domain", &demo.net.juror_domain, "--spec", &spec.display().to_string()])?;
-    let tid = posted["task_id"].as_str().ok_or_else(|| eyre!("task post printed no task_id"))?.to_owned();
+    let posted = demo.aos(
+        &req,
+        &[
+            "task",
+            "post",
+            "--payment",
+            "0.01eth",
+            "--domain",
+            &demo.net.juror_domain,
+            "--spec",
+            &spec.display().to_string(),
+        ],
+    )?;
+    let tid = posted["task_id"]
+        .as_str()
+        .ok_or_else(|| eyre!("task post printed no task_id"))?
+        .to_owned();
     let id: B256 = tid.parse()?;
     say(ctx, format!("   ✓ requester posted task {}", short(&tid)));
-    demo.wait_status(id, &[TaskStatus::Submitted], "waiting for a worker to claim, run and submit").await?;
+    demo.wait_status(
+        id,
+        &[TaskStatus::Submitted],
+        "waiting for a worker to claim, run and submit",
+    )
+    .await?;
     let worker = demo.reader.task_state(id).await?.worker;
     demo.indexer_caught_up().await?;
     let t = demo.indexer_get(&format!("/tasks/{tid}")).await?;
-    let t = if t["task"].is_object() { &t["task"] } else { &t };
+    let t = if t["task"].is_object() {
+        &t["task"]
+    } else {
+        &t
+    };
     let result_hash: B256 = t["resultHash"]
         .as_str()
         .ok_or_else(|| eyre!("the indexer's task {tid} has no resultHash: {t}"))?
         .parse()?;
-    say(ctx, format!("   ✓ {} submitted result {}", role_of(worker), short(&format!("{result_hash:#x}"))));
+    say(
+        ctx,
+        format!(
+            "   ✓ {} submitted result {}",
+            role_of(worker),
+            short(&format!("{result_hash:#x}"))
+        ),
+    );
     let r = demo.aos(&req, &["task", "reject", &tid])?;
-    let dispute: u64 = r["dispute_id"].as_str().and_then(|d| d.parse().ok()).ok_or_else(|| eyre!("task reject printed no dispute_id"))?;
-    say(ctx, format!("   ✓ requester rejected it (arbitration fee paid): dispute {dispute}"));
-    let spare = jurors.first().ok_or_else(|| eyre!("the devnet has no jurors"))?.clone();
+    let dispute: u64 = r["dispute_id"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| eyre!("task reject printed no dispute_id"))?;
+    say(
+        ctx,
+        format!("   ✓ requester rejected it (arbitration fee paid): dispute {dispute}"),
+    );
+    let spare = jurors
+        .first()
+        .ok_or_else(|| eyre!("the devnet has no jurors"))?
+        .clone();
     let drawn = demo.aos(&spare, &["dispute", "draw", &dispute.to_string()])?;
-    let seated: Vec<Address> = drawn["drawn"].as_array().into_iter().flatten().filter_map(|j| j.as_str()?.parse().ok()).collect();
-    say(ctx, format!("   ✓ jury drawn: {}", seated.iter().map(|j| role_of(*j)).collect::<Vec<_>>().join(", ")));
+    let seated: Vec<Address> = drawn["drawn"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|j| j.as_str()?.parse().ok())
+        .collect();
+    say(
+        ctx,
+        format!(
+            "   ✓ jury drawn: {}",
+            seated
+                .iter()
+                .map(|j| role_of(*j))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
     let mut votes = Vec::new();
     for j in &seated {
-        let acct = jurors.iter().find(|x| x.address == *j).ok_or_else(|| eyre!("juror {j} is not a devnet account"))?;
+        let acct = jurors
+            .iter()
+            .find(|x| x.address == *j)
+            .ok_or_else(|| eyre!("juror {j} is not a devnet account"))?;
         let (choice, why) = demo.review(result_hash).await;
-        say(ctx, format!("   {} reviews the evidence: {why} → votes {choice}", role_of(*j)));
-        demo.aos(acct, &["juror", "commit", &dispute.to_string(), "--choice", &choice.to_string()])?;
+        say(
+            ctx,
+            format!(
+                "   {} reviews the evidence: {why} → votes {choice}",
+                role_of(*j)
+            ),
+        );
+        demo.aos(
+            acct,
+            &[
+                "juror",
+                "commit",
+                &dispute.to_string(),
+                "--choice",
+                &choice.to_string(),
+            ],
+        )?;
         votes.push((acct.clone(), choice, why));
     }
     say(ctx, "   ✓ every juror committed");
@@ -677,22 +841,51 @@ async fn main_job(
     let d = super::dispute::dispute_of(&demo.reader, dispute).await?;
     let now = demo.reader.chain_time().await?;
     let deadline: u64 = d.deadline.to::<u64>();
-    demo.aos(&spare, &["devnet", "warp", &format!("{}s", deadline.saturating_sub(now) + 1)])?;
+    demo.aos(
+        &spare,
+        &[
+            "devnet",
+            "warp",
+            &format!("{}s", deadline.saturating_sub(now) + 1),
+        ],
+    )?;
     let adv = demo.aos(&spare, &["dispute", "advance", &dispute.to_string()])?;
     let ruling = adv["ruling"].as_u64().unwrap_or_default();
-    say(ctx, format!("   ✓ appeal window over: ruling {ruling} ({})", match ruling { 1 => "requester wins", 2 => "worker wins", _ => "refused" }));
+    say(
+        ctx,
+        format!(
+            "   ✓ appeal window over: ruling {ruling} ({})",
+            match ruling {
+                1 => "requester wins",
+                2 => "worker wins",
+                _ => "refused",
+            }
+        ),
+    );
     demo.aos(&spare, &["task", "execute-ruling", &tid])?;
     demo.aos(&spare, &["dispute", "settle", &dispute.to_string()])?;
     for (acct, _, _) in &votes {
         demo.aos(acct, &["juror", "withdraw"])?;
     }
     // the parties withdraw what the ruling gave them (payment and stake, or the refund)
-    for party in workers.iter().filter(|x| x.address == worker).chain(std::iter::once(&req)) {
-        if demo.reader.market_balance(party.address, Address::ZERO).await? > U256::ZERO {
+    for party in workers
+        .iter()
+        .filter(|x| x.address == worker)
+        .chain(std::iter::once(&req))
+    {
+        if demo
+            .reader
+            .market_balance(party.address, Address::ZERO)
+            .await?
+            > U256::ZERO
+        {
             demo.aos(party, &["worker", "withdraw"])?;
         }
     }
-    say(ctx, "   ✓ ruling executed, seats settled; jurors and parties withdrew");
+    say(
+        ctx,
+        "   ✓ ruling executed, seats settled; jurors and parties withdrew",
+    );
     let final_status = demo.reader.task_status(id).await?;
     let b1 = demo.block().await?;
     gas.extend(demo.gas("4 dispute", b0, b1).await?);
@@ -700,15 +893,47 @@ async fn main_job(
     // 6. the indexer's view
     say(ctx, "== 5. the indexer's API");
     let karma1 = demo.karma().await?;
-    let tasks = demo.indexer_get("/tasks?status=any&limit=1000").await?["tasks"].as_array().cloned().unwrap_or_default();
-    let disputes = demo.indexer_get("/disputes").await?["disputes"].as_array().cloned().unwrap_or_default();
+    let tasks = demo.indexer_get("/tasks?status=any&limit=1000").await?["tasks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let disputes = demo.indexer_get("/disputes").await?["disputes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let idx_dispute = demo.indexer_get(&format!("/disputes/{dispute}")).await?;
     let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
     for t in &tasks {
-        *by_status.entry(t["status"].as_str().unwrap_or("?").to_owned()).or_default() += 1;
+        *by_status
+            .entry(t["status"].as_str().unwrap_or("?").to_owned())
+            .or_default() += 1;
     }
-    say(ctx, format!("   GET /tasks: {} tasks ({})", tasks.len(), by_status.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ")));
-    say(ctx, format!("   GET /disputes/{dispute}: phase {}, ruling {}", idx_dispute["dispute"]["phase"].as_str().or(idx_dispute["phase"].as_str()).unwrap_or("?"), idx_dispute["dispute"]["ruling"].as_u64().or(idx_dispute["ruling"].as_u64()).unwrap_or_default()));
+    say(
+        ctx,
+        format!(
+            "   GET /tasks: {} tasks ({})",
+            tasks.len(),
+            by_status
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    say(
+        ctx,
+        format!(
+            "   GET /disputes/{dispute}: phase {}, ruling {}",
+            idx_dispute["dispute"]["phase"]
+                .as_str()
+                .or(idx_dispute["phase"].as_str())
+                .unwrap_or("?"),
+            idx_dispute["dispute"]["ruling"]
+                .as_u64()
+                .or(idx_dispute["ruling"].as_u64())
+                .unwrap_or_default()
+        ),
+    );
 
     // 7. summary
     let bal1 = demo.balances().await?;
@@ -720,7 +945,11 @@ async fn main_job(
         .map(|x| {
             let b = bal0[&x.address];
             let c = bal1.get(&x.address).copied().unwrap_or_default();
-            let delta = if c >= b { format!("+{}", c - b) } else { format!("-{}", b - c) };
+            let delta = if c >= b {
+                format!("+{}", c - b)
+            } else {
+                format!("-{}", b - c)
+            };
             Balance {
                 role: format!("{}-{}", x.role, x.index),
                 address: x.address,
@@ -758,7 +987,8 @@ async fn main_job(
         "seconds": started.elapsed().as_secs(),
         "devnet": demo.dir.join("devnet.json"),
     });
-    ctx.out.emit(&summary, || human_summary(&summary, &balances, &gas));
+    ctx.out
+        .emit(&summary, || human_summary(&summary, &balances, &gas));
     Ok(())
 }
 
@@ -793,7 +1023,13 @@ fn human_summary(s: &Value, balances: &[Balance], gas: &[GasRow]) -> String {
         } else {
             format!("-{}", fmt_eth(before - after))
         };
-        t.add_row(vec![b.role.clone(), b.address.to_string(), fmt_eth(before), fmt_eth(after), delta]);
+        t.add_row(vec![
+            b.role.clone(),
+            b.address.to_string(),
+            fmt_eth(before),
+            fmt_eth(after),
+            delta,
+        ]);
     }
     out += &t.to_string();
     out += "\n\nkarma (indexer /agents, decayed; accuracy / completion / tasks):\n";
@@ -818,7 +1054,12 @@ fn human_summary(s: &Value, balances: &[Balance], gas: &[GasRow]) -> String {
     out += "\n\ngas used per step:\n";
     let mut t = table_with(&["phase", "step", "calls", "gas"]);
     for g in gas {
-        t.add_row(vec![g.phase.clone(), g.step.clone(), g.calls.to_string(), g.gas.to_string()]);
+        t.add_row(vec![
+            g.phase.clone(),
+            g.step.clone(),
+            g.calls.to_string(),
+            g.gas.to_string(),
+        ]);
     }
     out += &t.to_string();
     out += &format!(

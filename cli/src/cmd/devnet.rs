@@ -33,7 +33,9 @@ use serde_json::json;
 use crate::{
     ctx::Ctx,
     output::{kv_table, table_with},
-    procs::{Proc, StopOnDrop, free_port, require_binary, spawn_detached, stop, tcp_open, wait_ready},
+    procs::{
+        Proc, StopOnDrop, free_port, require_binary, spawn_detached, stop, tcp_open, wait_ready,
+    },
     tx::send,
     units::{Amount, parse_duration},
 };
@@ -311,13 +313,23 @@ async fn start_services(
     guard.0.push(p.clone());
     let http = reqwest::Client::new();
     let health = format!("{url}/health");
-    wait_ready("aos-indexer", &mut child, &log, Duration::from_secs(60), || {
-        let r = http.get(&health).timeout(Duration::from_secs(2)).send();
-        async move { r.await.is_ok_and(|r| r.status().is_success()) }
-    })
+    wait_ready(
+        "aos-indexer",
+        &mut child,
+        &log,
+        Duration::from_secs(60),
+        || {
+            let r = http.get(&health).timeout(Duration::from_secs(2)).send();
+            async move { r.await.is_ok_and(|r| r.status().is_success()) }
+        },
+    )
     .await?;
     pb.finish_and_clear();
-    out.note(format!("✓ aos-indexer on {url} (pid {}, {})", p.pid, db.display()));
+    out.note(format!(
+        "✓ aos-indexer on {url} (pid {}, {})",
+        p.pid,
+        db.display()
+    ));
     net.indexer_url = Some(url);
     net.services.push(p);
 
@@ -345,12 +357,20 @@ async fn start_services(
     )?;
     p.marker = Some("http.server".into());
     guard.0.push(p.clone());
-    wait_ready("the blob gateway", &mut child, &log, Duration::from_secs(20), || {
-        std::future::ready(tcp_open(port))
-    })
+    wait_ready(
+        "the blob gateway",
+        &mut child,
+        &log,
+        Duration::from_secs(20),
+        || std::future::ready(tcp_open(port)),
+    )
     .await?;
     let gateway = format!("http://127.0.0.1:{port}");
-    out.note(format!("✓ blob gateway on {gateway} (pid {}, {})", p.pid, blobs.display()));
+    out.note(format!(
+        "✓ blob gateway on {gateway} (pid {}, {})",
+        p.pid,
+        blobs.display()
+    ));
     net.blob_gateway = Some(gateway.clone());
     net.blob_dir = Some(blobs);
     net.services.push(p);
@@ -426,13 +446,20 @@ async fn start_services(
         )?;
         p.marker = Some(cfg_path.display().to_string());
         guard.0.push(p.clone());
-        wait_ready("aos-worker", &mut child, &log, Duration::from_secs(60), || {
-            let log = log.clone();
-            async move {
-                tcp_open(port)
-                    && std::fs::read_to_string(&log).is_ok_and(|t| t.contains("worker starting"))
-            }
-        })
+        wait_ready(
+            "aos-worker",
+            &mut child,
+            &log,
+            Duration::from_secs(60),
+            || {
+                let log = log.clone();
+                async move {
+                    tcp_open(port)
+                        && std::fs::read_to_string(&log)
+                            .is_ok_and(|t| t.contains("worker starting"))
+                }
+            },
+        )
         .await?;
         pb.finish_and_clear();
         out.note(format!(

@@ -307,7 +307,9 @@ async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
     let spec = std::fs::read(&a.spec)
         .wrap_err_with(|| format!("cannot read the spec file {}", a.spec.display()))?;
     let spec_id = ContentId::of(&spec);
-    if let Err(e) = <aos_protocol::messages::TaskSpec as aos_protocol::messages::Message>::from_json(&spec) {
+    if let Err(e) =
+        <aos_protocol::messages::TaskSpec as aos_protocol::messages::Message>::from_json(&spec)
+    {
         ctx.out.note(format!(
             "warning: {} is not a white-paper §6.2 task spec ({e}); aos-worker refuses such \
              tasks",
