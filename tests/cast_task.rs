@@ -1,6 +1,6 @@
 //! A task posted by plain `cast send` against the published ABI (not by `aos`) is picked up
-//! by a worker, run, submitted, accepted and paid: the spec is published with
-//! `aos blob put`, the rest is the README's `cast` command.
+//! by a worker, run, submitted, accepted and paid: the README's commands — the spec
+//! (`examples/task-spec.json`) published with `aos blob put`, then `cast send`.
 
 use std::{process::Command, time::Duration};
 
@@ -16,7 +16,7 @@ async fn a_task_posted_with_cast_is_taken_and_paid() {
     let worker = net.address("worker", 0);
     let requester = net.account("requester", 0);
     let req_addr = net.address("requester", 0);
-    let spec = net.spec("cast-task", "List three follow-ups for a database outage.");
+    let spec = aos_tests::root().join("examples/task-spec.json");
     let put = net
         .aos_as("requester", &["blob", "put", spec.to_str().unwrap()])
         .unwrap_or_else(|e| panic!("{e}"));

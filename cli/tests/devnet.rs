@@ -55,6 +55,7 @@ fn devnet_up_dispute_to_settlement_then_down() {
                 "0",
                 "--workers",
                 "2",
+                "--no-services",
                 "--dir",
             ])
             .arg(&dir),
@@ -195,9 +196,9 @@ fn devnet_up_dispute_to_settlement_then_down() {
     let w = json(as_("juror", 0).args(["--json", "juror", "withdraw"]));
     let fee: u128 = w["amount"].as_str().unwrap().parse().unwrap();
     assert!(fee > 0, "a coherent juror earns a share of the fee");
-    // the worker won: payment + stake are withdrawable
+    // the worker won: payment + stake are withdrawable, next to its warm-up task's 0.011
     let ws = json(as_("worker", 0).args(["--json", "worker", "status"]));
-    assert_eq!(ws["market_balances"][0]["amount"], "55000000000000000");
+    assert_eq!(ws["market_balances"][0]["amount"], "66000000000000000");
 
     // down stops anvil by pid and leaves nothing behind
     let down = json(aos(h).args(["--json", "devnet", "down", "--dir"]).arg(&dir));

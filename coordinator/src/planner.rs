@@ -349,7 +349,7 @@ mod tests {
 
     #[test]
     fn public_clears_the_models_privacy_flags_and_private_wins() {
-        let raw = r#"{"steps":[{"id":"s1","type":"summarisation","description":"Summarise","privacy_required":true,"estimated_tokens":500}]}"#;
+        let raw = r#"{"steps":[{"id":"s1","type":"simple_analysis","description":"Summarise","privacy_required":true,"estimated_tokens":500}]}"#;
         let public = PlannerOptions {
             public: true,
             ..OPTS

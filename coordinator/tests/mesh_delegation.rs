@@ -75,6 +75,8 @@ async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
         max_concurrent_tasks: 1,
         data_dir: wdir.clone(),
         poll_interval_ms: 200,
+        // the payment stays in the market for the assertion below
+        auto_withdraw: false,
         executors: vec![ExecutorConfig::Echo(EchoConfig::default())],
         ..Default::default()
     };
