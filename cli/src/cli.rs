@@ -42,8 +42,10 @@ Examples:
   aos --json karma 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --domain summarisation
 
 Settings: every global flag has an environment variable (AOS_RPC, AOS_DEPLOYMENTS,
-AOS_KEYSTORE, AOS_PASSWORD_FILE, AOS_PASSWORD, AOS_PRIVATE_KEY, AOS_DATA_DIR, AOS_CONFIG) and
-a key of the same name in the TOML config file (~/.config/aos/config.toml):
+AOS_KEYSTORE, AOS_PASSWORD_FILE, AOS_PASSWORD, AOS_PRIVATE_KEY, AOS_DATA_DIR, AOS_INDEXER,
+AOS_BLOB_DIR, AOS_BOOTSTRAP, AOS_MODEL, AOS_CONFIG) and a key of the same name in the TOML
+config file (./.devnet/config.toml when `aos devnet up` wrote one here, else
+~/.config/aos/config.toml):
   rpc = \"http://127.0.0.1:8545\"
   deployments = \".devnet/deployments.json\"
   keystore = \"/home/me/.aos/me.json\"

@@ -76,7 +76,14 @@ impl Ctx {
                     ks.display()
                 )
             })?;
-            return load_keystore(ks, &pw).map_err(|e| eyre!("{e} (wrong password?)"));
+            return load_keystore(ks, &pw).map_err(|e| {
+                let text = e.to_string();
+                if text.to_ascii_lowercase().contains("mac mismatch") {
+                    eyre!("{text} (wrong password?)")
+                } else {
+                    eyre!("{text} (is it an Ethereum keystore JSON file?)")
+                }
+            });
         }
         bail!(
             "this command sends a transaction and needs an account: pass --keystore FILE with \

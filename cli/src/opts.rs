@@ -82,8 +82,9 @@ pub(crate) struct WalletArgs {
 #[derive(Debug, Clone, Default, Args, Serialize)]
 pub(crate) struct OutputArgs {
     /// TOML config file with the same keys as the flags (rpc, deployments, keystore,
-    /// password_file, private_key, data_dir, json) [default ~/.config/aos/config.toml if
-    /// present].
+    /// password_file, private_key, data_dir, json, indexer, blob_dir, bootstrap, model)
+    /// [default ./.devnet/config.toml (written by `aos devnet up`), else
+    /// ~/.config/aos/config.toml, if present].
     #[arg(long, env = "AOS_CONFIG", global = true, value_name = "FILE")]
     #[serde(skip)]
     pub(crate) config: Option<PathBuf>,

@@ -115,7 +115,11 @@ fn devnet_up_dispute_to_settlement_then_down() {
 
     // a task the requester rejects
     let spec = h.join("spec.json");
-    std::fs::write(&spec, b"{\"task\":\"translate\"}").unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/task-spec.json"),
+        &spec,
+    )
+    .unwrap();
     let result = h.join("result.txt");
     std::fs::write(&result, b"a fine translation").unwrap();
     let posted = json(

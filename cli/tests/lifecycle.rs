@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use alloy::primitives::{Address, B256, U256};
 use aos_chain::{Devnet, TaskStatus, domain_to_bytes32};
 use common::{aos, fails, json};
@@ -26,7 +28,13 @@ async fn register_post_claim_submit_accept_withdraw_through_aos() {
         c
     };
     let spec = h.join("spec.json");
-    std::fs::write(&spec, br#"{"task":"summarise this"}"#).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/task-spec.json"),
+        &spec,
+    )
+    .unwrap();
+    let bad_spec = h.join("bad-spec.json");
+    std::fs::write(&bad_spec, br#"{"task":"summarise this"}"#).unwrap();
     let result = h.join("answer.txt");
     std::fs::write(&result, b"a summary").unwrap();
 
@@ -54,6 +62,23 @@ async fn register_post_claim_submit_accept_withdraw_through_aos() {
             .arg(h.join("agent.key")),
     );
     assert_eq!(again["already_registered"], true);
+
+    // a file that is no §6.2 task spec is refused before anything is escrowed
+    let (code, err) = fails(
+        run(1)
+            .args([
+                "task",
+                "post",
+                "--payment",
+                "0.05eth",
+                "--domain",
+                "summarisation",
+            ])
+            .arg("--spec")
+            .arg(&bad_spec),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("not a white-paper §6.2 task spec"), "{err}");
 
     // post (account 1)
     let posted = json(

@@ -212,25 +212,15 @@ impl Devnet {
 
     /// Write a §6.2 task spec asking `prompt` and return its path.
     pub fn spec(&self, name: &str, prompt: &str) -> PathBuf {
-        use aos_protocol::messages::{Message as _, Money, Requirements, TaskSpec};
-        let spec = TaskSpec {
-            task_id: name.to_owned(),
-            task_type: "summarisation".into(),
-            requester: aos_protocol::AgentKey::generate().agent_id(),
-            requirements: Requirements {
-                deadline_ms: 1_800_000,
-                ..Default::default()
-            },
-            payment: Money {
-                amount: 0.01,
-                currency: "ETH".into(),
-            },
-            input: serde_json::json!({ "prompt": prompt }),
-            delegation_allowed: false,
-            max_delegation_depth: 0,
-            created_at: 0,
-            signature: None,
-        };
+        use aos_protocol::messages::{Message as _, TaskSpec};
+        let spec = TaskSpec::prompt(
+            name,
+            "summarisation",
+            aos_protocol::AgentKey::generate().agent_id(),
+            prompt,
+            1_800_000,
+            0.01,
+        );
         let p = self.dir.join(format!("{name}.json"));
         std::fs::write(&p, spec.to_json().expect("spec")).expect("write spec");
         p

@@ -48,7 +48,7 @@ use crate::{ctx::Ctx, output::table_with, units::fmt_eth};
 #[command(after_help = "Examples:
   aos demo                                   # the README's first command runs this
   aos demo --keep                            # leave the devnet up to look around
-  aos --json demo --model .models/tiny.gguf  # machine-readable, any GGUF model")]
+  aos --json demo --model .models/tiny-random-llama.gguf  # JSON summary, any GGUF model")]
 pub(crate) struct DemoArgs {
     /// Folder of the devnet it starts (must not hold a running one).
     #[arg(long, default_value = ".devnet")]
@@ -347,25 +347,15 @@ impl Demo<'_> {
     /// A white-paper §6.2 task spec for a summarisation step, published on the blob
     /// gateway; returns its file.
     fn spec_file(&self, name: &str, prompt: &str) -> Result<PathBuf> {
-        use aos_protocol::messages::{Message as _, Money, Requirements, TaskSpec};
-        let spec = TaskSpec {
-            task_id: format!("demo-{name}"),
-            task_type: self.net.juror_domain.clone(),
-            requester: AgentKey::generate().agent_id(),
-            requirements: Requirements {
-                deadline_ms: 1_800_000,
-                ..Default::default()
-            },
-            payment: Money {
-                amount: 0.01,
-                currency: "ETH".into(),
-            },
-            input: json!({ "prompt": prompt }),
-            delegation_allowed: false,
-            max_delegation_depth: 0,
-            created_at: 0,
-            signature: None,
-        };
+        use aos_protocol::messages::{Message as _, TaskSpec};
+        let spec = TaskSpec::prompt(
+            format!("demo-{name}"),
+            self.net.juror_domain.clone(),
+            AgentKey::generate().agent_id(),
+            prompt,
+            1_800_000,
+            0.01,
+        );
         let bytes = spec.to_json().map_err(|e| eyre!("spec: {e}"))?;
         let path = self.dir.join(format!("specs/{name}.json"));
         std::fs::create_dir_all(path.parent().unwrap_or(&self.dir))?;
@@ -602,16 +592,19 @@ async fn main_job(demo: &Demo<'_>, request: &str, file: &Path, started: Instant)
         say(
             ctx,
             format!(
-                "   task {} {} by {} (received {} wei: payment + stake back)",
+                "   task {} {} by {} (received {}: payment + stake back)",
                 short(t["taskId"].as_str().unwrap_or("?")),
                 t["status"].as_str().unwrap_or("?"),
                 t["worker"]
                     .as_str()
                     .map(|w| role_of(w.parse().unwrap_or_default()))
                     .unwrap_or_default(),
-                t["workerAmount"]
-                    .as_str()
-                    .unwrap_or(t["payment"].as_str().unwrap_or("?"))
+                fmt_eth(
+                    t["workerAmount"]
+                        .as_str()
+                        .and_then(|w| w.parse().ok())
+                        .unwrap_or_default()
+                )
             ),
         );
     }

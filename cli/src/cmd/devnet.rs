@@ -487,6 +487,14 @@ async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
     let out = ctx.out;
     let dir = abs(&a.dir);
     std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+    if dir.join("devnet.json").exists() && read_devnet(&dir).is_err() {
+        bail!(
+            "{}/devnet.json is malformed, so the processes it recorded cannot be stopped by \
+             pid: find them with `ps aux | grep -E 'anvil|aos-|http.server'`, stop them, remove \
+             the file, then retry",
+            dir.display()
+        );
+    }
     if let Ok(old) = read_devnet(&dir) {
         if old.anvil.alive() {
             bail!(
@@ -497,6 +505,16 @@ async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
                 old.rpc_url,
                 a.dir.display()
             );
+        }
+        // its anvil is gone; its services may not be (they would share this folder's
+        // SQLite files and worker state with the new ones)
+        for p in &old.services {
+            if stop(p) {
+                out.note(format!(
+                    "stopped {} (pid {}) left over from the previous devnet",
+                    p.name, p.pid
+                ));
+            }
         }
         out.note("a stale devnet.json (its anvil is gone) will be replaced");
     }
@@ -882,15 +900,33 @@ async fn status(ctx: &Ctx, dir: &Path) -> Result<()> {
         },
     );
     if !healthy {
+        let dead: Vec<String> = std::iter::once(&net.anvil)
+            .chain(&net.services)
+            .filter(|p| !p.alive())
+            .map(|p| format!("{} (pid {}, log {})", p.name, p.pid, p.log.display()))
+            .collect();
         bail!(
-            "the devnet in {} is not healthy: `aos devnet down` then `aos devnet up`",
-            dir.display()
+            "the devnet in {d} is not healthy{}: `aos devnet down --dir {d}` then `aos devnet up \
+             --dir {d}`",
+            if dead.is_empty() {
+                String::new()
+            } else {
+                format!("; not running: {}", dead.join(", "))
+            },
+            d = dir.display()
         );
     }
     Ok(())
 }
 
 fn down(ctx: &Ctx, dir: &Path) -> Result<()> {
+    if !dir.join("devnet.json").exists() {
+        // idempotent: nothing recorded, nothing to stop
+        ctx.out
+            .note(format!("no devnet in {} (already down)", dir.display()));
+        ctx.out.emit(&json!({ "stopped": [] }), String::new);
+        return Ok(());
+    }
     let net = read_devnet(dir)?;
     let mut stopped = Vec::new();
     for p in net.services.iter().chain(std::iter::once(&net.anvil)) {

@@ -13,7 +13,7 @@ use aos_chain::{
 };
 use aos_protocol::ContentId;
 use clap::{Args, Subcommand};
-use eyre::{Result, WrapErr, eyre};
+use eyre::{Result, WrapErr, bail, eyre};
 use serde_json::{Value, json};
 
 use super::{parse_address, parse_b256};
@@ -112,9 +112,13 @@ pub(crate) struct PostArgs {
     /// Karma domain, e.g. summarisation (≤ 32 bytes).
     #[arg(long)]
     domain: String,
-    /// The task spec file; its BLAKE3 id becomes specHash.
+    /// The task spec file (a white-paper §6.2 task spec, see examples/task-spec.json); its
+    /// BLAKE3 id becomes specHash, and it is published in the blob folder when one is set.
     #[arg(long, value_name = "FILE")]
     spec: PathBuf,
+    /// Post even when the spec is not a §6.2 task spec (workers of other software).
+    #[arg(long)]
+    any_spec: bool,
     /// Worker stake in bps of the payment (1..=10000).
     #[arg(long, default_value_t = 1000)]
     stake_bps: u16,
@@ -310,6 +314,14 @@ async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
     if let Err(e) =
         <aos_protocol::messages::TaskSpec as aos_protocol::messages::Message>::from_json(&spec)
     {
+        if !a.any_spec {
+            bail!(
+                "{} is not a white-paper §6.2 task spec ({e}); aos-worker refuses such tasks, so \
+                 the payment would sit in escrow until you cancel. Fix the file (see \
+                 examples/task-spec.json), or pass --any-spec to post it anyway",
+                a.spec.display()
+            );
+        }
         ctx.out.note(format!(
             "warning: {} is not a white-paper §6.2 task spec ({e}); aos-worker refuses such \
              tasks",

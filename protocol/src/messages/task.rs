@@ -62,6 +62,39 @@ pub struct TaskSpec {
     pub signature: Option<AgentSignature>,
 }
 
+impl TaskSpec {
+    /// An unsigned spec asking `prompt` (input `{"prompt": …}`, the shape aos-worker's
+    /// executors read): `deadline_ms` from claim to submission, `amount` ETH, no karma floor,
+    /// no skills, no delegation, `created_at` 0.
+    pub fn prompt(
+        task_id: impl Into<String>,
+        task_type: impl Into<String>,
+        requester: AgentId,
+        prompt: &str,
+        deadline_ms: u64,
+        amount: f64,
+    ) -> Self {
+        Self {
+            task_id: task_id.into(),
+            task_type: task_type.into(),
+            requester,
+            requirements: Requirements {
+                deadline_ms,
+                ..Default::default()
+            },
+            payment: Money {
+                amount,
+                currency: "ETH".into(),
+            },
+            input: serde_json::json!({ "prompt": prompt }),
+            delegation_allowed: false,
+            max_delegation_depth: 0,
+            created_at: 0,
+            signature: None,
+        }
+    }
+}
+
 impl Message for TaskSpec {
     const NAME: &'static str = "task_spec";
 

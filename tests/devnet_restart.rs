@@ -1,0 +1,66 @@
+//! `aos devnet up` over a devnet whose anvil died stops the services the old devnet.json
+//! recorded (they would share its SQLite files and worker state); `down` twice is fine;
+//! `status` names the dead process.
+
+use std::{process::Command, time::Duration};
+
+use aos_tests::{Devnet, aos, model};
+
+fn alive(pid: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| !s.contains(") Z ") && !s.contains(") X "))
+}
+
+#[test]
+fn up_over_a_dead_devnet_stops_its_leftover_services() {
+    let tiny = model("--tiny");
+    let net = Devnet::up(1, 0, &tiny, 8);
+    let dir = net.dir.display().to_string();
+    let anvil = net.file["anvil"]["pid"].as_u64().unwrap();
+    let services: Vec<u64> = net.file["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["pid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(services.len(), 3, "indexer, blob gateway, one worker");
+
+    let _ = Command::new("kill")
+        .args(["-KILL", &anvil.to_string()])
+        .status();
+    std::thread::sleep(Duration::from_millis(300));
+    let err = aos(&["devnet", "status", "--dir", &dir]).unwrap_err();
+    assert!(err.contains("not running: anvil"), "{err}");
+
+    let again = aos(&[
+        "devnet",
+        "up",
+        "--port",
+        "0",
+        "--dir",
+        &dir,
+        "--workers",
+        "1",
+        "--jurors",
+        "0",
+        "--model",
+        tiny.to_str().unwrap(),
+        "--max-tokens",
+        "8",
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    for pid in &services {
+        assert!(!alive(*pid), "leftover service {pid} still runs");
+    }
+    assert!(
+        again["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| alive(s["pid"].as_u64().unwrap()))
+    );
+
+    aos(&["devnet", "down", "--dir", &dir]).unwrap_or_else(|e| panic!("{e}"));
+    let twice = aos(&["devnet", "down", "--dir", &dir]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(twice["stopped"].as_array().map(Vec::len), Some(0));
+}
