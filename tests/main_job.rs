@@ -21,6 +21,15 @@ async fn main_job_runs_end_to_end() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("devnet");
     let dir_s = dir.display().to_string();
+    // the devnet stays up (--keep) for the checks below; stop it whatever happens, a failed
+    // demo included
+    struct Down(String);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            let _ = aos_raw(&["devnet", "down", "--dir", &self.0]);
+        }
+    }
+    let _down = Down(dir_s.clone());
     let s = aos(&[
         "demo",
         "--dir",
@@ -32,14 +41,6 @@ async fn main_job_runs_end_to_end() {
         "--keep",
     ])
     .unwrap_or_else(|e| panic!("{e}"));
-    // the devnet stays up (--keep) for the checks below; stop it whatever happens
-    struct Down(String);
-    impl Drop for Down {
-        fn drop(&mut self) {
-            let _ = aos_raw(&["devnet", "down", "--dir", &self.0]);
-        }
-    }
-    let _down = Down(dir_s.clone());
 
     // 2–3: the coordinator's steps went to the market and were accepted
     let subs = s["sub_tasks"].as_array().expect("sub_tasks");
