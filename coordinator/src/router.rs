@@ -172,7 +172,10 @@ impl Router {
                 return Ok(self.decision(
                     step,
                     name,
-                    format!("preferred kind {kind:?}: {name} has the highest karma ({karma:.2})"),
+                    format!(
+                        "preferred kind {kind:?}: {name} has the highest karma ({karma:.2}); \
+                         a mesh step is an open task, so whichever worker claims first takes it"
+                    ),
                 ));
             }
             notes.push(format!("no usable {kind:?} service fits; routing as usual"));

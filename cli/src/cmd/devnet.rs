@@ -391,8 +391,11 @@ async fn start_services(
         .cloned()
         .collect();
     let mut bootstrap: Vec<String> = Vec::new();
-    for (i, w) in workers.iter().enumerate() {
-        let pb = out.spinner(format!("starting aos-worker {} ({})", i + 1, w.address));
+    for w in &workers {
+        let pb = out.spinner(format!(
+            "starting aos-worker worker-{} ({})",
+            w.index, w.address
+        ));
         let (Some(agent_key), Some(agent_id)) = (&w.agent_key, &w.agent_id) else {
             bail!("worker {} has no agent key", w.address);
         };
@@ -463,10 +466,8 @@ async fn start_services(
         .await?;
         pb.finish_and_clear();
         out.note(format!(
-            "✓ aos-worker {} (pid {}) for {} on {addr}",
-            i + 1,
-            p.pid,
-            w.address
+            "✓ aos-worker worker-{} (pid {}) for {} on {addr}",
+            w.index, p.pid, w.address
         ));
         net.workers.push(WorkerProc {
             address: w.address,
