@@ -51,6 +51,7 @@ pub(crate) enum DisputeCmd {
 #[derive(Debug, Args)]
 pub(crate) struct DisputeId {
     /// Dispute id (1, 2, …), as printed by `aos task reject`.
+    #[arg(value_parser = super::parse_dispute_id)]
     id: u64,
 }
 
@@ -58,6 +59,7 @@ pub(crate) struct DisputeId {
 #[derive(Debug, Args)]
 pub(crate) struct DrawArgs {
     /// Dispute id.
+    #[arg(value_parser = super::parse_dispute_id)]
     id: u64,
     /// Candidates tried per transaction.
     #[arg(long, default_value_t = 60)]
@@ -71,6 +73,7 @@ pub(crate) struct DrawArgs {
 #[derive(Debug, Args)]
 pub(crate) struct SettleArgs {
     /// Dispute id.
+    #[arg(value_parser = super::parse_dispute_id)]
     id: u64,
     /// Only this round.
     #[arg(long)]

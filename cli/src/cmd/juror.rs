@@ -65,6 +65,7 @@ pub(crate) struct JoinArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CommitArgs {
     /// Dispute id.
+    #[arg(value_parser = super::parse_dispute_id)]
     dispute: u64,
     /// Your vote: for a market dispute 0 refuse, 1 requester wins, 2 worker wins.
     #[arg(long)]
@@ -75,6 +76,7 @@ pub(crate) struct CommitArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RevealArgs {
     /// Dispute id.
+    #[arg(value_parser = super::parse_dispute_id)]
     dispute: u64,
 }
 
