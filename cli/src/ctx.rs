@@ -59,6 +59,20 @@ impl Ctx {
             .transpose()
     }
 
+    /// `explicit` (an `--address` flag), else the signing account's address.
+    ///
+    /// # Errors
+    /// Neither given, or the account cannot be opened.
+    pub(crate) fn account_or(&self, explicit: Option<Address>) -> Result<Address> {
+        match explicit {
+            Some(a) => Ok(a),
+            None => Ok(self
+                .signer()
+                .map_err(|_| eyre!("pass --address, or an account (--keystore / --private-key)"))?
+                .address()),
+        }
+    }
+
     /// The signing account: --private-key, else --keystore with its password.
     ///
     /// # Errors

@@ -195,22 +195,10 @@ impl Services {
                     .text
             }
             Some(Client::OpenAi(x)) => {
-                x.complete(STEP_SYSTEM, &d.task.prompt)
-                    .await
-                    .map_err(|source| ServiceError::Remote {
-                        service: name.clone(),
-                        source,
-                    })?
-                    .text
+                remote(&name, x.complete(STEP_SYSTEM, &d.task.prompt).await)?
             }
             Some(Client::Anthropic(x)) => {
-                x.complete(STEP_SYSTEM, &d.task.prompt)
-                    .await
-                    .map_err(|source| ServiceError::Remote {
-                        service: name.clone(),
-                        source,
-                    })?
-                    .text
+                remote(&name, x.complete(STEP_SYSTEM, &d.task.prompt).await)?
             }
         };
         Ok(ServiceAnswer {
@@ -218,4 +206,15 @@ impl Services {
             elapsed_ms: started.elapsed().as_millis() as u64,
         })
     }
+}
+
+/// A cloud API's answer text, or its error named after the registry service.
+fn remote(
+    service: &str,
+    r: Result<aos_worker::executor::Output, aos_worker::executor::ExecError>,
+) -> Result<String, ServiceError> {
+    r.map(|o| o.text).map_err(|source| ServiceError::Remote {
+        service: service.to_owned(),
+        source,
+    })
 }

@@ -257,7 +257,7 @@ impl Demo<'_> {
     }
 
     async fn wait_status(&self, id: B256, want: &[TaskStatus], what: &str) -> Result<TaskStatus> {
-        let until = Instant::now() + self.ctx_wait();
+        let until = Instant::now() + self.wait;
         let pb = self.ctx.out.spinner(what.to_owned());
         loop {
             let s = self.reader.task_status(id).await?;
@@ -274,10 +274,6 @@ impl Demo<'_> {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-    }
-
-    fn ctx_wait(&self) -> Duration {
-        self.wait
     }
 
     /// Gas per (contract.function) of every transaction in blocks `from..=to`.

@@ -384,13 +384,7 @@ async fn withdraw(ctx: &Ctx) -> Result<U256> {
 
 async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
     let c = ctx.reader().await?;
-    let who = match a.address {
-        Some(x) => x,
-        None => ctx
-            .signer()
-            .map_err(|_| eyre!("pass --address, or an account (--keystore / --private-key)"))?
-            .address(),
-    };
+    let who = ctx.account_or(a.address)?;
     let j = c.court.jurorOf(who).call().await?;
     let p = c.court.params().call().await?;
     let owed = c.court.balanceOf(who, Address::ZERO).call().await?;

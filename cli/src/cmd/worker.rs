@@ -262,13 +262,7 @@ async fn withdraw(ctx: &Ctx, a: WithdrawArgs) -> Result<()> {
 
 async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
     let c = ctx.reader().await?;
-    let who = match a.address {
-        Some(x) => x,
-        None => ctx
-            .signer()
-            .map_err(|_| eyre!("pass --address, or an account (--keystore / --private-key)"))?
-            .address(),
-    };
+    let who = ctx.account_or(a.address)?;
     let agent = c
         .registry
         .agentOf(who)
