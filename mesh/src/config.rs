@@ -42,6 +42,13 @@ pub struct MeshConfig {
     pub request_timeout: Duration,
     /// Close connections idle for this long (default 60 s).
     pub idle_timeout: Duration,
+    /// Inbound blob requests served at once by this node, all peers together (default 64);
+    /// a request beyond it is refused (its stream closed unanswered) and counted in
+    /// [`crate::MeshStats::blob_requests_refused`], so a flood cannot grow memory or tasks.
+    pub max_inbound_blob_requests: usize,
+    /// Inbound blob requests served at once for one peer (default 8), so one peer cannot
+    /// take the whole [`MeshConfig::max_inbound_blob_requests`] budget.
+    pub max_inbound_blob_requests_per_peer: usize,
 }
 
 impl MeshConfig {
@@ -62,6 +69,8 @@ impl MeshConfig {
             heartbeat: Duration::from_millis(500),
             request_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            max_inbound_blob_requests: 64,
+            max_inbound_blob_requests_per_peer: 8,
         }
     }
 
@@ -98,6 +107,14 @@ impl MeshConfig {
     /// Largest blob, bytes.
     pub fn with_max_blob_bytes(mut self, n: u64) -> Self {
         self.max_blob_bytes = n;
+        self
+    }
+
+    /// Inbound blob requests served at once: `total` for all peers, `per_peer` for one
+    /// (each at least 1).
+    pub fn with_inbound_blob_limits(mut self, total: usize, per_peer: usize) -> Self {
+        self.max_inbound_blob_requests = total.max(1);
+        self.max_inbound_blob_requests_per_peer = per_peer.max(1);
         self
     }
 }

@@ -20,11 +20,35 @@ pub enum MeshError {
         reason: String,
     },
     /// Dialing failed.
-    #[error("dial failed: {0}")]
-    Dial(String),
+    #[error("dial {target} failed")]
+    Dial {
+        /// The address or peer dialed.
+        target: String,
+        /// Why (unreachable, wrong peer id, transport error, …).
+        #[source]
+        source: Box<libp2p::swarm::DialError>,
+    },
     /// Publishing failed (for example no peer subscribed yet: `NoPeersSubscribedToTopic`).
     #[error("publish failed: {0}")]
     Publish(String),
+    /// A blob request to a peer failed: refused (the peer is at its inbound limit), timed out,
+    /// the connection closed, or the peer does not speak the protocol.
+    #[error("blob request to {peer} failed")]
+    Request {
+        /// The peer asked.
+        peer: String,
+        /// The request-response failure.
+        #[source]
+        source: libp2p::request_response::OutboundFailure,
+    },
+    /// Waiting for a condition of the mesh timed out.
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long it waited.
+        after: std::time::Duration,
+    },
     /// The envelope is larger than [`crate::MeshConfig::max_gossip_bytes`].
     #[error("message of {len} bytes exceeds the gossip limit of {max} bytes")]
     TooLarge {
@@ -59,4 +83,20 @@ pub enum MeshError {
     /// A key could not be converted between aos-protocol and libp2p.
     #[error("invalid key: {0}")]
     Key(String),
+}
+
+impl MeshError {
+    /// Whether trying again later can succeed: a dial, a request, a publish before peers
+    /// joined, a timeout or a blob nobody serves yet. Settings, keys, size limits, stopped
+    /// nodes and mismatching content are not retryable.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Dial { .. }
+                | Self::Publish(_)
+                | Self::Request { .. }
+                | Self::Timeout { .. }
+                | Self::BlobNotFound(_)
+        )
+    }
 }

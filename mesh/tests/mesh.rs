@@ -325,3 +325,61 @@ async fn flooding_peer_is_rate_limited_and_memory_stays_bounded() {
     assert!(score > -80.0, "score {score}");
     eprintln!("flood: sent {total} in {elapsed_s:.2} s; {s:?}");
 }
+
+/// Regression (issue 12): the node spawned one task per inbound blob request with no limit.
+/// A peer that opens 10,000 requests at once is refused beyond the per-peer limit, the
+/// node never serves more than its limits at a time, and another peer is still served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blob_request_flood_is_refused_beyond_the_inbound_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_ks, server) = node(&dir, "server", |c| c.with_inbound_blob_limits(16, 4)).await;
+    let (_kf, flooder) = node(&dir, "flooder", |c| c).await;
+    let (_kh, honest) = node(&dir, "honest", |c| c).await;
+    connect(&flooder, &server).await;
+    connect(&honest, &server).await;
+    let blob = vec![7u8; 64 << 10];
+    let id = server.put_blob(&blob).await.unwrap();
+
+    let total = 10_000usize;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..total {
+        let f = flooder.clone();
+        let peer = server.peer_id();
+        set.spawn(async move { f.request_blob_from(peer, id).await });
+    }
+    let (mut ok, mut failed) = (0usize, 0usize);
+    while let Some(r) = set.join_next().await {
+        match r.unwrap() {
+            Ok(Some(b)) => {
+                assert_eq!(b, blob);
+                ok += 1;
+            }
+            Ok(None) => panic!("the server has the blob"),
+            Err(e) => {
+                assert!(
+                    matches!(e, MeshError::Request { .. }),
+                    "a refusal is a request failure: {e}"
+                );
+                assert!(e.is_retryable());
+                failed += 1;
+            }
+        }
+    }
+    let s = server.stats().await.unwrap();
+    eprintln!("blob flood: {total} requests, {ok} served, {failed} failed; {s:?}");
+    assert_eq!(ok + failed, total);
+    assert!(s.blob_requests_refused > 0, "{s:?}");
+    assert!(
+        s.blob_requests_inflight_peak <= 4,
+        "one peer holds at most 4: {s:?}"
+    );
+    // the honest peer still gets its blob
+    let got = timeout(
+        Duration::from_secs(10),
+        honest.request_blob_from(server.peer_id(), id),
+    )
+    .await
+    .expect("answer within 10 s")
+    .unwrap();
+    assert_eq!(got.as_deref(), Some(&blob[..]));
+}
