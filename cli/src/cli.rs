@@ -63,6 +63,8 @@ pub(crate) struct Cli {
     wallet: WalletArgs,
     #[command(flatten)]
     out: OutputArgs,
+    #[command(flatten)]
+    log: aos_args::LogArgs,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -112,13 +114,7 @@ pub fn run() -> ExitCode {
         (_, 2) => "info",
         _ => "debug",
     };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AOS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+    cli.log.init(level);
     match run_inner(cli, out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

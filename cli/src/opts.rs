@@ -14,75 +14,42 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Where the chain and the contracts are.
+/// Where the chain, the contracts, the indexer, the mesh and the model are: the shared
+/// groups of `aos-args` (the names every AOS binary uses) plus what only `aos` reads.
 #[derive(Debug, Clone, Default, Args, Serialize)]
 pub(crate) struct RpcArgs {
-    /// JSON-RPC endpoint [config `rpc`; default http://127.0.0.1:8545].
-    #[arg(long, env = "AOS_RPC", global = true, value_name = "URL")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) rpc: Option<String>,
-    /// Deployments JSON written by script/Deploy.s.sol or `aos devnet up`
-    /// [config `deployments`; default .devnet/deployments.json].
-    #[arg(long, env = "AOS_DEPLOYMENTS", global = true, value_name = "FILE")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) deployments: Option<PathBuf>,
-    /// aos-indexer API base URL (task lists, karma, routing) [config `indexer`].
-    #[arg(long, env = "AOS_INDEXER", global = true, value_name = "URL")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) indexer: Option<String>,
+    /// Chain endpoint and deployments [config `rpc`, `deployments`; default
+    /// http://127.0.0.1:8545 and .devnet/deployments.json].
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub(crate) chain: aos_args::RpcArgs,
+    /// The indexer's API.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub(crate) indexer: aos_args::IndexerArgs,
+    /// Mesh addresses of the node `aos` starts to fetch blobs.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub(crate) mesh: aos_args::MeshArgs,
     /// Folder a blob gateway serves: `aos task post` publishes the spec there as
     /// `<0x content id>` so workers can fetch it [config `blob_dir`].
     #[arg(long, env = "AOS_BLOB_DIR", global = true, value_name = "DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) blob_dir: Option<PathBuf>,
-    /// Mesh bootstrap peer, a multiaddr ending in /p2p/<peer id> (repeat for more)
-    /// [config `bootstrap`, a list].
-    #[arg(
-        long,
-        env = "AOS_BOOTSTRAP",
-        global = true,
-        value_name = "MULTIADDR",
-        value_delimiter = ','
-    )]
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub(crate) bootstrap: Vec<String>,
     /// Local GGUF model for `aos ask` [config `model`].
     #[arg(long, env = "AOS_MODEL", global = true, value_name = "FILE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) model: Option<PathBuf>,
 }
 
-/// Which account signs.
-#[derive(Debug, Clone, Default, Args, Serialize)]
-pub(crate) struct WalletArgs {
-    /// Encrypted Ethereum keystore (geth/foundry JSON) of the account that signs
-    /// [config `keystore`]. Its password comes from --password-file or $AOS_PASSWORD.
-    #[arg(long, env = "AOS_KEYSTORE", global = true, value_name = "FILE")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) keystore: Option<PathBuf>,
-    /// File whose first line is the keystore password (and the agent key passphrase when
-    /// $AOS_AGENT_PASSPHRASE is unset) [config `password_file`].
-    #[arg(long, env = "AOS_PASSWORD_FILE", global = true, value_name = "FILE")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) password_file: Option<PathBuf>,
-    /// Raw private key, hex (development only: it shows in `ps` and shell history)
-    /// [config `private_key`].
-    #[arg(
-        long,
-        env = "AOS_PRIVATE_KEY",
-        global = true,
-        hide_env_values = true,
-        value_name = "HEX"
-    )]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) private_key: Option<String>,
-}
+/// Which account signs: the shared group (`--keystore`, `--password-file`, `--private-key`).
+pub(crate) type WalletArgs = aos_args::WalletArgs;
 
 /// Where state lives and how output looks.
 #[derive(Debug, Clone, Default, Args, Serialize)]
 pub(crate) struct OutputArgs {
     /// TOML config file with the same keys as the flags (rpc, deployments, keystore,
-    /// password_file, private_key, data_dir, json, indexer, blob_dir, bootstrap, model)
+    /// password_file, private_key, data_dir, json, indexer, blob_dir, listen, bootstrap, model)
     /// [default ./.devnet/config.toml (written by `aos devnet up`), else
     /// ~/.config/aos/config.toml, if present].
     #[arg(long, env = "AOS_CONFIG", global = true, value_name = "FILE")]
@@ -129,6 +96,8 @@ pub(crate) struct Settings {
     pub(crate) indexer: Option<String>,
     /// Folder a blob gateway serves.
     pub(crate) blob_dir: Option<PathBuf>,
+    /// Mesh listen multiaddrs of the node `aos` starts (empty: one loopback port).
+    pub(crate) listen: Vec<String>,
     /// Mesh bootstrap multiaddrs.
     pub(crate) bootstrap: Vec<String>,
     /// Local GGUF model.
@@ -162,6 +131,7 @@ impl Default for Settings {
             json: false,
             indexer: None,
             blob_dir: None,
+            listen: Vec::new(),
             bootstrap: Vec::new(),
             model: None,
         }
@@ -208,7 +178,7 @@ impl Settings {
         fig.extract().wrap_err_with(|| match &path {
             Some(p) => format!(
                 "bad config file {} (keys: rpc, deployments, keystore, password_file, \
-                 private_key, data_dir, json, indexer, blob_dir, bootstrap, model)",
+                 private_key, data_dir, json, indexer, blob_dir, listen, bootstrap, model)",
                 p.display()
             ),
             None => "bad settings".to_owned(),
@@ -234,7 +204,10 @@ mod tests {
         assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(s.deployments, PathBuf::from(".devnet/deployments.json"));
         let rpc = RpcArgs {
-            rpc: Some("http://flag:2".into()),
+            chain: aos_args::RpcArgs {
+                rpc: Some("http://flag:2".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let s = Settings::resolve(&rpc, &WalletArgs::default(), &out).unwrap();

@@ -1,5 +1,6 @@
 //! Worker configuration: a TOML file, then `AOS_WORKER_*` environment variables, then
-//! command-line flags, each overriding the one before (figment).
+//! command-line flags (whose shared settings also read the `AOS_*` variables every AOS binary
+//! reads, see `aos-args`), each overriding the one before (figment).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,16 +14,22 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct WorkerConfig {
-    /// JSON-RPC URL of the chain, e.g. `http://127.0.0.1:8545`.
-    pub rpc_url: String,
+    /// JSON-RPC URL of the chain, e.g. `http://127.0.0.1:8545` (key `rpc`, like `--rpc` /
+    /// `AOS_RPC`).
+    pub rpc: String,
     /// Deployments JSON written by `script/Deploy.s.sol`.
     pub deployments: PathBuf,
     /// Ethereum keystore (encrypted JSON) of the worker's account.
     pub keystore: PathBuf,
+    /// Raw private key, hex, used instead of the keystore when set (development only: it
+    /// shows in `ps` and shell history; key `private_key`, like `--private-key` /
+    /// `AOS_PRIVATE_KEY`). Never logged: [`WorkerConfig`]'s `Debug` redacts it.
+    pub private_key: Option<Redacted>,
     /// Keystore password, read from this environment variable …
     pub keystore_password_env: String,
-    /// … or from this file (first line), when set.
-    pub keystore_password_file: Option<PathBuf>,
+    /// … or from this file (first line), when set (key `password_file`, like
+    /// `--password-file` / `AOS_PASSWORD_FILE`).
+    pub password_file: Option<PathBuf>,
     /// Agent key file (aos-protocol key file, Argon2id + XChaCha20-Poly1305).
     pub agent_key: PathBuf,
     /// Agent key passphrase environment variable.
@@ -60,11 +67,12 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            rpc_url: "http://127.0.0.1:8545".into(),
+            rpc: "http://127.0.0.1:8545".into(),
             deployments: "deployments/local.json".into(),
             keystore: "keystore.json".into(),
-            keystore_password_env: "AOS_KEYSTORE_PASSWORD".into(),
-            keystore_password_file: None,
+            private_key: None,
+            keystore_password_env: "AOS_PASSWORD".into(),
+            password_file: None,
             agent_key: "agent.key".into(),
             agent_key_passphrase_env: "AOS_AGENT_PASSPHRASE".into(),
             skills: Vec::new(),
@@ -221,9 +229,26 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// A secret setting: serialised as itself (figment needs it), debug-printed as `<redacted>`.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Keys renamed when the four binaries took one settings vocabulary (`aos-args`).
+const RENAMED_KEYS: [(&str, &str); 2] = [
+    ("rpc_url", "rpc"),
+    ("keystore_password_file", "password_file"),
+];
+
 impl WorkerConfig {
     /// Loads defaults ← `file` (TOML, if given) ← `AOS_WORKER_*` environment variables
-    /// (`AOS_WORKER_RPC_URL`, `AOS_WORKER_MAX_CONCURRENT_TASKS`, …) ← `overrides` (the
+    /// (`AOS_WORKER_SKILLS`, `AOS_WORKER_MAX_CONCURRENT_TASKS`, …) ← `overrides` (the
     /// flags the user set, as a serializable struct whose `None` fields are skipped).
     ///
     /// # Errors
@@ -233,11 +258,18 @@ impl WorkerConfig {
         if let Some(p) = file {
             f = f.merge(Toml::file_exact(p));
         }
-        let cfg: WorkerConfig = f
+        let f = f
             .merge(Env::prefixed("AOS_WORKER_").ignore(&["config"]))
-            .merge(Serialized::defaults(overrides))
-            .extract()
-            .map_err(Box::new)?;
+            .merge(Serialized::defaults(overrides));
+        for (old, new) in RENAMED_KEYS {
+            if f.contains(old) {
+                return Err(ConfigError::Invalid(format!(
+                    "the key `{old}` is now `{new}` (the same name as the flag and the AOS_* \
+                     variable every AOS binary reads): rename it"
+                )));
+            }
+        }
+        let cfg: WorkerConfig = f.extract().map_err(Box::new)?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -294,7 +326,8 @@ mod tests {
         std::fs::write(
             &p,
             r#"
-rpc_url = "http://from-file"
+rpc = "http://from-file"
+password_file = "pw.txt"
 skills = ["summarisation"]
 max_concurrent_tasks = 3
 [[executors]]
@@ -319,7 +352,8 @@ kind = "human"
             },
         )
         .unwrap();
-        assert_eq!(c.rpc_url, "http://from-file");
+        assert_eq!(c.rpc, "http://from-file");
+        assert_eq!(c.password_file.as_deref(), Some(Path::new("pw.txt")));
         assert_eq!(c.max_concurrent_tasks, 5);
         assert_eq!(c.executors.len(), 2);
         assert_eq!(c.executors[0].kind(), "openai");
@@ -333,5 +367,15 @@ kind = "human"
         )
         .unwrap_err();
         assert!(e.to_string().contains("nonsense_key"), "{e}");
+        // a file written before the rename says what the key is called now
+        std::fs::write(&p, "rpc_url = \"http://old\"").unwrap();
+        let e = WorkerConfig::load(
+            Some(&p),
+            &O {
+                max_concurrent_tasks: None,
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("`rpc_url` is now `rpc`"), "{e}");
     }
 }

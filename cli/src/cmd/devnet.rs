@@ -408,10 +408,10 @@ async fn start_services(
         let data = dir.join(format!("workers/worker-{}", w.index));
         std::fs::create_dir_all(&data)?;
         let cfg = toml::toml! {
-            rpc_url = (net.rpc_url.clone())
+            rpc = (net.rpc_url.clone())
             deployments = (net.deployments_path.display().to_string())
             keystore = (w.keystore.display().to_string())
-            keystore_password_file = (net.password_file.display().to_string())
+            password_file = (net.password_file.display().to_string())
             agent_key = (agent_key.display().to_string())
             domains = [(net.juror_domain.clone())]
             data_dir = (data.display().to_string())

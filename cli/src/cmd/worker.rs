@@ -329,19 +329,20 @@ fn run_worker(ctx: &Ctx, a: RunArgs) -> Result<()> {
         );
     };
     let mut cmd = std::process::Command::new(&bin);
-    cmd.arg("--rpc-url")
+    cmd.arg("--rpc")
         .arg(&ctx.s.rpc)
         .arg("--deployments")
         .arg(&ctx.s.deployments);
     if let Some(ks) = &ctx.s.keystore {
         cmd.arg("--keystore").arg(ks);
-        if std::env::var_os("AOS_KEYSTORE_PASSWORD").is_none()
+        if std::env::var_os("AOS_PASSWORD").is_none()
             && let Some(pw) = ctx.password()?
         {
-            cmd.env("AOS_KEYSTORE_PASSWORD", pw);
+            cmd.env("AOS_PASSWORD", pw);
         }
-    } else if ctx.s.private_key.is_some() {
-        bail!("aos-worker signs with a keystore, not --private-key: pass --keystore FILE");
+    } else if let Some(k) = &ctx.s.private_key {
+        // by environment, not argv, so it does not show in `ps`
+        cmd.env("AOS_PRIVATE_KEY", k);
     }
     cmd.args(&a.args).arg("run");
     ctx.out.note(format!("running {}", bin.display()));

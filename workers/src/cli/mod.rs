@@ -24,10 +24,10 @@ Examples:
   echo sk-... | AOS_SECRETS_PASSPHRASE=pw aos-worker secret set openai
 
   # register the agent on chain (account from the keystore, manifest from the config)
-  AOS_KEYSTORE_PASSWORD=pw AOS_AGENT_PASSPHRASE=pw aos-worker -c worker.toml register
+  AOS_PASSWORD=pw AOS_AGENT_PASSPHRASE=pw aos-worker -c worker.toml register
 
   # run against a local devnet with two skills, at most 2 tasks at once
-  aos-worker -c worker.toml --rpc-url http://127.0.0.1:8545 \\
+  aos-worker -c worker.toml --rpc http://127.0.0.1:8545 \\
       --skills summarisation,translation --max-concurrent-tasks 2 run
 
   # work through the human queue
@@ -35,7 +35,7 @@ Examples:
   aos-worker -c worker.toml human submit 0x1234…cdef answer.txt
 
 A minimal worker.toml:
-  rpc_url = \"http://127.0.0.1:8545\"
+  rpc = \"http://127.0.0.1:8545\"
   deployments = \".devnet/deployments.json\"
   keystore = \"keys/worker.json\"
   agent_key = \"keys/agent.key\"
@@ -56,8 +56,9 @@ A minimal worker.toml:
   model = \"claude-sonnet-4-5\"
   api_key_secret = \"anthropic\"
 
-Every setting may also come from AOS_WORKER_<KEY> (e.g. AOS_WORKER_RPC_URL); flags win
-over the environment, which wins over the file.";
+Every setting may also come from AOS_WORKER_<KEY> (e.g. AOS_WORKER_SKILLS); the flags
+shared by every AOS binary also read their AOS_* variable (AOS_RPC, AOS_KEYSTORE, …, see
+the README's settings table). Flags win over the environment, which wins over the file.";
 
 /// An AOS worker agent: takes paid tasks from the mesh and the chain, runs them, gets paid.
 #[derive(Debug, Parser)]
@@ -66,39 +67,46 @@ pub struct Cli {
     /// Configuration overrides (flags beat AOS_WORKER_* variables beat the file).
     #[command(flatten)]
     pub opts: ConfigArgs,
-    /// Log filter (tracing `EnvFilter` syntax), e.g. `info`, `aos_worker=debug`.
-    #[arg(long, global = true, env = "RUST_LOG", default_value = "info")]
-    pub log: String,
+    /// Logging.
+    #[command(flatten)]
+    pub log: aos_args::LogArgs,
     /// What to do.
     #[command(subcommand)]
     pub cmd: Cmd,
 }
 
-/// Settings shared by every subcommand.
+/// Settings shared by every subcommand. The shared groups (`aos-args`) carry the names every
+/// AOS binary uses (`--rpc` / `AOS_RPC`, …); their TOML keys are the same words.
 #[derive(Debug, Args, Serialize, Default)]
 pub struct ConfigArgs {
     /// TOML configuration file.
-    #[arg(short = 'c', long = "config", global = true)]
+    #[arg(
+        short = 'c',
+        long = "config",
+        env = "AOS_CONFIG",
+        global = true,
+        value_name = "FILE"
+    )]
     #[serde(skip)]
     pub config: Option<PathBuf>,
-    /// JSON-RPC URL of the chain, e.g. http://127.0.0.1:8545.
-    #[arg(long, global = true)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rpc_url: Option<String>,
-    /// Deployments JSON (written by script/Deploy.s.sol).
-    #[arg(long, global = true)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deployments: Option<PathBuf>,
-    /// Ethereum keystore of the worker account (password in $AOS_KEYSTORE_PASSWORD).
-    #[arg(long, global = true)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub keystore: Option<PathBuf>,
-    /// Agent key file (passphrase in $AOS_AGENT_PASSPHRASE).
-    #[arg(long, global = true)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub agent_key: Option<PathBuf>,
-    /// Folder for the SQLite state, blobs and secrets.
-    #[arg(long, global = true)]
+    /// Chain endpoint and deployments.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub rpc: aos_args::RpcArgs,
+    /// The worker's Ethereum account.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub wallet: aos_args::WalletArgs,
+    /// The worker's agent key.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub agent: aos_args::AgentKeyArgs,
+    /// Mesh listen and bootstrap addresses.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub mesh: aos_args::MeshArgs,
+    /// Folder for the SQLite state, blobs and secrets [config `data_dir`].
+    #[arg(long, env = "AOS_DATA_DIR", global = true, value_name = "DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
     /// Skills, comma-separated (a task's required_skills must be among them).
@@ -113,14 +121,6 @@ pub struct ConfigArgs {
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_concurrent_tasks: Option<usize>,
-    /// Mesh listen multiaddrs, comma-separated (e.g. /ip4/0.0.0.0/tcp/4001).
-    #[arg(long, global = true, value_delimiter = ',')]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub listen: Option<Vec<String>>,
-    /// Mesh bootstrap peers, comma-separated multiaddrs ending in /p2p/<peer id>.
-    #[arg(long, global = true, value_delimiter = ',')]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bootstrap: Option<Vec<String>>,
     /// Chain poll interval in milliseconds.
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,13 +151,7 @@ pub enum Cmd {
 /// Any failure, with context.
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&cli.log)
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    cli.log.init("info");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

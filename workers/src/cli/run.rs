@@ -16,15 +16,21 @@ use crate::store::Store;
 pub(super) fn open_identity(
     cfg: &WorkerConfig,
 ) -> Result<(AosContracts, alloy::primitives::Address, AgentKey)> {
-    let password = secret_from(
-        &cfg.keystore_password_env,
-        cfg.keystore_password_file.as_deref(),
-    )
-    .wrap_err("keystore password")?;
-    let signer = load_keystore(&cfg.keystore, &password)?;
+    let signer = match &cfg.private_key {
+        Some(k) => {
+            k.0.trim()
+                .parse::<alloy::signers::local::PrivateKeySigner>()
+                .wrap_err("--private-key (AOS_PRIVATE_KEY) is not a 32-byte hex private key")?
+        }
+        None => {
+            let password = secret_from(&cfg.keystore_password_env, cfg.password_file.as_deref())
+                .wrap_err("keystore password")?;
+            load_keystore(&cfg.keystore, &password)?
+        }
+    };
     let account = signer.address();
     let deployments = Deployments::load(&cfg.deployments)?;
-    let contracts = crate::chain::contracts(&cfg.rpc_url, signer, deployments)?;
+    let contracts = crate::chain::contracts(&cfg.rpc, signer, deployments)?;
     let pass = secret_from(&cfg.agent_key_passphrase_env, None).wrap_err("agent key passphrase")?;
     let key = KeyFile::read(&cfg.agent_key)
         .wrap_err_with(|| format!("agent key file {}", cfg.agent_key.display()))?
