@@ -17,6 +17,7 @@
 //! | `logs` | `eth_getLogs` in bounded ranges; task terms from `TaskPosted` |
 //! | `cmd::*` | one file per subcommand group |
 
+mod blobs;
 mod cli;
 mod cmd;
 mod ctx;
