@@ -74,7 +74,9 @@ async fn a_task_posted_with_cast_is_taken_and_paid() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r["verified"], true);
     assert_eq!(r["source"], "mesh", "{r}");
-    assert!(!r["answer"].as_str().unwrap_or_default().is_empty(), "{r}");
+    // the tiny test model may well answer nothing; the answer is the blob's `output`
+    assert!(r["answer"].is_string(), "{r}");
+    assert_eq!(r["answer"], r["blob"]["output"], "{r}");
     let hash = r["result_hash"].as_str().unwrap().to_owned();
     let gateway = net.file["blob_gateway"].as_str().unwrap().to_owned();
     let served = reqwest::get(format!("{gateway}/{hash}")).await.unwrap();
