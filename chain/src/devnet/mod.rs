@@ -45,10 +45,10 @@ pub enum DevnetError {
         path: PathBuf,
     },
     /// anvil did not start.
-    #[error("anvil did not start: {0}")]
-    Anvil(String),
+    #[error("anvil did not start")]
+    Anvil(#[source] alloy::node_bindings::NodeError),
     /// A binary could not be started (or its log file not created).
-    #[error("cannot start {}: {source}", bin.display())]
+    #[error("cannot start {}", bin.display())]
     Spawn {
         /// The binary.
         bin: PathBuf,
@@ -135,7 +135,7 @@ impl Devnet {
             .mnemonic(ANVIL_MNEMONIC)
             .args(args.iter().copied())
             .try_spawn()
-            .map_err(|e| DevnetError::Anvil(e.to_string()))?;
+            .map_err(DevnetError::Anvil)?;
         let deployments_path = root
             .join(".devnet")
             .join(format!("deployments-{}.json", anvil.port()));
