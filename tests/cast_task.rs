@@ -65,7 +65,28 @@ async fn a_task_posted_with_cast_is_taken_and_paid() {
 
     wait_status(&c, id, &[TaskStatus::Submitted], Duration::from_secs(300)).await;
     assert_eq!(c.task_state(id).await.unwrap().worker, worker);
-    net.aos_as("requester", &["task", "accept", &format!("{id:#x}")])
+    // the requester reads the answer before paying: over the mesh from the worker (it is in
+    // no folder yet), checked against the resultHash on chain, then kept in the gateway's
+    // folder, which serves it from then on
+    let tid = format!("{id:#x}");
+    let r = net
+        .aos_as("requester", &["task", "result", &tid])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r["verified"], true);
+    assert_eq!(r["source"], "mesh", "{r}");
+    // the tiny test model may well answer nothing; the answer is the blob's `output`
+    assert!(r["answer"].is_string(), "{r}");
+    assert_eq!(r["answer"], r["blob"]["output"], "{r}");
+    let hash = r["result_hash"].as_str().unwrap().to_owned();
+    let gateway = net.file["blob_gateway"].as_str().unwrap().to_owned();
+    let served = reqwest::get(format!("{gateway}/{hash}")).await.unwrap();
+    assert!(
+        served.status().is_success(),
+        "the gateway does not serve {hash}"
+    );
+    let bytes = served.bytes().await.unwrap();
+    assert_eq!(aos_protocol::ContentId::of(&bytes).to_string(), hash);
+    net.aos_as("requester", &["task", "accept", &tid])
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.task_status(id).await.unwrap(), TaskStatus::Accepted);
     wait_withdrawn(&c, worker, Duration::from_secs(60)).await;

@@ -2,18 +2,15 @@
 //! the task nor funds: restarted on the same data folder it resumes the claim from its
 //! SQLite state, submits, is accepted and withdraws; the escrow holds nothing afterwards.
 
-use std::{
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 use alloy::{primitives::U256, providers::Provider};
 use aos_chain::TaskStatus;
-use aos_tests::{Devnet, bin, model, wait_status, wait_withdrawn};
+use aos_tests::{Devnet, aos, bin, model, wait_status, wait_withdrawn};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_task_resumes_after_restart() {
-    let worker_bin = bin("aos-worker");
+    let _ = bin("aos-worker");
     // the default model with 192 tokens to write: seconds of work in which to kill it
     let net = Devnet::up(1, 0, &model("--default"), 192);
     let c = net.reader();
@@ -67,28 +64,12 @@ async fn a_worker_killed_mid_task_resumes_after_restart() {
     );
     assert_eq!(c.task_state(id).await.unwrap().worker, worker);
 
-    // restart on the same config and data folder
-    let cfg = net.file["workers"][0]["config"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let log = std::fs::File::create(net.dir.join("logs/worker-restarted.log")).unwrap();
-    let mut child = Command::new(&worker_bin)
-        .args(["-c", &cfg, "run"])
-        .env("AOS_AGENT_PASSPHRASE", "devnet")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    struct Kill<'a>(&'a mut std::process::Child);
-    impl Drop for Kill<'_> {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _k = Kill(&mut child);
+    // restart on the same config and data folder: `aos devnet restart` runs the command line
+    // `up` recorded, and `down` (when `net` drops) stops the new process
+    let service = format!("worker-{}", net.account("worker", 0)["index"]);
+    let dir = net.dir.display().to_string();
+    let r = aos(&["devnet", "restart", &service, "--dir", &dir]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r["was_running"], false);
 
     wait_status(&c, id, &[TaskStatus::Submitted], Duration::from_secs(300)).await;
     net.aos_as("requester", &["task", "accept", &format!("{id:#x}")])

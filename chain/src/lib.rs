@@ -12,7 +12,7 @@
 mod bindings;
 mod client;
 mod deployments;
-mod devnet;
+pub mod devnet;
 mod domain;
 mod error;
 mod keystore;

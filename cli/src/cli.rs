@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use eyre::{Result, WrapErr};
 
 use crate::{
-    cmd::{ask, blob, demo, devnet, dispute, juror, karma, task, worker},
+    cmd::{ask, blob, demo, devnet, dispute, juror, karma, task, withdraw, worker},
     ctx::Ctx,
     opts::{OutputArgs, RpcArgs, Settings, WalletArgs},
     output::Output,
@@ -36,7 +36,10 @@ Examples:
 
   # a worker's side
   aos worker register && aos task claim 0x3f…9a
-  aos task submit 0x3f…9a --result answer.txt && aos worker withdraw
+  aos task submit 0x3f…9a --result answer.txt && aos withdraw
+
+  # the requester reads the answer (verified against the hash on chain), then settles
+  aos task result 0x3f…9a
 
   # read karma as JSON
   aos --json karma 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --domain summarisation
@@ -85,13 +88,18 @@ enum Cmd {
     Dispute(dispute::DisputeCmd),
     /// On-chain karma of an account: decayed scores, counts, earnings.
     Karma(karma::KarmaArgs),
+    /// Withdraw what the market owes the account: payments, returned stakes, refunds.
+    #[command(after_help = "Examples:\n  aos withdraw\n  \
+                            aos withdraw --asset 0xA0b8…eB48 --to 0x1234…abcd")]
+    Withdraw(withdraw::WithdrawArgs),
     /// A local AOS: anvil, the contracts, indexer, blob gateway, workers, staked jurors.
     #[command(subcommand)]
     Devnet(devnet::DevnetCmd),
     /// One request through the coordinator: planned by the local model, each public step a
     /// paid task for the market's workers, answers aggregated.
     Ask(ask::AskArgs),
-    /// Publish a file on the blob gateway's folder (content-addressed by BLAKE3).
+    /// Publish a file on the blob gateway's folder (content-addressed by BLAKE3), or fetch
+    /// one by its id, verified.
     #[command(subcommand)]
     Blob(blob::BlobCmd),
     /// The main job end to end on a fresh devnet: request → coordinator → workers → payment,
@@ -140,9 +148,10 @@ fn run_inner(cli: Cli, mut out: Output) -> Result<()> {
             Cmd::Juror(c) => juror::run(&ctx, c).await,
             Cmd::Dispute(c) => dispute::run(&ctx, c).await,
             Cmd::Karma(a) => karma::run(&ctx, a).await,
+            Cmd::Withdraw(a) => withdraw::run(&ctx, a).await,
             Cmd::Devnet(c) => devnet::run(&ctx, c).await,
             Cmd::Ask(a) => ask::run(&ctx, a),
-            Cmd::Blob(c) => blob::run(&ctx, c),
+            Cmd::Blob(c) => blob::run(&ctx, c).await,
             Cmd::Demo(a) => demo::run(&ctx, a).await,
         }
     })

@@ -15,8 +15,11 @@
 //! | `output` | tables (comfy-table), `--json`, spinners (indicatif) |
 //! | `tx` | sending a transaction with a spinner, reverts decoded with next-step hints |
 //! | `logs` | `eth_getLogs` in bounded ranges; task terms from `TaskPosted` |
+//! | `blobs` | reading a blob by id (blob folder, cache, gateway, mesh), BLAKE3-verified |
+//! | `procs` | the devnet's detached services: start, wait until serving, stop by pid |
 //! | `cmd::*` | one file per subcommand group |
 
+mod blobs;
 mod cli;
 mod cmd;
 mod ctx;

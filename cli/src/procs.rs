@@ -25,6 +25,94 @@ pub(crate) struct Proc {
     /// `name` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) marker: Option<String>,
+    /// The name `aos devnet restart` knows it by: `indexer`, `gateway`, `worker-<index>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) service: Option<String>,
+    /// How it was started, so it can be started again the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) launch: Option<Launch>,
+}
+
+/// A service's command line and how to tell it serves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Launch {
+    /// The binary.
+    pub(crate) bin: PathBuf,
+    /// Its arguments.
+    pub(crate) args: Vec<String>,
+    /// Extra environment.
+    #[serde(default)]
+    pub(crate) env: Vec<(String, String)>,
+    /// When it serves.
+    pub(crate) ready: Ready,
+    /// How long it may take to serve, seconds.
+    pub(crate) ready_within_s: u64,
+}
+
+/// When a service counts as serving.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum Ready {
+    /// `GET url` answers 2xx.
+    Http {
+        /// The URL.
+        url: String,
+    },
+    /// 127.0.0.1:`port` accepts connections.
+    Tcp {
+        /// The port.
+        port: u16,
+    },
+    /// 127.0.0.1:`port` accepts connections and the log contains `line`.
+    TcpAndLog {
+        /// The port.
+        port: u16,
+        /// A line the log must contain.
+        line: String,
+    },
+}
+
+/// Start a service detached ([`spawn_detached`]) and wait until it serves. The returned
+/// [`Proc`] is pushed onto `guard` as soon as it runs, so a failure stops it.
+pub(crate) async fn start_service(
+    name: &str,
+    service: &str,
+    marker: Option<String>,
+    launch: Launch,
+    log: &Path,
+    guard: &mut StopOnDrop,
+) -> Result<Proc> {
+    let env: Vec<(&str, &OsStr)> = launch
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_ref()))
+        .collect();
+    let (mut p, mut child) = spawn_detached(name, &launch.bin, &launch.args, &env, log)?;
+    p.marker = marker;
+    p.service = Some(service.to_owned());
+    guard.0.push(p.clone());
+    let http = reqwest::Client::new();
+    let within = Duration::from_secs(launch.ready_within_s);
+    wait_ready(name, &mut child, log, within, || {
+        let ready = launch.ready.clone();
+        let http = http.clone();
+        let log = log.to_owned();
+        async move {
+            match ready {
+                Ready::Http { url } => {
+                    let r = http.get(&url).timeout(Duration::from_secs(2)).send().await;
+                    r.is_ok_and(|r| r.status().is_success())
+                }
+                Ready::Tcp { port } => tcp_open(port),
+                Ready::TcpAndLog { port, line } => {
+                    tcp_open(port) && std::fs::read_to_string(&log).is_ok_and(|t| t.contains(&line))
+                }
+            }
+        }
+    })
+    .await?;
+    p.launch = Some(launch);
+    Ok(p)
 }
 
 impl Proc {
@@ -164,6 +252,8 @@ where
             pid: child.id(),
             log: log.to_owned(),
             marker: None,
+            service: None,
+            launch: None,
         },
         child,
     ))

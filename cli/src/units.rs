@@ -39,6 +39,18 @@ impl FromStr for Amount {
 
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim().to_ascii_lowercase().replace('_', "");
+        if let Some(rest) = t.strip_prefix('-') {
+            return Err(format!(
+                "amount {s:?} is negative: amounts are at least 0 (e.g. {})",
+                rest.trim()
+            ));
+        }
+        if let Some(rest) = t.strip_prefix('+') {
+            return Err(format!(
+                "amount {s:?}: drop the sign (e.g. {})",
+                rest.trim()
+            ));
+        }
         let split = t
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(t.len());
@@ -193,6 +205,22 @@ pub(crate) fn fmt_deadline(deadline: u64, now: u64) -> String {
     }
 }
 
+/// A deadline that applies only while the task is in one of `applies_in` (a claim deadline
+/// while Open; a completion deadline while Open or Claimed): [`fmt_deadline`] then, else the
+/// timestamp and that it no longer applies, so an accepted task shows no "in 59m".
+pub(crate) fn fmt_deadline_while<S: PartialEq + fmt::Debug>(
+    deadline: u64,
+    now: u64,
+    status: S,
+    applies_in: &[S],
+) -> String {
+    if deadline == 0 || applies_in.contains(&status) {
+        fmt_deadline(deadline, now)
+    } else {
+        format!("{deadline} (no longer applies: {status:?})")
+    }
+}
+
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&fmt_eth(self.0))
@@ -221,6 +249,11 @@ mod tests {
         assert!(a("eth").is_err());
         assert!(a("1.2.3eth").is_err());
         assert!(a("-1eth").is_err());
+        // a negative amount is named as one, not as an unknown unit "-1eth"
+        let e = a("-1eth").unwrap_err();
+        assert!(e.contains("negative") && !e.contains("unknown unit"), "{e}");
+        assert!(a("- 5gwei").unwrap_err().contains("negative"));
+        assert!(a("+1eth").unwrap_err().contains("drop the sign"));
         assert!(a(&"9".repeat(90)).unwrap_err().contains("too large"));
     }
 
@@ -233,6 +266,23 @@ mod tests {
         assert_eq!(fmt_wad(U256::from(19 * 10u64.pow(16))), "0.1900");
         assert_eq!(fmt_wad(U256::from(10u64.pow(18))), "1.0000");
         assert_eq!(fmt_wad(U256::ZERO), "0.0000");
+    }
+
+    #[test]
+    fn a_deadline_that_no_longer_applies_shows_no_countdown() {
+        #[derive(Debug, PartialEq)]
+        enum S {
+            Open,
+            Accepted,
+        }
+        let now = 1_800_000_000;
+        assert_eq!(
+            fmt_deadline_while(now + 3540, now, S::Open, &[S::Open]),
+            format!("{} (in 59m)", now + 3540)
+        );
+        let done = fmt_deadline_while(now + 3540, now, S::Accepted, &[S::Open]);
+        assert!(!done.contains("in 59m"), "{done}");
+        assert!(done.contains("no longer applies: Accepted"), "{done}");
     }
 
     #[test]

@@ -287,6 +287,7 @@ fn every_command_has_examples_in_its_help() {
                 "post",
                 "show",
                 "list",
+                "result",
                 "claim",
                 "submit",
                 "accept",
@@ -303,7 +304,8 @@ fn every_command_has_examples_in_its_help() {
             &["join", "leave", "commit", "reveal", "status", "withdraw"],
         ),
         ("dispute", &["show", "draw", "advance", "settle"]),
-        ("devnet", &["up", "status", "down", "warp"]),
+        ("devnet", &["up", "status", "restart", "down", "warp"]),
+        ("blob", &["put", "get"]),
     ];
     let help = |args: &[&str]| {
         let out = aos(home.path()).args(args).arg("--help").output().unwrap();
@@ -312,6 +314,7 @@ fn every_command_has_examples_in_its_help() {
     };
     assert!(help(&[]).contains("Examples:"));
     assert!(help(&["karma"]).contains("Examples:"));
+    assert!(help(&["withdraw"]).contains("Examples:"));
     for (g, subs) in groups {
         for s in *subs {
             assert!(help(&[g, s]).contains("Examples:"), "aos {g} {s} --help");

@@ -222,6 +222,7 @@ pub async fn run() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match cli.command {
         Command::Ask(a) => ask(a).await,

@@ -2,15 +2,16 @@
 //! under its content id — `0x` + the BLAKE3 hash of its bytes, the id `specHash` and
 //! `resultHash` carry on chain (DESIGN.md "Blobs"). Workers fetch specs they did not get
 //! over the mesh from the gateway (`GET <gateway>/<id>`) and verify them against the id.
+//! `aos blob get ID`: read one back from wherever it is ([`crate::blobs`]), verified.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use aos_protocol::ContentId;
 use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail};
 use serde_json::json;
 
-use crate::ctx::Ctx;
+use crate::{blobs, ctx::Ctx, units::parse_duration};
 
 /// Blob commands.
 #[derive(Debug, Subcommand)]
@@ -20,6 +21,52 @@ pub(crate) enum BlobCmd {
     #[command(after_help = "Examples:\n  SPEC=$(aos blob put spec.json)\n  \
                             aos --json blob put spec.json --blob-dir /srv/blobs")]
     Put(PutArgs),
+    /// Fetch a blob by its id (blob folder, cache, --gateway, mesh), check that its bytes hash
+    /// to the id (BLAKE3), print it or write it to --out.
+    #[command(after_help = "Examples:\n  aos blob get 0x5be1…c2\n  \
+                            aos blob get 0x5be1…c2 --out spec.json --gateway http://127.0.0.1:8080")]
+    Get(GetArgs),
+}
+
+/// Where `blob get` and `task result` look besides the local folders.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct FetchArgs {
+    /// An HTTP blob gateway (`GET <URL>/<0x id>`), e.g. the devnet's `blob_gateway`.
+    #[arg(long, env = "AOS_BLOB_GATEWAY", value_name = "URL")]
+    gateway: Option<String>,
+    /// How long to wait for a mesh peer (the bootstrap peers) to serve it; 0 skips the mesh.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    mesh_timeout: Duration,
+}
+
+impl FetchArgs {
+    /// The sources to try.
+    pub(crate) fn sources(&self) -> blobs::Sources {
+        blobs::Sources {
+            gateway: self.gateway.clone(),
+            mesh_timeout: (!self.mesh_timeout.is_zero()).then_some(self.mesh_timeout),
+        }
+    }
+}
+
+/// `blob get` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct GetArgs {
+    /// The blob's id: `0x` + 64 hex digits (or `blake3:` + 64 hex digits).
+    #[arg(value_parser = parse_content_id)]
+    id: ContentId,
+    /// Write the bytes here instead of printing them.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    fetch: FetchArgs,
+}
+
+/// A content id as the user typed it.
+pub(crate) fn parse_content_id(s: &str) -> Result<ContentId, String> {
+    s.trim().parse().map_err(|_| {
+        format!("{s:?} is not a blob id (0x followed by 64 hex digits, the BLAKE3 of the bytes)")
+    })
 }
 
 /// `blob put` arguments.
@@ -30,8 +77,9 @@ pub(crate) struct PutArgs {
 }
 
 /// Run a blob command.
-pub(crate) fn run(ctx: &Ctx, cmd: BlobCmd) -> Result<()> {
+pub(crate) async fn run(ctx: &Ctx, cmd: BlobCmd) -> Result<()> {
     match cmd {
+        BlobCmd::Get(a) => get(ctx, a).await,
         BlobCmd::Put(a) => {
             let bytes = std::fs::read(&a.file)
                 .wrap_err_with(|| format!("cannot read {}", a.file.display()))?;
@@ -52,4 +100,35 @@ pub(crate) fn run(ctx: &Ctx, cmd: BlobCmd) -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn get(ctx: &Ctx, a: GetArgs) -> Result<()> {
+    let f = blobs::fetch(ctx, a.id, &a.fetch.sources()).await?;
+    if let Some(path) = &a.out {
+        std::fs::write(path, &f.bytes)
+            .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    }
+    let text = std::str::from_utf8(&f.bytes).ok();
+    ctx.out.emit(
+        &json!({
+            "id": a.id.to_string(), "bytes": f.bytes.len(), "source": f.source, "verified": true,
+            "out": a.out, "text": if a.out.is_none() { text } else { None },
+        }),
+        || match (&a.out, text) {
+            (Some(p), _) => format!(
+                "blob {} ({} bytes, BLAKE3 verified, from {}) written to {}",
+                a.id,
+                f.bytes.len(),
+                f.source,
+                p.display()
+            ),
+            (None, Some(t)) => t.trim_end().to_owned(),
+            (None, None) => format!(
+                "blob {} is {} bytes of binary data (BLAKE3 verified): pass --out FILE",
+                a.id,
+                f.bytes.len()
+            ),
+        },
+    );
+    Ok(())
 }

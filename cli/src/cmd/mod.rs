@@ -7,7 +7,9 @@ pub(crate) mod devnet;
 pub(crate) mod dispute;
 pub(crate) mod juror;
 pub(crate) mod karma;
+pub(crate) mod result;
 pub(crate) mod task;
+pub(crate) mod withdraw;
 pub(crate) mod worker;
 
 use alloy::primitives::{Address, B256};

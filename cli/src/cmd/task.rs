@@ -24,7 +24,8 @@ use crate::{
     output::{kv_table, table_with},
     tx::send,
     units::{
-        Amount, fmt_asset, fmt_deadline, fmt_duration, fmt_wad, parse_duration, parse_fraction,
+        Amount, fmt_asset, fmt_deadline, fmt_deadline_while, fmt_duration, fmt_wad, parse_duration,
+        parse_fraction,
     },
 };
 
@@ -55,6 +56,10 @@ pub(crate) enum TaskCmd {
                             aos task list --domain summarisation --requester 0x7099…79C8\n  \
                             aos --json task list --limit 10")]
     List(ListArgs),
+    /// Read a task's result before settling it: fetches the result blob (blob folder, cache,
+    /// --gateway, mesh), checks it against the resultHash on chain, prints the answer.
+    #[command(after_help = super::result::EXAMPLES)]
+    Result(super::result::ResultArgs),
     /// Claim an open task, staking its stake (payment × stakeBps / 10 000, rounded up).
     #[command(after_help = "Examples:\n  aos task claim 0x3f9c…9a")]
     Claim(IdArg),
@@ -70,7 +75,7 @@ pub(crate) enum TaskCmd {
                             aos dispute show 1    # the dispute id it prints")]
     Reject(IdArg),
     /// Cancel an unclaimed task; the payment is credited back (the requester only).
-    #[command(after_help = "Examples:\n  aos task cancel 0x3f9c…9a && aos worker withdraw")]
+    #[command(after_help = "Examples:\n  aos task cancel 0x3f9c…9a && aos withdraw")]
     Cancel(IdArg),
     /// Settle a submitted task as accepted once its review window has passed (anyone).
     #[command(after_help = "Examples:\n  aos task finalize 0x3f9c…9a")]
@@ -213,7 +218,7 @@ pub(crate) fn terms_json(p: &TaskParams) -> Value {
     })
 }
 
-fn terms_rows(id: B256, p: &TaskParams, now: u64) -> Vec<(String, String)> {
+fn terms_rows(id: B256, p: &TaskParams, now: u64, status: TaskStatus) -> Vec<(String, String)> {
     let amt = |v: U256| fmt_asset(p.asset, v);
     let mut rows = vec![
         ("task id".to_owned(), format!("{id:#x}")),
@@ -235,11 +240,16 @@ fn terms_rows(id: B256, p: &TaskParams, now: u64) -> Vec<(String, String)> {
         ("domain".into(), domain_name(p.domain)),
         (
             "claim deadline".into(),
-            fmt_deadline(p.claimDeadline.to(), now),
+            fmt_deadline_while(p.claimDeadline.to(), now, status, &[TaskStatus::Open]),
         ),
         (
             "completion deadline".into(),
-            fmt_deadline(p.completionDeadline.to(), now),
+            fmt_deadline_while(
+                p.completionDeadline.to(),
+                now,
+                status,
+                &[TaskStatus::Open, TaskStatus::Claimed],
+            ),
         ),
         (
             "review window".into(),
@@ -269,6 +279,7 @@ pub(crate) async fn run(ctx: &Ctx, cmd: TaskCmd) -> Result<()> {
         TaskCmd::Post(a) => post(ctx, a).await,
         TaskCmd::Show(a) => show(ctx, a.id).await,
         TaskCmd::List(a) => list(ctx, a).await,
+        TaskCmd::Result(a) => super::result::run(ctx, a).await,
         TaskCmd::Claim(a) => act(ctx, a.id, Action::Claim).await,
         TaskCmd::Submit(a) => act(ctx, a.id, Action::Submit(a.result)).await,
         TaskCmd::Accept(a) => act(ctx, a.id, Action::Accept).await,
@@ -398,8 +409,9 @@ async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
         }),
         || {
             format!(
-                "task {id:#x}\n{}\nnext: workers claim it with `aos task claim {id:#x}`",
-                kv_table(terms_rows(id, &params, now))
+                "task {id:#x}\n{}\n{}",
+                kv_table(terms_rows(id, &params, now, TaskStatus::Open)),
+                super::result::after_post(id)
             )
         },
     );
@@ -449,7 +461,7 @@ async fn show(ctx: &Ctx, id: B256) -> Result<()> {
             }
             format!(
                 "terms\n{}\nstate\n{}\nhistory\n{h}",
-                kv_table(terms_rows(id, &posted.params, now)),
+                kv_table(terms_rows(id, &posted.params, now, status)),
                 kv_table(st)
             )
         },
@@ -511,7 +523,11 @@ async fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
                 domain_name(p.params.domain),
                 fmt_asset(p.params.asset, U256::from(p.params.payment)),
                 p.params.requester.to_string(),
-                fmt_deadline(*d, now),
+                if st.is_final() {
+                    "-".into()
+                } else {
+                    fmt_deadline(*d, now)
+                },
             ]);
         }
         t.to_string()

@@ -30,10 +30,11 @@ pub(crate) enum WorkerCmd {
                             keystore password).\nDefault file: <data-dir>/agents/<account>.key."
     )]
     Register(RegisterArgs),
-    /// Withdraw what the market owes the account (payments, returned stakes, refunds).
+    /// Withdraw what the market owes the account (payments, returned stakes, refunds); the
+    /// same as `aos withdraw`.
     #[command(after_help = "Examples:\n  aos worker withdraw\n  \
                             aos worker withdraw --asset 0xA0b8…eB48 --to 0x1234…abcd")]
-    Withdraw(WithdrawArgs),
+    Withdraw(super::withdraw::WithdrawArgs),
     /// Registration, karma per domain and withdrawable balances of an account.
     #[command(after_help = "Examples:\n  aos worker status\n  \
                             aos --json worker status --address 0x7099…79C8")]
@@ -55,17 +56,6 @@ pub(crate) struct RegisterArgs {
     /// Agent key file (aos-protocol format); created when missing.
     #[arg(long, value_name = "FILE")]
     agent_key: Option<PathBuf>,
-}
-
-/// `worker withdraw` arguments.
-#[derive(Debug, Args)]
-pub(crate) struct WithdrawArgs {
-    /// Asset to withdraw (default ETH).
-    #[arg(long, value_parser = parse_address, value_name = "ADDR")]
-    asset: Option<Address>,
-    /// Recipient (default the account itself).
-    #[arg(long, value_parser = parse_address, value_name = "ADDR")]
-    to: Option<Address>,
 }
 
 /// `worker status` arguments.
@@ -94,7 +84,7 @@ pub(crate) struct RunArgs {
 pub(crate) async fn run(ctx: &Ctx, cmd: WorkerCmd) -> Result<()> {
     match cmd {
         WorkerCmd::Register(a) => register(ctx, a).await,
-        WorkerCmd::Withdraw(a) => withdraw(ctx, a).await,
+        WorkerCmd::Withdraw(a) => super::withdraw::run(ctx, a).await,
         WorkerCmd::Status(a) => status(ctx, a).await,
         WorkerCmd::Run(a) => run_worker(ctx, a),
     }
@@ -238,24 +228,6 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<()> {
             ])
             .to_string()
         },
-    );
-    Ok(())
-}
-
-async fn withdraw(ctx: &Ctx, a: WithdrawArgs) -> Result<()> {
-    let (c, me) = ctx.writer().await?;
-    let asset = a.asset.unwrap_or(Address::ZERO);
-    let to = a.to.unwrap_or(me);
-    let owed = c.market_balance(me, asset).await?;
-    let o = send(
-        &ctx.out,
-        &format!("withdraw {} to {to}", fmt_asset(asset, owed)),
-        c.withdraw(asset, to),
-    )
-    .await?;
-    ctx.out.emit(
-        &json!({ "account": me, "asset": asset, "to": to, "amount": o.value.to_string(), "tx": o.tx_hash }),
-        || format!("withdrew {} to {to}", fmt_asset(asset, o.value)),
     );
     Ok(())
 }

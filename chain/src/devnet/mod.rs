@@ -1,10 +1,23 @@
 //! A real local chain for tests and the devnet: anvil (the binary the repo's npm toolchain
 //! installs) plus the contracts deployed by the real deploy script (`script/Deploy.s.sol`
 //! through `forge script`), so tests exercise exactly what users deploy.
+//!
+//! The one devnet of the workspace: [`Devnet`] is anvil attached to its owner (tests; it dies
+//! with them), [`DetachedAnvil`] is anvil that outlives its starter (`aos devnet up`, which
+//! the end-to-end tests drive too); both deploy with [`deploy`] and find the toolchain with
+//! [`find_root`] and [`tool`].
+
+mod anvil;
+mod deploy;
+mod root;
+
+pub use anvil::{AnvilReady, DetachedAnvil, DetachedAnvilConfig};
+pub use deploy::deploy;
+pub use root::{find_root, is_repo_root, tool};
 
 use std::{
     path::{Path, PathBuf},
-    process::Stdio,
+    time::Duration,
 };
 
 use alloy::{
@@ -32,16 +45,58 @@ pub enum DevnetError {
         path: PathBuf,
     },
     /// anvil did not start.
-    #[error("anvil did not start: {0}")]
-    Anvil(String),
+    #[error("anvil did not start")]
+    Anvil(#[source] alloy::node_bindings::NodeError),
+    /// A binary could not be started (or its log file not created).
+    #[error("cannot start {}", bin.display())]
+    Spawn {
+        /// The binary.
+        bin: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A detached anvil exited before it served.
+    #[error("anvil exited ({status}) before serving: {log}")]
+    AnvilExited {
+        /// Its exit status.
+        status: String,
+        /// Its log.
+        log: String,
+    },
+    /// A detached anvil did not answer in time.
+    #[error("anvil did not answer on {url} within {within:?} (log: {})", log.display())]
+    AnvilTimeout {
+        /// Its RPC URL.
+        url: String,
+        /// How long it was given.
+        within: Duration,
+        /// Its log file.
+        log: PathBuf,
+    },
+    /// anvil's `--config-out` file (its keys) is unreadable.
+    #[error("anvil's key file {} is unusable: {why}", path.display())]
+    AnvilConfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// `--root`/`AOS_ROOT` is not the AOS repository.
+    #[error("{} holds no script/Deploy.s.sol (not the AOS repository)", .0.display())]
+    NotARepo(PathBuf),
+    /// No AOS repository around.
+    #[error(
+        "cannot find the AOS repository (script/Deploy.s.sol): run from inside it or pass --root"
+    )]
+    RepoNotFound,
     /// The deploy script failed; `output` is forge's output.
     #[error("forge script Deploy.s.sol failed: {output}")]
     Deploy {
         /// forge's stdout + stderr.
         output: String,
     },
-    /// Running forge failed.
-    #[error("cannot run forge: {0}")]
+    /// Running forge, or a file of the devnet, failed.
+    #[error("devnet I/O: {0}")]
     Io(#[from] std::io::Error),
     /// The deployments file is unreadable.
     #[error(transparent)]
@@ -60,28 +115,6 @@ pub struct Devnet {
     deployments_path: PathBuf,
 }
 
-/// The repository root: `$AOS_ROOT`, else the workspace this crate was built in.
-fn repo_root() -> PathBuf {
-    std::env::var_os("AOS_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-}
-
-fn tool(root: &Path, name: &'static str) -> Result<PathBuf, DevnetError> {
-    let path = root.join(format!(
-        "node_modules/@foundry-rs/{name}-linux-amd64/bin/{name}"
-    ));
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(DevnetError::ToolMissing { tool: name, path })
-    }
-}
-
-/// Serialises `forge script` runs within a process (they share forge's cache and broadcast
-/// folders).
-static DEPLOY_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 impl Devnet {
     /// Start anvil on a free loopback port and deploy with `forge script`.
     ///
@@ -96,39 +129,18 @@ impl Devnet {
     /// # Errors
     /// See [`Devnet::spawn`].
     pub async fn spawn_with_args(args: &[&str]) -> Result<Self, DevnetError> {
-        let root = repo_root();
+        let root = root::test_root();
         let anvil_bin = tool(&root, "anvil")?;
-        let forge_bin = tool(&root, "forge")?;
         let anvil = Anvil::at(anvil_bin)
             .mnemonic(ANVIL_MNEMONIC)
             .args(args.iter().copied())
             .try_spawn()
-            .map_err(|e| DevnetError::Anvil(e.to_string()))?;
-        let out_dir = root.join(".devnet");
-        std::fs::create_dir_all(&out_dir)?;
-        let deployments_path = out_dir.join(format!("deployments-{}.json", anvil.port()));
-        let key = format!("0x{}", alloy::hex::encode(anvil.keys()[0].to_bytes()));
-        let _guard = DEPLOY_LOCK.lock().await;
-        let output = tokio::process::Command::new(forge_bin)
-            .current_dir(&root)
-            .args(["script", "script/Deploy.s.sol", "--broadcast", "--rpc-url"])
-            .arg(anvil.endpoint())
-            .args(["--private-key", &key])
-            .env("FOUNDRY_SOLC", root.join("script/solc"))
-            .env("AOS_DEPLOYMENTS_OUT", &deployments_path)
-            .stdin(Stdio::null())
-            .output()
-            .await?;
-        if !output.status.success() {
-            return Err(DevnetError::Deploy {
-                output: format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&output.stdout),
-                    String::from_utf8_lossy(&output.stderr)
-                ),
-            });
-        }
-        let deployments = Deployments::load(&deployments_path)?;
+            .map_err(DevnetError::Anvil)?;
+        let deployments_path = root
+            .join(".devnet")
+            .join(format!("deployments-{}.json", anvil.port()));
+        let deployer = PrivateKeySigner::from(anvil.keys()[0].clone());
+        let deployments = deploy(&root, &anvil.endpoint(), &deployer, &deployments_path).await?;
         Ok(Self {
             anvil,
             deployments,

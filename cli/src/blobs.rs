@@ -1,0 +1,200 @@
+//! Reading a content-addressed blob (a task spec, a result) by its id, from wherever it is:
+//! the blob folder a gateway serves (`--blob-dir`), this machine's cache
+//! (`<data dir>/blobs`), an HTTP gateway (`GET <gateway>/<0x id>`), or the mesh (the
+//! bootstrap peers; workers serve their result blobs there). Every copy is checked against
+//! its id (BLAKE3; white paper §8.2 "Hash verification on all content-addressed data"); a
+//! copy that does not match is refused and named.
+//!
+//! A blob fetched from the gateway or the mesh is kept in the blob folder (when set, so the
+//! devnet's gateway serves it from then on) or else in the cache.
+
+use std::{path::PathBuf, time::Duration};
+
+use aos_mesh::BlobStore;
+use aos_protocol::{AgentKey, ContentId};
+use eyre::{Result, WrapErr, bail, eyre};
+
+use crate::ctx::Ctx;
+
+/// Largest blob read, bytes (the mesh's limit).
+const MAX_BLOB_BYTES: u64 = 8 << 20;
+
+/// Where to look besides the local folders.
+#[derive(Debug, Clone)]
+pub(crate) struct Sources {
+    /// An HTTP blob gateway's base URL.
+    pub(crate) gateway: Option<String>,
+    /// How long to wait for a mesh peer to serve it; `None` skips the mesh.
+    pub(crate) mesh_timeout: Option<Duration>,
+}
+
+/// A verified blob and where it came from.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    /// Its bytes (they hash to the id).
+    pub(crate) bytes: Vec<u8>,
+    /// `blob folder <path>`, `cache <path>`, `gateway <url>` or `mesh`.
+    pub(crate) source: String,
+}
+
+/// A copy whose bytes do not hash to the id asked for.
+fn mismatch(id: ContentId, source: &str, bytes: &[u8]) -> String {
+    format!(
+        "{source} holds a blob that does not match {id}: its BLAKE3 is {} (corrupt or \
+         tampered; refused)",
+        ContentId::of(bytes)
+    )
+}
+
+/// Fetch blob `id` and verify it (see the module docs for the order).
+///
+/// # Errors
+/// When no source has a copy that hashes to `id`: the error names every copy that did not
+/// match, else says where it looked.
+pub(crate) async fn fetch(ctx: &Ctx, id: ContentId, sources: &Sources) -> Result<Fetched> {
+    let mut refused: Vec<String> = Vec::new();
+    let mut looked: Vec<String> = Vec::new();
+
+    // 1. the blob folder a gateway serves (`aos blob put` writes `<0x id>` there)
+    if let Some(dir) = &ctx.s.blob_dir {
+        let path = dir.join(id.to_string());
+        looked.push(format!("blob folder {}", dir.display()));
+        if let Some(bytes) = read_small(&path)? {
+            let source = format!("blob folder {}", path.display());
+            if id.verify(&bytes).is_ok() {
+                return Ok(Fetched { bytes, source });
+            }
+            refused.push(mismatch(id, &source, &bytes));
+        }
+    }
+    // 2. this machine's cache
+    let cache = BlobStore::open(ctx.data_path("blobs")?, MAX_BLOB_BYTES)
+        .wrap_err("cannot open the blob cache")?;
+    looked.push(format!("cache {}", cache.dir().display()));
+    match cache.get(&id).await {
+        Ok(Some(bytes)) => {
+            return Ok(Fetched {
+                bytes,
+                source: format!("cache {}", cache.dir().display()),
+            });
+        }
+        Ok(None) => {}
+        Err(e) => refused.push(format!("cache {}: {e}", cache.dir().display())),
+    }
+    // 3. an HTTP gateway
+    if let Some(base) = &sources.gateway {
+        let url = format!("{}/{id}", base.trim_end_matches('/'));
+        looked.push(format!("gateway {base}"));
+        let r = reqwest::Client::new()
+            .get(&url)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await;
+        match r {
+            Ok(r) if r.status().is_success() => {
+                let bytes = r.bytes().await.wrap_err_with(|| format!("reading {url}"))?;
+                let source = format!("gateway {url}");
+                if id.verify(&bytes).is_ok() {
+                    keep(ctx, &cache, id, &bytes).await;
+                    return Ok(Fetched {
+                        bytes: bytes.to_vec(),
+                        source,
+                    });
+                }
+                refused.push(mismatch(id, &source, &bytes));
+            }
+            Ok(r) => tracing::debug!(%url, status = %r.status(), "gateway has no such blob"),
+            Err(e) => tracing::debug!(%url, %e, "gateway unreachable"),
+        }
+    }
+    // 4. the mesh (peers verify nothing for us: aos-mesh checks the id on receipt)
+    if let Some(within) = sources.mesh_timeout
+        && !ctx.s.bootstrap.is_empty()
+    {
+        looked.push(format!("mesh ({} bootstrap peers)", ctx.s.bootstrap.len()));
+        match from_mesh(ctx, id, within).await {
+            Ok(bytes) => {
+                keep(ctx, &cache, id, &bytes).await;
+                return Ok(Fetched {
+                    bytes,
+                    source: "mesh".into(),
+                });
+            }
+            Err(e) => refused.push(format!("mesh: {e:#}")),
+        }
+    }
+    if refused.is_empty() {
+        bail!(
+            "blob {id} not found (looked in: {}); a gateway (--gateway URL) or bootstrap peers \
+             (--bootstrap, config `bootstrap`) may have it",
+            looked.join(", ")
+        );
+    }
+    bail!(
+        "no valid copy of blob {id}: {} (looked in: {})",
+        refused.join("; "),
+        looked.join(", ")
+    )
+}
+
+/// A file's bytes, `None` when it does not exist.
+fn read_small(path: &std::path::Path) -> Result<Option<Vec<u8>>> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_BLOB_BYTES => bail!(
+            "{} is {} bytes, more than a blob may be ({MAX_BLOB_BYTES})",
+            path.display(),
+            m.len()
+        ),
+        Ok(_) => {
+            Ok(Some(std::fs::read(path).wrap_err_with(|| {
+                format!("cannot read {}", path.display())
+            })?))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).wrap_err_with(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Keep a fetched blob: in the blob folder when set (the gateway serves it from then on),
+/// else in the cache. Best effort: a read does not fail because a copy could not be kept.
+async fn keep(ctx: &Ctx, cache: &BlobStore, id: ContentId, bytes: &[u8]) {
+    let kept = match &ctx.s.blob_dir {
+        Some(dir) => {
+            let path: PathBuf = dir.join(id.to_string());
+            std::fs::write(&path, bytes).map_err(|e| e.to_string())
+        }
+        None => cache.put(bytes).await.map(drop).map_err(|e| e.to_string()),
+    };
+    if let Err(e) = kept {
+        tracing::warn!(%id, %e, "cannot keep the fetched blob");
+    }
+}
+
+/// Ask the mesh through the bootstrap peers, with a throwaway identity.
+async fn from_mesh(ctx: &Ctx, id: ContentId, within: Duration) -> Result<Vec<u8>> {
+    use alloy::providers::Provider as _;
+    let chain_id = ctx
+        .read_provider()?
+        .get_chain_id()
+        .await
+        .wrap_err_with(|| format!("cannot reach the RPC at {} for the chain id", ctx.s.rpc))?;
+    let boot = ctx
+        .s
+        .bootstrap
+        .iter()
+        .map(|b| b.parse().map_err(|e| eyre!("bootstrap address {b}: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let tmp = tempfile::tempdir()?;
+    let cfg = aos_mesh::MeshConfig::new(chain_id, tmp.path().join("blobs")).with_bootstrap(boot);
+    let (mesh, _task) = aos_mesh::spawn(&AgentKey::generate(), cfg)
+        .await
+        .wrap_err("cannot start a mesh node")?;
+    let r = tokio::time::timeout(within, mesh.get_blob(id)).await;
+    mesh.shutdown().await;
+    let bytes = r
+        .map_err(|_| eyre!("no peer served it within {within:?}"))?
+        .wrap_err("no peer served it")?;
+    id.verify(&bytes)
+        .map_err(|_| eyre!("{}", mismatch(id, "a mesh peer", &bytes)))?;
+    Ok(bytes)
+}

@@ -1,0 +1,310 @@
+//! The devnet's services: `aos-indexer` on a SQLite file in the devnet folder, an HTTP blob
+//! gateway over `<dir>/blobs`, and one `aos-worker` per registered worker with the local
+//! model. Each is recorded in devnet.json with its command line ([`Launch`]), so
+//! `aos devnet restart <service>` starts it again the same way.
+
+use std::path::Path;
+
+use eyre::{Result, WrapErr, bail, eyre};
+
+use super::{
+    UpArgs,
+    state::{Account, DevnetFile, WorkerProc, abs},
+};
+use crate::{
+    ctx::Ctx,
+    procs::{Launch, Ready, StopOnDrop, find_binary, free_port, require_binary, start_service},
+};
+
+/// Start the services. Each is pushed onto `guard` as soon as it runs, so a failure half-way
+/// stops the ones already started.
+pub(super) async fn start_services(
+    ctx: &Ctx,
+    a: &UpArgs,
+    root: &Path,
+    dir: &Path,
+    net: &mut DevnetFile,
+    guard: &mut StopOnDrop,
+) -> Result<()> {
+    let out = ctx.out;
+    let model = match &a.model {
+        Some(m) => abs(m),
+        None => root.join(".models/SmolLM2-135M-Instruct.Q4_1.gguf"),
+    };
+    if !model.is_file() {
+        bail!(
+            "the workers' model {} is missing: run script/fetch-model.sh (or pass --model FILE, \
+             or --no-services for a chain without workers)",
+            model.display()
+        );
+    }
+    let indexer_bin = require_binary("aos-indexer", "aos-indexer")?;
+    let worker_bin = require_binary("aos-worker", "aos-worker")?;
+    let logs = dir.join("logs");
+
+    // the indexer
+    let pb = out.spinner("starting aos-indexer (SQLite)");
+    let db = dir.join("indexer.sqlite");
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let port = free_port()?;
+    let url = format!("http://127.0.0.1:{port}");
+    let launch = Launch {
+        bin: indexer_bin,
+        args: vec![
+            "run".into(),
+            "--rpc".into(),
+            net.rpc_url.clone(),
+            "--deployments".into(),
+            net.deployments_path.display().to_string(),
+            "--db".into(),
+            db.display().to_string(),
+            "--listen".into(),
+            format!("127.0.0.1:{port}"),
+            "--poll-interval-ms".into(),
+            "250".into(),
+        ],
+        env: Vec::new(),
+        ready: Ready::Http {
+            url: format!("{url}/health"),
+        },
+        ready_within_s: 60,
+    };
+    let log = logs.join("indexer.log");
+    let p = start_service("aos-indexer", "indexer", None, launch, &log, guard).await?;
+    pb.finish_and_clear();
+    out.note(format!(
+        "✓ aos-indexer on {url} (pid {}, {})",
+        p.pid,
+        db.display()
+    ));
+    net.indexer_url = Some(url);
+    net.services.push(p);
+
+    // the blob gateway: GET /<0x content id> over dir/blobs
+    let blobs = dir.join("blobs");
+    std::fs::create_dir_all(&blobs)?;
+    let port = free_port()?;
+    let python = find_binary("python3")
+        .ok_or_else(|| eyre!("python3 (the blob gateway's HTTP server) is not on PATH"))?;
+    let launch = Launch {
+        bin: python,
+        args: vec![
+            "-m".into(),
+            "http.server".into(),
+            "--bind".into(),
+            "127.0.0.1".into(),
+            "--directory".into(),
+            blobs.display().to_string(),
+            port.to_string(),
+        ],
+        env: Vec::new(),
+        ready: Ready::Tcp { port },
+        ready_within_s: 20,
+    };
+    let log = logs.join("blob-gateway.log");
+    let marker = Some("http.server".to_owned());
+    let p = start_service("blob-gateway", "gateway", marker, launch, &log, guard).await?;
+    let gateway = format!("http://127.0.0.1:{port}");
+    out.note(format!(
+        "✓ blob gateway on {gateway} (pid {}, {})",
+        p.pid,
+        blobs.display()
+    ));
+    net.blob_gateway = Some(gateway.clone());
+    net.blob_dir = Some(blobs);
+    net.services.push(p);
+
+    // the workers: fresh state (a previous devnet's SQLite cursor and blobs belong to
+    // another chain)
+    for old in ["workers", "data"] {
+        let p = dir.join(old);
+        if p.exists() {
+            std::fs::remove_dir_all(&p)
+                .wrap_err_with(|| format!("cannot clear {} of a previous devnet", p.display()))?;
+        }
+    }
+    let workers: Vec<Account> = net
+        .accounts
+        .iter()
+        .filter(|x| x.role == "worker")
+        .cloned()
+        .collect();
+    let mut bootstrap: Vec<String> = Vec::new();
+    for w in &workers {
+        let pb = out.spinner(format!(
+            "starting aos-worker worker-{} ({})",
+            w.index, w.address
+        ));
+        let (Some(agent_key), Some(agent_id)) = (&w.agent_key, &w.agent_id) else {
+            bail!("worker {} has no agent key", w.address);
+        };
+        let agent: aos_protocol::AgentId = agent_id
+            .parse()
+            .map_err(|e| eyre!("agent id {agent_id}: {e}"))?;
+        let peer = aos_mesh::peer_id_of(&agent).wrap_err("the worker's mesh peer id")?;
+        let port = free_port()?;
+        let addr = format!("/ip4/127.0.0.1/tcp/{port}/p2p/{peer}");
+        let data = dir.join(format!("workers/worker-{}", w.index));
+        std::fs::create_dir_all(&data)?;
+        let cfg = toml::toml! {
+            rpc = (net.rpc_url.clone())
+            deployments = (net.deployments_path.display().to_string())
+            keystore = (w.keystore.display().to_string())
+            password_file = (net.password_file.display().to_string())
+            agent_key = (agent_key.display().to_string())
+            domains = [(net.juror_domain.clone())]
+            data_dir = (data.display().to_string())
+            listen = [(format!("/ip4/127.0.0.1/tcp/{port}"))]
+            bootstrap = (bootstrap.clone())
+            poll_interval_ms = 500
+            blob_gateway = (gateway.clone())
+            auto_withdraw = true
+            max_concurrent_tasks = 1
+
+            [[executors]]
+            kind = "local_llama"
+            model = (model.display().to_string())
+            threads = 1
+            max_tokens = (i64::from(a.max_tokens))
+        };
+        let cfg_path = data.join("worker.toml");
+        std::fs::write(
+            &cfg_path,
+            format!(
+                "# aos-worker settings written by `aos devnet up`\n{}",
+                toml::to_string_pretty(&cfg)?
+            ),
+        )?;
+        let launch = Launch {
+            bin: worker_bin.clone(),
+            args: vec!["-c".into(), cfg_path.display().to_string(), "run".into()],
+            env: vec![
+                ("AOS_AGENT_PASSPHRASE".into(), "devnet".into()),
+                (
+                    "RUST_LOG".into(),
+                    "warn,aos_worker=debug,aos_mesh=info".into(),
+                ),
+            ],
+            ready: Ready::TcpAndLog {
+                port,
+                line: "worker starting".into(),
+            },
+            ready_within_s: 60,
+        };
+        let log = logs.join(format!("worker-{}.log", w.index));
+        let service = format!("worker-{}", w.index);
+        let marker = Some(cfg_path.display().to_string());
+        let p = start_service("aos-worker", &service, marker, launch, &log, guard).await?;
+        pb.finish_and_clear();
+        out.note(format!(
+            "✓ aos-worker worker-{} (pid {}) for {} on {addr}",
+            w.index, p.pid, w.address
+        ));
+        net.workers.push(WorkerProc {
+            address: w.address,
+            mesh_addr: addr.clone(),
+            config: cfg_path,
+            data_dir: data,
+            proc_index: net.services.len(),
+        });
+        net.services.push(p);
+        bootstrap.push(addr);
+    }
+    net.bootstrap = bootstrap;
+    net.model = Some(model);
+    Ok(())
+}
+
+/// The name `aos devnet restart` takes for a service: its recorded name, else (devnet.json of
+/// an older `aos`) one derived from its process name and position.
+pub(super) fn service_name(net: &DevnetFile, i: usize) -> String {
+    if let Some(s) = &net.services[i].service {
+        return s.clone();
+    }
+    match net.services[i].name.as_str() {
+        "aos-indexer" => "indexer".into(),
+        "blob-gateway" => "gateway".into(),
+        other => net
+            .workers
+            .iter()
+            .find(|w| w.proc_index == i)
+            .and_then(|w| net.accounts.iter().find(|a| a.address == w.address))
+            .map(|a| format!("worker-{}", a.index))
+            .unwrap_or_else(|| other.to_owned()),
+    }
+}
+
+/// Restart service `name` of the devnet in `dir`: stop it when it runs, start it again with
+/// the command line `up` recorded (same ports, same data; its old log kept as `<log>.prev`),
+/// wait until it serves, record its new pid. The chain is untouched.
+pub(super) async fn restart(ctx: &Ctx, dir: &Path, name: &str) -> Result<()> {
+    let mut net = DevnetFile::read(dir)?;
+    if !net.anvil.alive() {
+        bail!(
+            "the devnet's anvil (pid {}) is not running, so its chain is gone: `aos devnet down \
+             --dir {d}` then `aos devnet up --dir {d}`",
+            net.anvil.pid,
+            d = dir.display()
+        );
+    }
+    let names: Vec<String> = (0..net.services.len())
+        .map(|i| service_name(&net, i))
+        .collect();
+    let Some(i) = names.iter().position(|n| n == name) else {
+        bail!(
+            "the devnet in {} has no service {name:?}; its services: {}",
+            dir.display(),
+            if names.is_empty() {
+                "none (it was started with --no-services)".to_owned()
+            } else {
+                names.join(", ")
+            }
+        );
+    };
+    let old = net.services[i].clone();
+    let Some(launch) = old.launch.clone() else {
+        bail!(
+            "devnet.json records no command line for {name} (written by an older aos): `aos \
+             devnet down --dir {d}` then `aos devnet up --dir {d}`",
+            d = dir.display()
+        );
+    };
+    let was_running = crate::procs::stop(&old);
+    if was_running {
+        ctx.out.note(format!("stopped {name} (pid {})", old.pid));
+    }
+    if old.log.is_file() {
+        let prev = old.log.with_extension("log.prev");
+        let _ = std::fs::rename(&old.log, &prev);
+    }
+    let pb = ctx.out.spinner(format!("starting {name}"));
+    let mut guard = StopOnDrop::default();
+    let p = start_service(
+        &old.name,
+        name,
+        old.marker.clone(),
+        launch,
+        &old.log,
+        &mut guard,
+    )
+    .await?;
+    pb.finish_and_clear();
+    net.services[i] = p.clone();
+    net.write(dir)?;
+    guard.disarm();
+    ctx.out.emit(
+        &serde_json::json!({
+            "service": name, "pid": p.pid, "was_running": was_running, "log": p.log,
+        }),
+        || {
+            format!(
+                "✓ {name} restarted (pid {}, log {})",
+                p.pid,
+                p.log.display()
+            )
+        },
+    );
+    Ok(())
+}
