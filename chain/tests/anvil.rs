@@ -6,23 +6,13 @@ use aos_chain::{
 };
 
 fn params(requester: Address, now: u64, salt: u64) -> TaskParams {
-    TaskParams {
-        requester,
-        asset: Address::ZERO,
-        payment: 50_000_000_000_000_000u128, // 0.05 ETH
-        stakeBps: 1000,
-        feeBps: 0,
-        claimDeadline: U40::from(now + 3600),
-        completionDeadline: U40::from(now + 7200),
-        reviewWindow: 3600,
-        maxDelegationDepth: 2,
-        minAccuracy: 0,
-        minCompletion: 0,
-        domain: domain_to_bytes32("summarisation").unwrap(),
-        specHash: B256::repeat_byte(7),
-        parentTaskId: B256::ZERO,
-        salt: alloy::primitives::aliases::U96::from(salt),
-    }
+    TaskParams::builder(requester, now)
+        .with_payment(50_000_000_000_000_000u128) // 0.05 ETH
+        .with_max_delegation_depth(2)
+        .with_domain(domain_to_bytes32("summarisation").unwrap())
+        .with_spec_hash(B256::repeat_byte(7))
+        .with_salt(salt)
+        .build()
 }
 
 #[tokio::test]

@@ -20,7 +20,6 @@
 mod cli;
 mod cmd;
 mod ctx;
-mod erc20;
 mod logs;
 mod opts;
 mod output;

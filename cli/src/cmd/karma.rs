@@ -17,7 +17,6 @@ use serde_json::json;
 use super::parse_address;
 use crate::{
     ctx::Ctx,
-    logs::logs,
     output::table_with,
     units::{fmt_asset, fmt_wad},
 };
@@ -80,7 +79,11 @@ async fn discover(c: &AosContracts, agent: Address) -> Result<(Vec<B256>, Vec<Ad
         .topic1(agent.into_word());
     let mut domains = Vec::new();
     let mut assets = vec![Address::ZERO];
-    for l in logs(c.provider(), &f, d.start_block).await? {
+    let found = c
+        .scan_logs(&f)
+        .await
+        .wrap_err("cannot read the karma registry's events")?;
+    for l in found {
         if let Ok(e) = KarmaRegistry::KarmaRecorded::decode_log(&l.inner) {
             if !domains.contains(&e.data.domain) {
                 domains.push(e.data.domain);
