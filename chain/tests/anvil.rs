@@ -1,6 +1,6 @@
 //! aos-chain against a real anvil with the contracts deployed by script/Deploy.s.sol.
 
-use alloy::primitives::{Address, B256, U256, aliases::U40};
+use alloy::primitives::{Address, B256, U256};
 use aos_chain::{
     ChainError, Devnet, TaskParams, TaskStatus, domain_to_bytes32, stake_of, task_id_of,
 };
@@ -44,7 +44,7 @@ async fn deploy_post_read_back_and_decode_errors() {
             && reason.contains(&net.address(2).to_checksum(None)),
         "{err}"
     );
-    assert!(aos_chain::hint_for(&reason).is_some());
+    assert!(err.revert().and_then(aos_chain::Revert::hint).is_some());
     assert!(matches!(err, ChainError::Reverted { .. }) && !err.is_retryable());
 
     // register the worker (a real Ed25519 binding is the protocol crate's job; any 64 bytes here)

@@ -537,7 +537,7 @@ impl Worker {
                 self.emit(WorkerEvent::Lost(task_id));
                 return;
             }
-            Err(e) if e.revert_reason().is_some() => {
+            Err(e) if e.revert().is_some() => {
                 tracing::warn!(task = %task_id, %e, "claim refused");
                 let _ = self
                     .store()
@@ -746,7 +746,7 @@ impl Worker {
                     return Err(format!("submit refused: {e}"));
                 }
             }
-            Err(e) if e.revert_reason().is_some() => return Err(format!("submit refused: {e}")),
+            Err(e) if e.revert().is_some() => return Err(format!("submit refused: {e}")),
             Err(e) => {
                 tracing::warn!(%e, "submit failed; retrying");
                 return Ok(Step::Wait(self.cfg().poll_interval()));
