@@ -141,7 +141,7 @@ impl fmt::Display for Revert {
         match self {
             Self::Message(s) => write!(f, "Error({s:?})"),
             Self::Panic(code) => {
-                let what = match code.to::<u64>() {
+                let what = match code.saturating_to::<u64>() {
                     0x01 => "assertion failed",
                     0x11 => "arithmetic overflow or underflow",
                     0x12 => "division by zero",

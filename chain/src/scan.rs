@@ -359,7 +359,7 @@ impl LogScanner {
     /// # Errors
     /// [`ScanError::Rpc`] (`eth_blockNumber`); `from` only labels the error.
     pub async fn head(&self, from: u64) -> Result<u64, ScanError> {
-        (|| self.provider.get_block_number())
+        (|| async { self.provider.get_block_number().await })
             .retry(self.backoff)
             .when(is_transient)
             .await

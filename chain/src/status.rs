@@ -11,7 +11,7 @@ use std::{fmt, str::FromStr};
 
 /// A name that is not one of an enum's variants.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} {given:?}; one of {}", names.join(", "))]
+#[error("unknown {what} {given:?}; one of {}", .names.join(", "))]
 pub struct UnknownName {
     /// What was parsed (`task status`, `court phase`, …).
     pub what: &'static str,

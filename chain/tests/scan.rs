@@ -3,13 +3,22 @@
 
 mod common;
 
-use alloy::primitives::B256;
+use alloy::{primitives::B256, providers::Provider};
 use aos_chain::{AosContracts, Devnet, LogScanner, TaskParams, domain_to_bytes32, provider_for};
 use common::Proxy;
 
 #[tokio::test]
 async fn scans_from_the_deployment_block_and_shrinks_refused_ranges() {
     let net = Devnet::spawn().await.expect("devnet");
+    // a deployment that does not start at block 0: mine 50 blocks, then move startBlock to
+    // the head (a fresh anvil deploys at block 0)
+    net.provider(0)
+        .raw_request::<_, serde_json::Value>("anvil_mine".into(), (50u64,))
+        .await
+        .unwrap();
+    let mut deployments = net.deployments.clone();
+    deployments.start_block = net.provider(0).get_block_number().await.unwrap();
+    assert!(deployments.start_block >= 50);
     let requester = net.contracts(1);
     let now = requester.chain_time().await.unwrap();
     let mut ids = Vec::new();
@@ -27,7 +36,7 @@ async fn scans_from_the_deployment_block_and_shrinks_refused_ranges() {
     let proxy = Proxy::spawn(net.rpc_url(), Some(3)).await;
     let c = AosContracts::new(
         provider_for(&proxy.url, net.signer(1)).unwrap(),
-        net.deployments.clone(),
+        deployments.clone(),
     );
     let c = c.clone().with_scanner(
         LogScanner::new(c.provider().clone())
@@ -38,11 +47,11 @@ async fn scans_from_the_deployment_block_and_shrinks_refused_ranges() {
     assert_eq!(posted.iter().map(|p| p.id).collect::<Vec<_>>(), ids);
     let ranges = proxy.log_ranges();
     assert!(
-        ranges.iter().all(|&(from, _)| from >= net.deployments.start_block),
+        ranges.iter().all(|&(from, _)| from >= deployments.start_block),
         "never scans below the deployment block {}: {ranges:?}",
-        net.deployments.start_block
+        deployments.start_block
     );
-    assert!(net.deployments.start_block > 0);
+    assert_eq!(ranges.first().map(|r| r.0), Some(deployments.start_block));
     assert!(
         ranges.iter().any(|&(f, t)| t - f + 1 > 3),
         "asked wide first: {ranges:?}"

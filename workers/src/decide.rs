@@ -156,7 +156,7 @@ pub fn check_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::primitives::aliases::U40;
+    use std::time::Duration;
 
     #[test]
     fn terms() {

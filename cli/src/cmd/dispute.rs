@@ -189,9 +189,7 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
         let mut round_seats = Vec::new();
         for (_, sr, j) in seats.iter().filter(|s| s.1 == r) {
             let s = c
-                .court
-                .seatOf(U256::from(id), U256::from(*sr), *j)
-                .call()
+                .seat(id, *sr, *j)
                 .await
                 .wrap_err("DisputeCourt.seatOf failed")?;
             round_seats.push(json!({

@@ -188,9 +188,7 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<()> {
         ));
     }
     let current = c
-        .registry
-        .agentKeyOf(me)
-        .call()
+        .agent_key_of(me)
         .await
         .wrap_err("AgentRegistry.agentKeyOf failed")?;
     if current != B256::ZERO {
@@ -270,9 +268,7 @@ async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
         balances.push((asset, c.market_balance(who, asset).await?));
     }
     let court_eth = c
-        .court
-        .balanceOf(who, Address::ZERO)
-        .call()
+        .court_balance(who, Address::ZERO)
         .await
         .wrap_err("DisputeCourt.balanceOf failed")?;
     let eth = alloy::providers::Provider::get_balance(c.provider(), who)
