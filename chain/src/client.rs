@@ -75,7 +75,10 @@ pub(crate) async fn mined<P: Provider, D: alloy::contract::CallDecoder>(
     Ok(call.send().await?.get_receipt().await?)
 }
 
-pub(crate) fn event<E: SolEvent>(r: &TransactionReceipt, emitter: Address) -> Result<E, ChainError> {
+pub(crate) fn event<E: SolEvent>(
+    r: &TransactionReceipt,
+    emitter: Address,
+) -> Result<E, ChainError> {
     r.inner
         .logs()
         .iter()

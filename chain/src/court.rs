@@ -113,7 +113,11 @@ impl AosContracts {
     ///
     /// # Errors
     /// RPC errors.
-    pub async fn court_balance(&self, account: Address, asset: Address) -> Result<U256, ChainError> {
+    pub async fn court_balance(
+        &self,
+        account: Address,
+        asset: Address,
+    ) -> Result<U256, ChainError> {
         Ok(self.court.balanceOf(account, asset).call().await?)
     }
 

@@ -43,8 +43,10 @@ pub enum ChainError {
 impl ChainError {
     /// Whether retrying the same call may succeed (transport trouble, not a revert).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Rpc(_) | Self::Receipt(_) | Self::ReceiptTimeout(_))
-            || matches!(self, Self::Scan(e) if e.is_retryable())
+        matches!(
+            self,
+            Self::Rpc(_) | Self::Receipt(_) | Self::ReceiptTimeout(_)
+        ) || matches!(self, Self::Scan(e) if e.is_retryable())
             || matches!(self, Self::Contract(e) if matches!(**e, alloy::contract::Error::TransportError(_)) && e.as_revert_data().is_none())
     }
 

@@ -176,7 +176,10 @@ mod tests {
             .with_max_delegation_depth(2)
             .build();
         assert_eq!(
-            (q.claimDeadline.to::<u64>(), q.completionDeadline.to::<u64>()),
+            (
+                q.claimDeadline.to::<u64>(),
+                q.completionDeadline.to::<u64>()
+            ),
             (10, 20)
         );
         assert_eq!(q.salt, U96::from(5));

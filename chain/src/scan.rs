@@ -122,7 +122,8 @@ impl ScanError {
 /// or "invalid request".
 fn is_transient(e: &TransportError) -> bool {
     match e {
-        RpcError::ErrorResp(p) => !matches!(p.code, -32601 | -32600 | -32602),
+        // -32600 invalid request, -32601 method not found, -32602 invalid params
+        RpcError::ErrorResp(p) => !matches!(p.code, -32602..=-32600),
         RpcError::Transport(TransportErrorKind::HttpError(h)) => {
             h.status == 429 || h.status == 408 || h.status >= 500
         }
@@ -290,7 +291,7 @@ impl LogScanner {
                     }
                 })
                 .await;
-            let at_min = end - from + 1 <= self.min_range;
+            let at_min = end - from < self.min_range;
             match r {
                 Ok(logs) => {
                     self.succeeded();
@@ -379,7 +380,9 @@ mod tests {
     #[test]
     fn recognises_range_errors_and_suggestions() {
         assert!(is_range_error("query returned more than 10000 results"));
-        assert!(is_range_error("Log response size exceeded. this block range should work"));
+        assert!(is_range_error(
+            "Log response size exceeded. this block range should work"
+        ));
         assert!(!is_range_error("execution reverted"));
         assert_eq!(
             suggested_range_end("Try with this block range [0x1, 0x2f]"),

@@ -256,10 +256,16 @@ mod tests {
         for (i, s) in TaskStatus::ALL.iter().enumerate() {
             assert_eq!(usize::from(s.as_u8()), i);
         }
-        assert_eq!(Phase::NAMES, ["None", "Drawing", "Commit", "Reveal", "Appeal", "Solved"]);
+        assert_eq!(
+            Phase::NAMES,
+            ["None", "Drawing", "Commit", "Reveal", "Appeal", "Solved"]
+        );
         assert_eq!(Phase::name_of(9), "Unknown");
         assert_eq!(SeatState::name_of(4), "Settled");
-        assert_eq!(Verdict::NAMES, ["Released", "Coherent", "Incoherent", "Absent"]);
+        assert_eq!(
+            Verdict::NAMES,
+            ["Released", "Coherent", "Incoherent", "Absent"]
+        );
         assert_eq!(Ruling::describe(2), "2 (worker wins)");
         assert_eq!(Ruling::describe(7), "7");
         assert_eq!(

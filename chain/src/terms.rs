@@ -39,9 +39,7 @@ impl PostedTask {
 #[derive(Debug, thiserror::Error)]
 pub enum TermsError {
     /// No `TaskPosted` event with this id since the deployment block.
-    #[error(
-        "no task {id:#x} on this deployment (no TaskPosted event since block {since_block})"
-    )]
+    #[error("no task {id:#x} on this deployment (no TaskPosted event since block {since_block})")]
     NoSuchTask {
         /// The task id asked for.
         id: B256,

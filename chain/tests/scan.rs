@@ -47,7 +47,9 @@ async fn scans_from_the_deployment_block_and_shrinks_refused_ranges() {
     assert_eq!(posted.iter().map(|p| p.id).collect::<Vec<_>>(), ids);
     let ranges = proxy.log_ranges();
     assert!(
-        ranges.iter().all(|&(from, _)| from >= deployments.start_block),
+        ranges
+            .iter()
+            .all(|&(from, _)| from >= deployments.start_block),
         "never scans below the deployment block {}: {ranges:?}",
         deployments.start_block
     );
@@ -56,7 +58,11 @@ async fn scans_from_the_deployment_block_and_shrinks_refused_ranges() {
         ranges.iter().any(|&(f, t)| t - f + 1 > 3),
         "asked wide first: {ranges:?}"
     );
-    assert!(c.scanner().range() <= 3 * 2, "shrunk: {}", c.scanner().range());
+    assert!(
+        c.scanner().range() <= 3 * 2,
+        "shrunk: {}",
+        c.scanner().range()
+    );
 
     // task_terms finds one task by id, and names a missing one
     let t = c.task_terms(ids[5]).await.unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use std::{sync::Arc, time::Duration};
 
-use alloy::primitives::{Address, B256, U256, aliases::U40, aliases::U96};
+use alloy::primitives::{Address, B256, U256};
 use aos_chain::{Devnet, TaskParams, TaskStatus, domain_to_bytes32, task_id_of};
 use aos_coordinator::{
     AskOptions, Coordinator, LlmRegistry, MeshDelegate, MeshSettings, Router, Services,

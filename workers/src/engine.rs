@@ -163,7 +163,9 @@ fn now_ms() -> u64 {
 fn is_wrong_status(e: &ChainError) -> bool {
     matches!(
         e.revert(),
-        Some(Revert::TaskMarket(TaskMarketErrors::TaskMarketWrongStatus(_)))
+        Some(Revert::TaskMarket(TaskMarketErrors::TaskMarketWrongStatus(
+            _
+        )))
     )
 }
 

@@ -73,7 +73,10 @@ fn log_range(body: &str) -> Option<(u64, u64)> {
     Some((hex_u64(&f["fromBlock"])?, hex_u64(&f["toBlock"])?))
 }
 
-async fn handle(State(s): State<Shared>, body: Bytes) -> ([(header::HeaderName, &'static str); 1], Vec<u8>) {
+async fn handle(
+    State(s): State<Shared>,
+    body: Bytes,
+) -> ([(header::HeaderName, &'static str); 1], Vec<u8>) {
     let text = String::from_utf8_lossy(&body).into_owned();
     s.bodies.lock().unwrap().push(text.clone());
     let json = [(header::CONTENT_TYPE, "application/json")];

@@ -13,10 +13,7 @@ use std::{
 };
 
 use alloy::{
-    primitives::{
-        Address, B256,
-        aliases::{U40, U96},
-    },
+    primitives::{Address, B256},
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };

@@ -4,10 +4,8 @@
 use std::time::Duration;
 
 use alloy::{
-    primitives::{Address, B256, U256},
+    primitives::{Address, U256},
     providers::Provider,
-    rpc::types::Filter,
-    sol_types::SolEvent,
 };
 use aos_chain::{
     AosContracts, ChainError, Phase, Revert, SeatState, Verdict, bytes32_to_domain,

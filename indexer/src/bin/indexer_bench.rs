@@ -8,10 +8,7 @@
 use std::time::{Duration, Instant};
 
 use alloy::{
-    primitives::{
-        Address, B256, U256,
-        aliases::{U40, U96},
-    },
+    primitives::{Address, B256, U256},
     providers::Provider,
     rpc::types::TransactionRequest,
     sol_types::SolCall,

@@ -8,10 +8,7 @@ use std::{
 };
 
 use alloy::{
-    primitives::{
-        Address, B256, U256,
-        aliases::{U40, U96},
-    },
+    primitives::{Address, B256, U256},
     providers::{DynProvider, Provider},
     rpc::types::Filter,
 };
