@@ -322,6 +322,26 @@ impl AosContracts {
         Ok((r.accuracy, r.completion))
     }
 
+    /// `karmaOf(agent, domain)`: the raw counters (tasks, disputes won/lost, last update).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn karma_record(
+        &self,
+        agent: Address,
+        domain: B256,
+    ) -> Result<crate::karma_registry::IKarmaRegistry::Karma, ChainError> {
+        Ok(self.karma.karmaOf(agent, domain).call().await?)
+    }
+
+    /// `earningsOf(agent, asset)`: lifetime earnings recorded for `agent` (asset units).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn earnings_of(&self, agent: Address, asset: Address) -> Result<U256, ChainError> {
+        Ok(self.karma.earningsOf(agent, asset).call().await?)
+    }
+
     /// The market's current protocol fee in bps (to put in new terms).
     ///
     /// # Errors

@@ -93,6 +93,61 @@ impl AosContracts {
             .await?)
     }
 
+    /// `partiesOf(id)`: the dispute's karma domain, requester and worker.
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn dispute_parties(
+        &self,
+        id: u64,
+    ) -> Result<DisputeCourt::partiesOfReturn, ChainError> {
+        Ok(self.court.partiesOf(U256::from(id)).call().await?)
+    }
+
+    /// `roundOf(id, round)`.
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn dispute_round(
+        &self,
+        id: u64,
+        round: u64,
+    ) -> Result<IDisputeCourt::Round, ChainError> {
+        Ok(self
+            .court
+            .roundOf(U256::from(id), U256::from(round))
+            .call()
+            .await?)
+    }
+
+    /// `votesFor(id, round, choice)`: revealed votes for `choice`.
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn votes_for(&self, id: u64, round: u64, choice: u64) -> Result<U256, ChainError> {
+        Ok(self
+            .court
+            .votesFor(U256::from(id), U256::from(round), U256::from(choice))
+            .call()
+            .await?)
+    }
+
+    /// The market task a dispute is about (`TaskMarket.taskOfDispute`).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn task_of_dispute(&self, id: u64) -> Result<B256, ChainError> {
+        Ok(self.market.taskOfDispute(U256::from(id)).call().await?)
+    }
+
+    /// The court's stake token (zero address: ETH).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn stake_token(&self) -> Result<Address, ChainError> {
+        Ok(self.court.stakeToken().call().await?)
+    }
+
     /// `jurorOf(account)`: stake, locked stake, leave request.
     ///
     /// # Errors

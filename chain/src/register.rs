@@ -77,4 +77,15 @@ impl AosContracts {
     pub async fn agent_key_of(&self, account: Address) -> Result<B256, ChainError> {
         Ok(self.registry.agentKeyOf(account).call().await?)
     }
+
+    /// `agentOf(account)`: agent key and manifest hash (zero key when unregistered).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn agent_of(
+        &self,
+        account: Address,
+    ) -> Result<crate::agent_registry::IAgentRegistry::Agent, ChainError> {
+        Ok(self.registry.agentOf(account).call().await?)
+    }
 }

@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use alloy::{
-    primitives::{Address, U256},
-    providers::Provider,
-};
+use alloy::{primitives::Address, providers::Provider};
 use aos_chain::{
     AosContracts, ChainError, Phase, Revert, SeatState, Verdict, bytes32_to_domain,
     dispute_court::DisputeCourt::{self, DisputeCourtErrors},
@@ -149,16 +146,12 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
     let d = dispute_of(&c, id).await?;
     let now = c.chain_time().await?;
     let parties = c
-        .court
-        .partiesOf(U256::from(id))
-        .call()
+        .dispute_parties(id)
         .await
         .wrap_err("DisputeCourt.partiesOf failed")?;
     let task = if d.arbitrable == c.deployments().task_market {
         Some(
-            c.market
-                .taskOfDispute(U256::from(id))
-                .call()
+            c.task_of_dispute(id)
                 .await
                 .wrap_err("TaskMarket.taskOfDispute failed")?,
         )
@@ -169,17 +162,13 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
     let mut rounds = Vec::new();
     for r in 0..=u64::from(d.round) {
         let rd = c
-            .court
-            .roundOf(U256::from(id), U256::from(r))
-            .call()
+            .dispute_round(id, r)
             .await
             .wrap_err("DisputeCourt.roundOf failed")?;
         let mut votes = Vec::new();
         for choice in 0..=u64::from(d.choices) {
             let v = c
-                .court
-                .votesFor(U256::from(id), U256::from(r), U256::from(choice))
-                .call()
+                .votes_for(id, r, choice)
                 .await
                 .wrap_err("DisputeCourt.votesFor failed")?;
             votes.push(v.saturating_to::<u64>());

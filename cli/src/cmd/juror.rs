@@ -146,9 +146,7 @@ pub(crate) async fn join_with(
     amount: U256,
 ) -> Result<TxOutcome<()>> {
     let token = c
-        .court
-        .stakeToken()
-        .call()
+        .stake_token()
         .await
         .wrap_err("DisputeCourt.stakeToken failed")?;
     let value = if token == Address::ZERO {

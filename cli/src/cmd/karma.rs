@@ -117,9 +117,7 @@ pub(crate) async fn karma_of(
     for d in domains {
         let (acc, comp) = c.karma_scores(agent, d).await?;
         let k = c
-            .karma
-            .karmaOf(agent, d)
-            .call()
+            .karma_record(agent, d)
             .await
             .wrap_err("KarmaRegistry.karmaOf failed")?;
         out.push(DomainKarma {
@@ -135,9 +133,7 @@ pub(crate) async fn karma_of(
     let mut earnings = Vec::new();
     for a in assets {
         let v = c
-            .karma
-            .earningsOf(agent, a)
-            .call()
+            .earnings_of(agent, a)
             .await
             .wrap_err("KarmaRegistry.earningsOf failed")?;
         earnings.push(Earning {

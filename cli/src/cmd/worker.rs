@@ -256,9 +256,7 @@ async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
     let c = ctx.reader().await?;
     let who = ctx.account_or(a.address)?;
     let agent = c
-        .registry
-        .agentOf(who)
-        .call()
+        .agent_of(who)
         .await
         .wrap_err("AgentRegistry.agentOf failed")?;
     let registered = agent.agentKey != B256::ZERO;
