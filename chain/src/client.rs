@@ -1,68 +1,20 @@
 //! Typed calls to a deployed AOS: one handle over the four contracts, with the market's
 //! rules for values (stake, bond) computed the way the contracts compute them.
 
+use std::sync::Arc;
+
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
     providers::{DynProvider, Provider},
-    rpc::types::TransactionReceipt,
+    rpc::types::{Filter, Log, TransactionReceipt},
     sol_types::{SolEvent, SolValue},
 };
 
 use crate::{
-    ChainError, Deployments, TaskParams, TaskState, agent_registry::AgentRegistry,
-    dispute_court::DisputeCourt, karma_registry::KarmaRegistry, task_market::TaskMarket,
+    ChainError, Deployments, LogScanner, ScanError, TaskParams, TaskState, TaskStatus,
+    agent_registry::AgentRegistry, dispute_court::DisputeCourt, karma_registry::KarmaRegistry,
+    task_market::TaskMarket,
 };
-
-/// `ITaskMarket.Status`, by its on-chain number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[allow(missing_docs)]
-pub enum TaskStatus {
-    None,
-    Open,
-    Claimed,
-    Submitted,
-    Disputed,
-    RuledRefused,
-    RuledForRequester,
-    RuledForWorker,
-    Accepted,
-    Cancelled,
-    Expired,
-    Failed,
-    Resolved,
-}
-
-impl TaskStatus {
-    /// From the `uint8` the contract stores. `None` for an out-of-range value.
-    pub fn from_u8(v: u8) -> Option<Self> {
-        use TaskStatus::*;
-        [
-            None,
-            Open,
-            Claimed,
-            Submitted,
-            Disputed,
-            RuledRefused,
-            RuledForRequester,
-            RuledForWorker,
-            Accepted,
-            Cancelled,
-            Expired,
-            Failed,
-            Resolved,
-        ]
-        .get(v as usize)
-        .copied()
-    }
-
-    /// Whether nothing more can happen to the task.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            Self::Accepted | Self::Cancelled | Self::Expired | Self::Failed | Self::Resolved
-        )
-    }
-}
 
 /// A mined transaction's result.
 #[derive(Debug, Clone)]
@@ -93,6 +45,7 @@ pub fn task_id_of(params: &TaskParams) -> B256 {
 pub struct AosContracts {
     provider: DynProvider,
     deployments: Deployments,
+    scanner: Arc<LogScanner>,
     /// `TaskMarket` instance.
     pub market: TaskMarket::TaskMarketInstance<DynProvider>,
     /// `AgentRegistry` instance.
@@ -103,7 +56,7 @@ pub struct AosContracts {
     pub court: DisputeCourt::DisputeCourtInstance<DynProvider>,
 }
 
-fn outcome<T>(value: T, r: &TransactionReceipt) -> Result<TxOutcome<T>, ChainError> {
+pub(crate) fn outcome<T>(value: T, r: &TransactionReceipt) -> Result<TxOutcome<T>, ChainError> {
     if !r.status() {
         return Err(ChainError::TxFailed(r.transaction_hash));
     }
@@ -116,13 +69,16 @@ fn outcome<T>(value: T, r: &TransactionReceipt) -> Result<TxOutcome<T>, ChainErr
 }
 
 /// Send `call`, wait for its receipt.
-async fn mined<P: Provider, D: alloy::contract::CallDecoder>(
+pub(crate) async fn mined<P: Provider, D: alloy::contract::CallDecoder>(
     call: alloy::contract::CallBuilder<P, D>,
 ) -> Result<TransactionReceipt, ChainError> {
     Ok(call.send().await?.get_receipt().await?)
 }
 
-fn event<E: SolEvent>(r: &TransactionReceipt, emitter: Address) -> Result<E, ChainError> {
+pub(crate) fn event<E: SolEvent>(
+    r: &TransactionReceipt,
+    emitter: Address,
+) -> Result<E, ChainError> {
     r.inner
         .logs()
         .iter()
@@ -140,6 +96,7 @@ impl AosContracts {
             registry: AgentRegistry::new(deployments.agent_registry, provider.clone()),
             karma: KarmaRegistry::new(deployments.karma_registry, provider.clone()),
             court: DisputeCourt::new(deployments.dispute_court, provider.clone()),
+            scanner: Arc::new(LogScanner::new(provider.clone())),
             provider,
             deployments,
         }
@@ -153,6 +110,29 @@ impl AosContracts {
     /// The deployment addresses.
     pub fn deployments(&self) -> &Deployments {
         &self.deployments
+    }
+
+    /// The adaptive log scanner over this provider (shared by clones of this handle, so the
+    /// range it learnt carries over).
+    pub fn scanner(&self) -> &LogScanner {
+        &self.scanner
+    }
+
+    /// Use `scanner` (e.g. tuned with [`LogScanner::with_range_bounds`]) for log scans.
+    #[must_use]
+    pub fn with_scanner(mut self, scanner: LogScanner) -> Self {
+        self.scanner = Arc::new(scanner);
+        self
+    }
+
+    /// All logs matching `filter` from the deployment's `startBlock` to the latest block.
+    ///
+    /// # Errors
+    /// [`ScanError`].
+    pub async fn scan_logs(&self, filter: &Filter) -> Result<Vec<Log>, ScanError> {
+        self.scanner
+            .scan_to_head(filter, self.deployments.start_block)
+            .await
     }
 
     /// Bind `AgentRegistry.register(agentKey, manifestHash, bindingSignature)`.
@@ -340,6 +320,26 @@ impl AosContracts {
     ) -> Result<(U256, U256), ChainError> {
         let r = self.karma.scores(agent, domain).call().await?;
         Ok((r.accuracy, r.completion))
+    }
+
+    /// `karmaOf(agent, domain)`: the raw counters (tasks, disputes won/lost, last update).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn karma_record(
+        &self,
+        agent: Address,
+        domain: B256,
+    ) -> Result<crate::karma_registry::IKarmaRegistry::Karma, ChainError> {
+        Ok(self.karma.karmaOf(agent, domain).call().await?)
+    }
+
+    /// `earningsOf(agent, asset)`: lifetime earnings recorded for `agent` (asset units).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn earnings_of(&self, agent: Address, asset: Address) -> Result<U256, ChainError> {
+        Ok(self.karma.earningsOf(agent, asset).call().await?)
     }
 
     /// The market's current protocol fee in bps (to put in new terms).

@@ -1,20 +1,19 @@
-//! Errors of chain calls.
+//! Errors of calls to the AOS contracts.
 
-use alloy::primitives::{B256, Bytes};
+use alloy::primitives::B256;
 
-use crate::revert::decode_revert;
+use crate::revert::Revert;
 
-/// A chain call failed.
+/// A call to the AOS contracts (or the node behind them) failed.
+///
+/// The crate's one chain error: a revert ([`ChainError::Reverted`], matched on its typed
+/// [`Revert`]) or trouble reaching the node. Not to be confused with
+/// `aos_protocol::DelegationError` (a delegation chain that breaks a rule).
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
-    /// The contract reverted; `reason` is the decoded custom error (or the raw data in hex).
-    #[error("reverted: {reason}")]
-    Reverted {
-        /// e.g. `TaskMarketNotRegistered(account: 0x…)`.
-        reason: String,
-        /// Raw revert data.
-        data: Bytes,
-    },
+    /// The contract reverted with the decoded error (display: `reverted: TaskMarket…(…)`).
+    #[error("reverted: {0}")]
+    Reverted(Box<Revert>),
     /// The RPC, transport or encoding failed (not a revert).
     #[error("contract call failed: {0}")]
     Contract(#[source] Box<alloy::contract::Error>),
@@ -30,6 +29,12 @@ pub enum ChainError {
     /// An expected event was not in the receipt.
     #[error("event {0} missing from the receipt")]
     MissingEvent(&'static str),
+    /// A log scan failed.
+    #[error(transparent)]
+    Scan(#[from] crate::scan::ScanError),
+    /// A transaction was not mined within the time the caller allowed; it may still be.
+    #[error("{0}: no receipt in time")]
+    ReceiptTimeout(&'static str),
     /// A value from the chain does not fit the expected shape.
     #[error("unexpected value from the chain: {0}")]
     Malformed(String),
@@ -38,27 +43,32 @@ pub enum ChainError {
 impl ChainError {
     /// Whether retrying the same call may succeed (transport trouble, not a revert).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Rpc(_) | Self::Receipt(_))
+        matches!(
+            self,
+            Self::Rpc(_) | Self::Receipt(_) | Self::ReceiptTimeout(_)
+        ) || matches!(self, Self::Scan(e) if e.is_retryable())
             || matches!(self, Self::Contract(e) if matches!(**e, alloy::contract::Error::TransportError(_)) && e.as_revert_data().is_none())
     }
 
-    /// The decoded revert, when this is one.
-    pub fn revert_reason(&self) -> Option<&str> {
+    /// The decoded revert, when this is one: match on its variants.
+    pub fn revert(&self) -> Option<&Revert> {
         match self {
-            Self::Reverted { reason, .. } => Some(reason),
+            Self::Reverted(r) => Some(r),
             _ => None,
         }
+    }
+
+    /// The decoded revert as text (`TaskMarketWrongStatus(taskId: 0x…, status: Claimed)`),
+    /// when this is one. Prefer [`ChainError::revert`] to decide on it.
+    pub fn revert_reason(&self) -> Option<String> {
+        self.revert().map(ToString::to_string)
     }
 }
 
 impl From<alloy::contract::Error> for ChainError {
     fn from(e: alloy::contract::Error) -> Self {
         match e.as_revert_data() {
-            Some(data) => Self::Reverted {
-                reason: decode_revert(&data)
-                    .unwrap_or_else(|| format!("unknown error 0x{}", alloy::hex::encode(&data))),
-                data,
-            },
+            Some(data) => Self::Reverted(Box::new(Revert::decode(&data))),
             None => Self::Contract(Box::new(e)),
         }
     }
@@ -67,11 +77,7 @@ impl From<alloy::contract::Error> for ChainError {
 impl From<alloy::transports::TransportError> for ChainError {
     fn from(e: alloy::transports::TransportError) -> Self {
         match e.as_error_resp().and_then(|r| r.as_revert_data()) {
-            Some(data) => Self::Reverted {
-                reason: decode_revert(&data)
-                    .unwrap_or_else(|| format!("unknown error 0x{}", alloy::hex::encode(&data))),
-                data,
-            },
+            Some(data) => Self::Reverted(Box::new(Revert::decode(&data))),
             None => Self::Rpc(Box::new(e)),
         }
     }

@@ -1,28 +1,18 @@
 //! aos-chain against a real anvil with the contracts deployed by script/Deploy.s.sol.
 
-use alloy::primitives::{Address, B256, U256, aliases::U40};
+use alloy::primitives::{Address, B256, U256};
 use aos_chain::{
     ChainError, Devnet, TaskParams, TaskStatus, domain_to_bytes32, stake_of, task_id_of,
 };
 
 fn params(requester: Address, now: u64, salt: u64) -> TaskParams {
-    TaskParams {
-        requester,
-        asset: Address::ZERO,
-        payment: 50_000_000_000_000_000u128, // 0.05 ETH
-        stakeBps: 1000,
-        feeBps: 0,
-        claimDeadline: U40::from(now + 3600),
-        completionDeadline: U40::from(now + 7200),
-        reviewWindow: 3600,
-        maxDelegationDepth: 2,
-        minAccuracy: 0,
-        minCompletion: 0,
-        domain: domain_to_bytes32("summarisation").unwrap(),
-        specHash: B256::repeat_byte(7),
-        parentTaskId: B256::ZERO,
-        salt: alloy::primitives::aliases::U96::from(salt),
-    }
+    TaskParams::builder(requester, now)
+        .with_payment(50_000_000_000_000_000u128) // 0.05 ETH
+        .with_max_delegation_depth(2)
+        .with_domain(domain_to_bytes32("summarisation").unwrap())
+        .with_spec_hash(B256::repeat_byte(7))
+        .with_salt(salt)
+        .build()
 }
 
 #[tokio::test]
@@ -54,7 +44,7 @@ async fn deploy_post_read_back_and_decode_errors() {
             && reason.contains(&net.address(2).to_checksum(None)),
         "{err}"
     );
-    assert!(aos_chain::hint_for(&reason).is_some());
+    assert!(err.revert().and_then(aos_chain::Revert::hint).is_some());
     assert!(matches!(err, ChainError::Reverted { .. }) && !err.is_retryable());
 
     // register the worker (a real Ed25519 binding is the protocol crate's job; any 64 bytes here)

@@ -160,11 +160,11 @@ fn run_inner(cli: Cli, mut out: Output) -> Result<()> {
 /// `error: …` with the whole context chain, then the decoded revert's next step.
 fn report(e: &eyre::Report) {
     eprintln!("error: {e:#}");
-    let reason = e
+    let revert = e
         .chain()
         .find_map(|c| c.downcast_ref::<ChainError>())
-        .and_then(|c| c.revert_reason());
-    if let Some(h) = reason.and_then(hint) {
+        .and_then(ChainError::revert);
+    if let Some(h) = revert.and_then(hint) {
         eprintln!("hint: {h}");
     }
 }

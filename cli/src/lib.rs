@@ -23,7 +23,6 @@ mod blobs;
 mod cli;
 mod cmd;
 mod ctx;
-mod erc20;
 mod logs;
 mod opts;
 mod output;

@@ -2,14 +2,7 @@
 
 use std::future::Future;
 
-use alloy::{
-    contract::{CallBuilder, CallDecoder},
-    primitives::Address,
-    providers::DynProvider,
-    rpc::types::TransactionReceipt,
-    sol_types::SolEvent,
-};
-use aos_chain::{ChainError, TxOutcome, hint_for};
+use aos_chain::{Revert, TxOutcome};
 use eyre::Result;
 
 use crate::output::Output;
@@ -17,11 +10,12 @@ use crate::output::Output;
 /// Await `fut` (a transaction being sent and mined) behind a spinner labelled `label`.
 ///
 /// # Errors
-/// The [`ChainError`] wrapped with `"{label} failed"`; [`report`](crate::cli) finds it in the
-/// chain and prints the decoded revert's hint.
-pub(crate) async fn send<T, F>(out: &Output, label: &str, fut: F) -> Result<TxOutcome<T>>
+/// The error (an `aos_chain::ChainError` for chain calls) wrapped with `"{label} failed"`;
+/// `report` (cli.rs) finds the `ChainError` in the chain and prints the decoded revert's hint.
+pub(crate) async fn send<T, E, F>(out: &Output, label: &str, fut: F) -> Result<TxOutcome<T>>
 where
-    F: Future<Output = Result<TxOutcome<T>, ChainError>>,
+    F: Future<Output = Result<TxOutcome<T>, E>>,
+    E: Into<eyre::Report>,
 {
     let pb = out.spinner(format!("{label}: sending and waiting for the receipt"));
     let r = fut.await;
@@ -35,107 +29,80 @@ where
             ));
             Ok(o)
         }
-        Err(e) => Err(eyre::Report::new(e).wrap_err(format!("{label} failed"))),
+        Err(e) => Err(e.into().wrap_err(format!("{label} failed"))),
     }
 }
 
-/// Send a generated binding call and wait for its receipt; status 0 is an error.
-///
-/// # Errors
-/// [`ChainError`] (reverts decoded).
-pub(crate) async fn exec<D: CallDecoder>(
-    call: CallBuilder<&DynProvider, D>,
-) -> Result<TxOutcome<TransactionReceipt>, ChainError> {
-    let r = call.send().await?.get_receipt().await?;
-    if !r.status() {
-        return Err(ChainError::TxFailed(r.transaction_hash));
-    }
-    Ok(TxOutcome {
-        tx_hash: r.transaction_hash,
-        gas_used: r.gas_used,
-        block_number: r.block_number.unwrap_or_default(),
-        value: r,
-    })
-}
-
-/// Every `E` emitted by `emitter` in a receipt.
-pub(crate) fn events<E: SolEvent>(r: &TransactionReceipt, emitter: Address) -> Vec<E> {
-    r.inner
-        .logs()
-        .iter()
-        .filter(|l| l.address() == emitter)
-        .filter_map(|l| E::decode_log(&l.inner).ok())
-        .map(|l| l.data)
-        .collect()
-}
-
-/// What to do next after a decoded revert: aos-chain's hints, plus the court's and the
+/// What to do next after a revert: aos-chain's hints, plus the market's, the court's and the
 /// registry's errors phrased as `aos` commands.
-pub(crate) fn hint(decoded: &str) -> Option<&'static str> {
-    let name = decoded.split('(').next()?;
-    Some(match name {
-        "TaskMarketNotRegistered" | "DisputeCourtNotRegistered" => {
+pub(crate) fn hint(r: &Revert) -> Option<&'static str> {
+    use Revert::{AgentRegistry as R, DisputeCourt as C, TaskMarket as M};
+    use aos_chain::{
+        agent_registry::AgentRegistry::AgentRegistryErrors as Re,
+        dispute_court::DisputeCourt::DisputeCourtErrors as Ce,
+        task_market::TaskMarket::TaskMarketErrors as Me,
+    };
+    Some(match r {
+        M(Me::TaskMarketNotRegistered(_)) | C(Ce::DisputeCourtNotRegistered(_)) => {
             "register the account's agent key first: `aos worker register`"
         }
-        "AgentRegistryAlreadyRegistered" => {
+        R(Re::AgentRegistryAlreadyRegistered(_)) => {
             "this account is already registered; `aos worker status` shows its agent key"
         }
-        "AgentRegistryKeyTaken" => {
+        R(Re::AgentRegistryKeyTaken(_)) => {
             "that agent key is bound to another account; use another --agent-key file"
         }
-        "TaskMarketWrongStatus" => "`aos task show <id>` shows the task's status and history",
-        "TaskMarketUnauthorized" => {
+        M(Me::TaskMarketWrongStatus(_)) => {
+            "`aos task show <id>` shows the task's status and history"
+        }
+        M(Me::TaskMarketUnauthorized(_)) => {
             "only the role named in the error may do this; sign with that account \
              (--keystore or --private-key)"
         }
-        "TaskMarketTaskExists" => "post again: `aos task post` draws a fresh salt each time",
-        "TaskMarketBadParams" => "fix the term named in the error (see `aos task post --help`)",
-        "DisputeCourtWrongPhase" => {
+        M(Me::TaskMarketTaskExists(_)) => {
+            "post again: `aos task post` draws a fresh salt each time"
+        }
+        M(Me::TaskMarketBadParams(_)) => {
+            "fix the term named in the error (see `aos task post --help`)"
+        }
+        C(Ce::DisputeCourtWrongPhase(_)) => {
             "`aos dispute show <id>` shows the phase (drawing → commit → reveal → appeal → solved)"
         }
-        "DisputeCourtDeadlinePassed" => {
+        C(Ce::DisputeCourtDeadlinePassed(_)) => {
             "the phase is over: move the dispute on with `aos dispute advance <id>`"
         }
-        "DisputeCourtDeadlineNotPassed" => {
+        C(Ce::DisputeCourtDeadlineNotPassed(_)) => {
             "wait until the deadline in the error (unix seconds), then `aos dispute advance <id>`"
         }
-        "DisputeCourtRandomnessPending" => {
+        C(Ce::DisputeCourtRandomnessPending(_)) => {
             "the draw's seed comes from a later block: retry `aos dispute draw <id>` after the \
              next block"
         }
-        "DisputeCourtWrongSeat" => {
+        C(Ce::DisputeCourtWrongSeat(_)) => {
             "this account holds no seat in that state; `aos juror status` lists your seats"
         }
-        "DisputeCourtBadReveal" => {
+        C(Ce::DisputeCourtBadReveal(_)) => {
             "the stored salt does not match the commitment: reveal with the --data-dir used to \
              commit"
         }
-        "DisputeCourtBadStake" => {
+        C(Ce::DisputeCourtBadStake(_)) => {
             "the stake must reach the court's minimum stake (see `aos juror status`)"
         }
-        "DisputeCourtLeaveNotReady" => {
+        C(Ce::DisputeCourtLeaveNotReady(_)) => {
             "run `aos juror leave` to request, then again after the leave delay"
         }
-        "DisputeCourtNothingFree" => {
+        C(Ce::DisputeCourtNothingFree(_)) => {
             "all stake is locked in open disputes; settle them first (`aos dispute settle <id>`)"
         }
-        "DisputeCourtNothingToWithdraw" => "the court owes this account nothing in that asset",
-        "DisputeCourtNotAppealable" | "DisputeCourtRoundNotSettleable" => {
+        C(Ce::DisputeCourtNothingToWithdraw(_)) => {
+            "the court owes this account nothing in that asset"
+        }
+        C(Ce::DisputeCourtNotAppealable(_) | Ce::DisputeCourtRoundNotSettleable(_)) => {
             "the dispute is not solved yet: `aos dispute advance <id>` after the deadline"
         }
-        "DisputeCourtUnknownDispute" => {
+        C(Ce::DisputeCourtUnknownDispute(_)) => {
             "no such dispute; ids start at 1 (`aos task show` names it)"
         }
-        _ => return hint_for(decoded),
+        _ => return r.hint(),
     })
-}
-
-/// The same outcome without its value.
-pub(crate) fn unit<T>(o: TxOutcome<T>) -> TxOutcome<()> {
-    TxOutcome {
-        value: (),
-        tx_hash: o.tx_hash,
-        gas_used: o.gas_used,
-        block_number: o.block_number,
-    }
 }

@@ -11,8 +11,14 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use alloy::primitives::{Address, B256, aliases::U40, aliases::U96};
-use aos_chain::{AosContracts, TaskParams, TaskStatus, domain_to_bytes32, task_id_of};
+use alloy::{
+    primitives::{Address, B256},
+    rpc::types::Filter,
+    sol_types::SolEvent,
+};
+use aos_chain::{
+    AosContracts, TaskParams, TaskStatus, domain_to_bytes32, task_id_of, task_market::TaskMarket,
+};
 use aos_mesh::Topic;
 use aos_protocol::{
     AgentKey, ContentId,
@@ -148,25 +154,19 @@ impl MeshDelegate {
         let spec_bytes = spec.to_json().map_err(|e| MeshError::Spec(e.to_string()))?;
         let spec_id = self.mesh.put_blob(&spec_bytes).await?;
         let now = self.contracts.chain_time().await?;
-        let params = TaskParams {
-            requester: self.account,
-            asset: Address::ZERO,
-            payment: self.settings.payment_wei,
-            stakeBps: self.settings.stake_bps,
-            feeBps: self.contracts.fee_bps().await?,
-            claimDeadline: U40::from(now + self.settings.claim_window_s),
-            completionDeadline: U40::from(
-                now + self.settings.claim_window_s + self.settings.work_window_s,
-            ),
-            reviewWindow: 3600,
-            maxDelegationDepth: 0,
-            minAccuracy: 0,
-            minCompletion: 0,
-            domain: domain_to_bytes32(domain).map_err(|e| MeshError::Spec(e.to_string()))?,
-            specHash: B256::from(spec_id.0),
-            parentTaskId: self.settings.parent_task_id.unwrap_or(B256::ZERO),
-            salt: U96::from(now_ms()),
-        };
+        let params = TaskParams::builder(self.account, now)
+            .with_payment(self.settings.payment_wei)
+            .with_stake_bps(self.settings.stake_bps)
+            .with_fee_bps(self.contracts.fee_bps().await?)
+            .with_claim_in(Duration::from_secs(self.settings.claim_window_s))
+            .with_complete_in(Duration::from_secs(
+                self.settings.claim_window_s + self.settings.work_window_s,
+            ))
+            .with_domain(domain_to_bytes32(domain).map_err(|e| MeshError::Spec(e.to_string()))?)
+            .with_spec_hash(B256::from(spec_id.0))
+            .with_parent_task(self.settings.parent_task_id.unwrap_or(B256::ZERO))
+            .with_salt(now_ms())
+            .build();
         let task_id = self.contracts.post_task(&params).await?.value;
         let nonce = self.nonce.fetch_add(1, Ordering::Relaxed) + 1;
         let env = TaskAnnouncement {
@@ -188,17 +188,22 @@ impl MeshDelegate {
         let result_hash = loop {
             let status = self.contracts.task_status(task_id).await?;
             if status == TaskStatus::Submitted {
+                // from the deployment block, not block 0 (public RPCs cap a query's range)
+                let filter = Filter::new()
+                    .address(self.contracts.deployments().task_market)
+                    .event_signature(TaskMarket::TaskSubmitted::SIGNATURE_HASH)
+                    .topic1(task_id);
                 let logs = self
                     .contracts
-                    .market
-                    .TaskSubmitted_filter()
-                    .topic1(task_id)
-                    .from_block(0)
-                    .query()
+                    .scan_logs(&filter)
                     .await
                     .map_err(|e| MeshError::Chain(e.into()))?;
-                match logs.last() {
-                    Some((ev, _)) => break ev.resultHash,
+                let submitted = logs
+                    .iter()
+                    .filter_map(|l| TaskMarket::TaskSubmitted::decode_log(&l.inner).ok())
+                    .last();
+                match submitted {
+                    Some(ev) => break ev.data.resultHash,
                     None => return Err(MeshError::BadResult(task_id)),
                 }
             }

@@ -5,7 +5,7 @@ mod common;
 
 use std::{sync::Arc, time::Duration};
 
-use alloy::primitives::{Address, B256, U256, aliases::U40, aliases::U96};
+use alloy::primitives::{Address, B256, U256};
 use aos_chain::{Devnet, TaskParams, TaskStatus, domain_to_bytes32, task_id_of};
 use aos_coordinator::{
     AskOptions, Coordinator, LlmRegistry, MeshDelegate, MeshSettings, Router, Services,
@@ -32,23 +32,13 @@ async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
     // a requester (account 3) posts the parent task; the coordinator (account 1) claims it
     let requester = net.contracts(3);
     let now = requester.chain_time().await.unwrap();
-    let parent = TaskParams {
-        requester: net.address(3),
-        asset: Address::ZERO,
-        payment: 50_000_000_000_000_000,
-        stakeBps: 1000,
-        feeBps: 0,
-        claimDeadline: U40::from(now + 3600),
-        completionDeadline: U40::from(now + 7200),
-        reviewWindow: 3600,
-        maxDelegationDepth: 2,
-        minAccuracy: 0,
-        minCompletion: 0,
-        domain,
-        specHash: B256::repeat_byte(1),
-        parentTaskId: B256::ZERO,
-        salt: U96::from(1),
-    };
+    let parent = TaskParams::builder(net.address(3), now)
+        .with_payment(50_000_000_000_000_000)
+        .with_max_delegation_depth(2)
+        .with_domain(domain)
+        .with_spec_hash(B256::repeat_byte(1))
+        .with_salt(1)
+        .build();
     let parent_id = requester.post_task(&parent).await.unwrap().value;
     let coord_key = AgentKey::generate();
     let coord = net.contracts(1);

@@ -378,27 +378,13 @@ fn dom(b: B256) -> Value {
     json!(bytes32_to_domain(b).unwrap_or_default())
 }
 
-/// The task status names, by `ITaskMarket.Status` number.
-pub const STATUS_NAMES: [&str; 13] = [
-    "None",
-    "Open",
-    "Claimed",
-    "Submitted",
-    "Disputed",
-    "RuledRefused",
-    "RuledForRequester",
-    "RuledForWorker",
-    "Accepted",
-    "Cancelled",
-    "Expired",
-    "Failed",
-    "Resolved",
-];
+/// The task status names, by `ITaskMarket.Status` number (aos-chain's one list).
+pub const STATUS_NAMES: &[&str] = aos_chain::TaskStatus::NAMES;
 
-/// Court phases by `IDisputeCourt.Phase` number.
-pub const PHASE_NAMES: [&str; 6] = ["None", "Drawing", "Commit", "Reveal", "Appeal", "Solved"];
-/// Seat verdicts by `IDisputeCourt.Verdict` number.
-pub const VERDICT_NAMES: [&str; 4] = ["Released", "Coherent", "Incoherent", "Absent"];
+/// Court phases by `IDisputeCourt.Phase` number (aos-chain's one list).
+pub const PHASE_NAMES: &[&str] = aos_chain::Phase::NAMES;
+/// Seat verdicts by `IDisputeCourt.Verdict` number (aos-chain's one list).
+pub const VERDICT_NAMES: &[&str] = aos_chain::Verdict::NAMES;
 /// Karma outcomes by `IKarmaRegistry.Outcome` number.
 pub const OUTCOME_NAMES: [&str; 8] = [
     "Accepted",

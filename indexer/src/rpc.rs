@@ -65,49 +65,9 @@ impl RpcError {
     }
 }
 
-/// Substrings of the range-cap errors of common providers (lower-cased):
-/// geth/Infura "query returned more than 10000 results", Alchemy "Log response size
-/// exceeded", "block range", QuickNode/Ankr/BSC "exceed maximum block range", erigon
-/// "limit exceeded", Cloudflare/others "too many", HTTP 413 bodies.
-const RANGE_PATTERNS: &[&str] = &[
-    "query returned more than",
-    "response size exceeded",
-    "log response size",
-    "block range",
-    "range too large",
-    "range is too large",
-    "too large",
-    "exceed maximum block range",
-    "max block range",
-    "maximum block range",
-    "limit exceeded",
-    "too many results",
-    "too many logs",
-    "more than 10000",
-    "response is too big",
-    "query timeout exceeded",
-    "range limit",
-    "exceeds the range",
-    "is limited to",
-];
-
-/// Whether `message` is a provider's "range too large" answer.
-pub fn is_range_error(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    RANGE_PATTERNS.iter().any(|p| m.contains(p))
-}
-
-/// The end block of a range the provider suggests, as in Infura's
-/// "Try with this block range [0x1, 0x2]" or Alchemy's "this block range should work:
-/// [0x1, 0x2]".
-pub fn suggested_range_end(message: &str) -> Option<u64> {
-    let open = message.find('[')?;
-    let close = open + message[open..].find(']')?;
-    let inner = &message[open + 1..close];
-    let end = inner.split(',').nth(1)?.trim();
-    let hex = end.strip_prefix("0x")?;
-    u64::from_str_radix(hex, 16).ok()
-}
+/// The providers' "range too large" answers are recognised by aos-chain's scanner module, so
+/// the indexer and every other log scan agree on them.
+pub use aos_chain::{is_range_error, suggested_range_end};
 
 fn classify(method: &'static str, e: AlloyRpcError<TransportErrorKind>) -> RpcError {
     let transient = |message: String| RpcError::Transient { method, message };

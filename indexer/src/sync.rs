@@ -13,6 +13,12 @@
 //! after two successes in a row it doubles again, up to `max_range`. A range that returned
 //! more than `target_logs` logs is scaled down to aim at `target_logs` next time.
 //!
+//! This is not `aos_chain::LogScanner` (the scanner the worker, the CLI and the coordinator
+//! share): the indexer's ranges also carry the reorg-window headers checked against each
+//! log's block hash, are sized by events per range (`target_logs`), and export range, retry
+//! and timeout metrics; the shared scanner does none of that. Both recognise providers'
+//! range-cap errors with the same `aos_chain::is_range_error`.
+//!
 //! # Reorgs
 //! If the cursor's hash is no longer the canonical hash at its height (found at any step,
 //! including the first after a restart — a reorg while the indexer was down), walk the stored

@@ -16,9 +16,10 @@ use crate::signing::{SignError, SignedMessage};
 /// Hard upper bound on chain length, whatever a task allows.
 pub const MAX_CHAIN_DEPTH: u32 = 16;
 
-/// Errors from checking a delegation chain.
+/// Errors from checking a delegation chain (white paper §6.4). Not to be confused with
+/// `aos_chain::ChainError`, a failed call to the contracts.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ChainError {
+pub enum DelegationError {
     /// The chain has no hops.
     #[error("empty delegation chain")]
     Empty,
@@ -55,6 +56,13 @@ pub enum ChainError {
         /// Why.
         source: SignError,
     },
+}
+
+impl DelegationError {
+    /// Always `false`: a chain that breaks a rule breaks it again on retry.
+    pub fn is_retryable(&self) -> bool {
+        false
+    }
 }
 
 /// Who received the work at a hop.
@@ -118,38 +126,38 @@ impl DelegationChain {
     /// Checks structure, depth ≤ `min(max_depth, MAX_CHAIN_DEPTH)` and every signature.
     ///
     /// # Errors
-    /// The first violated rule as a [`ChainError`].
-    pub fn check(&self, max_depth: u32) -> Result<(), ChainError> {
+    /// The first violated rule as a [`DelegationError`].
+    pub fn check(&self, max_depth: u32) -> Result<(), DelegationError> {
         let max = max_depth.min(MAX_CHAIN_DEPTH);
-        let first = self.hops.first().ok_or(ChainError::Empty)?;
+        let first = self.hops.first().ok_or(DelegationError::Empty)?;
         let depth = u32::try_from(self.hops.len()).unwrap_or(u32::MAX);
         if depth > max {
-            return Err(ChainError::TooDeep { depth, max });
+            return Err(DelegationError::TooDeep { depth, max });
         }
         for (i, hop) in self.hops.iter().enumerate() {
             if u64::from(hop.depth) != i as u64 + 1 {
-                return Err(ChainError::BadDepth {
+                return Err(DelegationError::BadDepth {
                     index: i,
                     depth: hop.depth,
                 });
             }
             if hop.task_id != first.task_id {
-                return Err(ChainError::TaskMismatch(i));
+                return Err(DelegationError::TaskMismatch(i));
             }
             if !hop.budget.is_finite() || hop.budget < 0.0 {
-                return Err(ChainError::Budget(i));
+                return Err(DelegationError::Budget(i));
             }
             if i > 0 {
                 let prev = &self.hops[i - 1];
                 if prev.delegate != Delegate::Agent(hop.delegator) {
-                    return Err(ChainError::Broken(i));
+                    return Err(DelegationError::Broken(i));
                 }
                 if hop.budget > prev.budget || hop.currency != prev.currency {
-                    return Err(ChainError::Budget(i));
+                    return Err(DelegationError::Budget(i));
                 }
             }
             hop.verify_signature()
-                .map_err(|source| ChainError::Signature { index: i, source })?;
+                .map_err(|source| DelegationError::Signature { index: i, source })?;
         }
         Ok(())
     }
@@ -187,19 +195,19 @@ mod tests {
         chain.check(2).unwrap();
         assert_eq!(
             chain.check(1),
-            Err(ChainError::TooDeep { depth: 2, max: 1 })
+            Err(DelegationError::TooDeep { depth: 2, max: 1 })
         );
         let mut bad = chain.clone();
         bad.hops[1].budget = 0.4;
         assert!(matches!(
             bad.check(2),
-            Err(ChainError::Signature { index: 1, .. })
+            Err(DelegationError::Signature { index: 1, .. })
         ));
         let mut bad = chain.clone();
         bad.hops[1] = hop(&b, Delegate::Service("x".into()), 2, 2.0);
-        assert_eq!(bad.check(2), Err(ChainError::Budget(1)));
+        assert_eq!(bad.check(2), Err(DelegationError::Budget(1)));
         let mut bad = chain;
         bad.hops[1] = hop(&a, Delegate::Service("x".into()), 2, 0.5);
-        assert_eq!(bad.check(2), Err(ChainError::Broken(1)));
+        assert_eq!(bad.check(2), Err(DelegationError::Broken(1)));
     }
 }

@@ -34,7 +34,7 @@ pub mod verifier;
 pub use cbor::{CborError, to_canonical_cbor};
 pub use content::{ContentError, ContentId};
 pub use dag::{DagError, DagNode};
-pub use delegation_chain::{ChainError, Delegate, DelegationChain, DelegationHop};
+pub use delegation_chain::{Delegate, DelegationChain, DelegationError, DelegationHop};
 pub use envelope::{Envelope, EnvelopeError, verify_signatures_batch};
 pub use identity::{
     AgentId, AgentKey, AgentSignature, IdentityError, binding_message, sign_binding,

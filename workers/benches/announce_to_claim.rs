@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use alloy::primitives::{Address, B256, aliases::U40, aliases::U96};
+use alloy::primitives::{Address, B256};
 use aos_chain::{TaskParams, domain_to_bytes32};
 use aos_mesh::{MeshConfig, Topic};
 use aos_protocol::messages::{Message, Money, Requirements, TaskSpec};
@@ -147,18 +147,12 @@ async fn bench() {
         .to_json()
         .unwrap();
         let now = now_s();
-        let params = TaskParams {
-            requester: Address::repeat_byte(0xaa),
-            payment: 10_000_000_000_000_000,
-            stakeBps: 1000,
-            claimDeadline: U40::from(now + 3600),
-            completionDeadline: U40::from(now + 7200),
-            reviewWindow: 3600,
-            domain: domain_to_bytes32("summarisation").unwrap(),
-            specHash: B256::from(ContentId::of(&spec).0),
-            salt: U96::from(n),
-            ..Default::default()
-        };
+        let params = TaskParams::builder(Address::repeat_byte(0xaa), now)
+            .with_payment(10_000_000_000_000_000)
+            .with_domain(domain_to_bytes32("summarisation").unwrap())
+            .with_spec_hash(B256::from(ContentId::of(&spec).0))
+            .with_salt(n)
+            .build();
         let env = TaskAnnouncement {
             params,
             spec: Some(spec),

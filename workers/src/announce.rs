@@ -116,12 +116,10 @@ mod tests {
     #[test]
     fn round_trip_and_mismatch() {
         let spec = b"{\"x\":1}".to_vec();
-        let params = TaskParams {
-            requester: Address::repeat_byte(1),
-            payment: 5,
-            specHash: B256::from(ContentId::of(&spec).0),
-            ..Default::default()
-        };
+        let params = TaskParams::builder(Address::repeat_byte(1), 0)
+            .with_payment(5)
+            .with_spec_hash(B256::from(ContentId::of(&spec).0))
+            .build();
         let a = TaskAnnouncement {
             params,
             spec: Some(spec),

@@ -8,10 +8,23 @@ use alloy::providers::DynProvider;
 use alloy::signers::local::PrivateKeySigner;
 use aos_chain::{AosContracts, Deployments};
 
-/// A bad RPC URL.
+/// A bad RPC URL (not a chain-call failure: those are `aos_chain::ChainError`).
 #[derive(Debug, thiserror::Error)]
-#[error("bad RPC URL {0:?}")]
-pub struct BadUrl(pub String);
+#[error("bad RPC URL {url:?}")]
+pub struct BadUrl {
+    /// The URL given.
+    pub url: String,
+    /// Why it was refused.
+    #[source]
+    pub source: aos_chain::DevnetError,
+}
+
+impl BadUrl {
+    /// Always `false`: the same URL is refused again.
+    pub fn is_retryable(&self) -> bool {
+        false
+    }
+}
 
 /// An HTTP provider signing with `signer`, with gas estimation, per-transaction nonces and
 /// the chain id filled in.
@@ -19,7 +32,10 @@ pub struct BadUrl(pub String);
 /// # Errors
 /// [`BadUrl`].
 pub fn provider(rpc_url: &str, signer: PrivateKeySigner) -> Result<DynProvider, BadUrl> {
-    aos_chain::provider_for(rpc_url, signer).map_err(|_| BadUrl(rpc_url.to_owned()))
+    aos_chain::provider_for(rpc_url, signer).map_err(|source| BadUrl {
+        url: rpc_url.to_owned(),
+        source,
+    })
 }
 
 /// [`AosContracts`] over [`provider`].

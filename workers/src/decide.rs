@@ -156,7 +156,7 @@ pub fn check_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::primitives::aliases::U40;
+    use std::time::Duration;
 
     #[test]
     fn terms() {
@@ -164,14 +164,12 @@ mod tests {
             domains: vec!["summarisation".into()],
             ..Default::default()
         };
-        let p = TaskParams {
-            requester: Address::repeat_byte(1),
-            payment: 10,
-            claimDeadline: U40::from(1000),
-            completionDeadline: U40::from(2000),
-            domain: aos_chain::domain_to_bytes32("summarisation").unwrap(),
-            ..Default::default()
-        };
+        let p = TaskParams::builder(Address::repeat_byte(1), 0)
+            .with_payment(10)
+            .with_claim_in(Duration::from_secs(1000))
+            .with_complete_in(Duration::from_secs(2000))
+            .with_domain(aos_chain::domain_to_bytes32("summarisation").unwrap())
+            .build();
         assert_eq!(check_terms(&cfg, Address::repeat_byte(2), &p, 100), Ok(()));
         assert_eq!(
             check_terms(&cfg, Address::repeat_byte(1), &p, 100),

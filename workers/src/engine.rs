@@ -18,11 +18,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use alloy::primitives::{Address, B256, U256};
-use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
 use alloy::sol_types::{SolEvent, SolValue};
-use aos_chain::task_market::TaskMarket;
-use aos_chain::{AosContracts, ChainError, TaskParams, TaskStatus, task_id_of};
+use aos_chain::task_market::TaskMarket::{self, TaskMarketErrors};
+use aos_chain::{AosContracts, ChainError, Revert, TaskParams, TaskStatus, task_id_of};
 use aos_mesh::{BlobStore, Topic};
 use aos_protocol::envelope::domains;
 use aos_protocol::messages::{Executor as ExecutorInfo, Message, TaskResult, TaskSpec, Timing};
@@ -162,15 +161,17 @@ fn now_ms() -> u64 {
 }
 
 fn is_wrong_status(e: &ChainError) -> bool {
-    e.revert_reason()
-        .is_some_and(|r| r.starts_with("TaskMarketWrongStatus"))
+    matches!(
+        e.revert(),
+        Some(Revert::TaskMarket(TaskMarketErrors::TaskMarketWrongStatus(
+            _
+        )))
+    )
 }
 
 const CURSOR: &str = "chain_cursor";
 /// How long a transaction may take to be mined before its outcome is read from the chain.
 const TX_TIMEOUT: Duration = Duration::from_secs(120);
-/// Largest block range per `eth_getLogs`.
-const LOG_RANGE: u64 = 2_000;
 
 impl Worker {
     /// A worker over its parts.
@@ -326,12 +327,11 @@ impl Worker {
         market: Address,
         tx: &mpsc::Sender<Candidate>,
     ) -> Result<(), WorkerError> {
-        let provider = self.chain().provider();
-        let latest = provider
-            .get_block_number()
-            .await
-            .map_err(ChainError::from)?;
+        // aos-chain's adaptive scanner: ranges shrink on a provider's range cap or a timeout,
+        // grow after successes, and transient failures are retried with backoff
+        let scanner = self.chain().scanner();
         let start = self.chain().deployments().start_block;
+        let latest = scanner.head(start).await.map_err(ChainError::from)?;
         let mut from = match self.store().get_counter(CURSOR).await? {
             Some(c) if c > latest => {
                 // ahead of the head: a reorg shortened the chain, or this data folder
@@ -347,14 +347,14 @@ impl Worker {
             Some(c) => c + 1,
             None => start,
         };
+        let filter = Filter::new()
+            .address(market)
+            .event_signature(TaskMarket::TaskPosted::SIGNATURE_HASH);
         while from <= latest {
-            let to = latest.min(from + LOG_RANGE - 1);
-            let filter = Filter::new()
-                .address(market)
-                .event_signature(TaskMarket::TaskPosted::SIGNATURE_HASH)
-                .from_block(from)
-                .to_block(to);
-            let logs = provider.get_logs(&filter).await.map_err(ChainError::from)?;
+            let (to, logs) = scanner
+                .chunk(&filter, from, latest)
+                .await
+                .map_err(ChainError::from)?;
             for log in logs {
                 match TaskMarket::TaskPosted::decode_log(&log.inner) {
                     Ok(ev) => {
@@ -523,7 +523,7 @@ impl Worker {
         }
         let claim = tokio::time::timeout(TX_TIMEOUT, self.chain().claim(&c.params))
             .await
-            .unwrap_or_else(|_| Err(ChainError::Malformed("claim: no receipt in time".into())));
+            .unwrap_or_else(|_| Err(ChainError::ReceiptTimeout("claim")));
         match claim {
             Ok(_) => {
                 tracing::info!(task = %task_id, "claimed");
@@ -539,7 +539,7 @@ impl Worker {
                 self.emit(WorkerEvent::Lost(task_id));
                 return;
             }
-            Err(e) if e.revert_reason().is_some() => {
+            Err(e) if e.revert().is_some() => {
                 tracing::warn!(task = %task_id, %e, "claim refused");
                 let _ = self
                     .store()
@@ -732,7 +732,7 @@ impl Worker {
         let task_id = task_id_of(p);
         let submitted = tokio::time::timeout(TX_TIMEOUT, self.chain().submit(task_id, result_hash))
             .await
-            .unwrap_or_else(|_| Err(ChainError::Malformed("submit: no receipt in time".into())));
+            .unwrap_or_else(|_| Err(ChainError::ReceiptTimeout("submit")));
         match submitted {
             Ok(_) => {}
             Err(e) if is_wrong_status(&e) => {
@@ -748,7 +748,7 @@ impl Worker {
                     return Err(format!("submit refused: {e}"));
                 }
             }
-            Err(e) if e.revert_reason().is_some() => return Err(format!("submit refused: {e}")),
+            Err(e) if e.revert().is_some() => return Err(format!("submit refused: {e}")),
             Err(e) => {
                 tracing::warn!(%e, "submit failed; retrying");
                 return Ok(Step::Wait(self.cfg().poll_interval()));
@@ -822,8 +822,12 @@ impl Worker {
                     match self.chain().withdraw(p.asset, self.inner.p.account).await {
                         Ok(o) => amount = o.value,
                         Err(e)
-                            if e.revert_reason()
-                                .is_some_and(|r| r.starts_with("TaskMarketNothingToWithdraw")) => {}
+                            if matches!(
+                                e.revert(),
+                                Some(Revert::TaskMarket(
+                                    TaskMarketErrors::TaskMarketNothingToWithdraw(_)
+                                ))
+                            ) => {}
                         Err(e) => {
                             tracing::warn!(%e, "withdraw failed; retrying");
                             return Ok(Step::Wait(self.cfg().poll_interval()));

@@ -1,9 +1,9 @@
 //! Agent registration (`AgentRegistry.register`): the manifest blob and the Ed25519 binding
 //! signature (DESIGN.md "Identity").
 
-use alloy::primitives::{Address, B256};
-use aos_chain::{AosContracts, ChainError, TxOutcome};
-use aos_protocol::{AgentKey, ContentId, binding_message};
+use alloy::primitives::Address;
+use aos_chain::{AosContracts, TxOutcome};
+use aos_protocol::{AgentKey, ContentId};
 use serde::{Deserialize, Serialize};
 
 use crate::config::WorkerConfig;
@@ -41,20 +41,13 @@ impl Manifest {
     }
 }
 
-/// Registration failed.
-#[derive(Debug, thiserror::Error)]
-pub enum RegisterError {
-    /// Chain call failed (e.g. `AgentRegistryKeyTaken`).
-    #[error(transparent)]
-    Chain(#[from] ChainError),
-    /// The registry's binding message differs from aos-protocol's (wrong deployment?).
-    #[error("the registry's binding message differs from aos-protocol's layout")]
-    BindingMismatch,
-}
+/// Registration failed (aos-chain's: a chain call, or a registry that is not AOS's).
+pub use aos_chain::RegisterError;
 
-/// Registers `account` with `key` and `manifest`: reads `registry.bindingMessage(account)`,
-/// checks it equals [`aos_protocol::binding_message`], signs it with the agent key and
-/// sends `register(agentKey, BLAKE3(manifest), signature)`.
+/// Registers `account` with `key` and `manifest` through aos-chain's one registration
+/// ([`AosContracts::register_agent_key`]): the registry's binding message, checked against
+/// [`aos_protocol::binding_message`], signed with the agent key, then
+/// `register(agentKey, BLAKE3(manifest), signature)`.
 ///
 /// # Errors
 /// [`RegisterError`].
@@ -64,24 +57,7 @@ pub async fn register(
     key: &AgentKey,
     manifest: &Manifest,
 ) -> Result<(ContentId, TxOutcome<()>), RegisterError> {
-    let d = contracts.deployments();
-    let msg = contracts.binding_message(account).await?;
-    let expected = binding_message(
-        d.chain_id,
-        d.agent_registry.into_array(),
-        account.into_array(),
-    );
-    if msg.as_ref() != expected.as_slice() {
-        return Err(RegisterError::BindingMismatch);
-    }
-    let sig = key.sign(&expected);
-    let manifest_id = ContentId::of(&manifest.to_bytes());
-    let out = contracts
-        .register_agent(
-            *key.agent_id().as_bytes(),
-            B256::from(manifest_id.0),
-            sig.to_bytes(),
-        )
-        .await?;
-    Ok((manifest_id, out))
+    contracts
+        .register_agent_key(account, key, &manifest.to_bytes())
+        .await
 }

@@ -3,13 +3,12 @@
 
 use std::time::Duration;
 
-use alloy::{
-    primitives::{Address, B256, U256},
-    providers::Provider,
-    rpc::types::Filter,
-    sol_types::SolEvent,
+use alloy::{primitives::Address, providers::Provider};
+use aos_chain::{
+    AosContracts, ChainError, Phase, Revert, SeatState, Verdict, bytes32_to_domain,
+    dispute_court::DisputeCourt::{self, DisputeCourtErrors},
+    events_of,
 };
-use aos_chain::{AosContracts, ChainError, bytes32_to_domain, dispute_court::DisputeCourt};
 use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail, eyre};
 use serde_json::{Value, json};
@@ -17,9 +16,9 @@ use serde_json::{Value, json};
 use super::parse_address;
 use crate::{
     ctx::Ctx,
-    logs::{logs, ruling_name},
+    logs::ruling_name,
     output::{kv_table, table_with},
-    tx::{events, exec, send},
+    tx::send,
     units::{fmt_deadline, fmt_eth, parse_duration},
 };
 
@@ -85,33 +84,24 @@ pub(crate) struct SettleArgs {
 
 /// IDisputeCourt.Phase by number.
 pub(crate) fn phase_name(p: u8) -> &'static str {
-    ["None", "Drawing", "Commit", "Reveal", "Appeal", "Solved"]
-        .get(p as usize)
-        .copied()
-        .unwrap_or("Unknown")
+    Phase::name_of(p)
 }
 
 /// IDisputeCourt.SeatState by number.
 pub(crate) fn seat_name(s: u8) -> &'static str {
-    ["None", "Drawn", "Committed", "Revealed", "Settled"]
-        .get(s as usize)
-        .copied()
-        .unwrap_or("Unknown")
+    SeatState::name_of(s)
 }
 
 /// IDisputeCourt.Verdict by number.
 fn verdict_name(v: u8) -> &'static str {
-    ["Released", "Coherent", "Incoherent", "Absent"]
-        .get(v as usize)
-        .copied()
-        .unwrap_or("Unknown")
+    Verdict::name_of(v)
 }
 
 /// Phase numbers.
-pub(crate) const PHASE_DRAWING: u8 = 1;
-const PHASE_SOLVED: u8 = 5;
+pub(crate) const PHASE_DRAWING: u8 = Phase::Drawing as u8;
+const PHASE_SOLVED: u8 = Phase::Solved as u8;
 /// Seat state numbers.
-pub(crate) const SEAT_SETTLED: u8 = 4;
+pub(crate) const SEAT_SETTLED: u8 = SeatState::Settled as u8;
 
 /// Seats drawn, from `JurorDrawn` events: `(dispute, round, juror)`, optionally for one
 /// dispute and/or one juror, in draw order.
@@ -120,30 +110,9 @@ pub(crate) async fn drawn_seats(
     dispute: Option<u64>,
     juror: Option<Address>,
 ) -> Result<Vec<(u64, u64, Address)>> {
-    let d = c.deployments();
-    let mut f = Filter::new()
-        .address(d.dispute_court)
-        .event_signature(DisputeCourt::JurorDrawn::SIGNATURE_HASH);
-    if let Some(id) = dispute {
-        f = f.topic1(B256::from(U256::from(id)));
-    }
-    if let Some(j) = juror {
-        f = f.topic2(j.into_word());
-    }
-    let mut out = Vec::new();
-    for l in logs(c.provider(), &f, d.start_block).await? {
-        if let Ok(e) = DisputeCourt::JurorDrawn::decode_log(&l.inner) {
-            let key = (
-                e.data.disputeId.saturating_to::<u64>(),
-                e.data.round.saturating_to::<u64>(),
-                e.data.juror,
-            );
-            if !out.contains(&key) {
-                out.push(key);
-            }
-        }
-    }
-    Ok(out)
+    c.drawn_seats(dispute, juror)
+        .await
+        .wrap_err("cannot read the court's JurorDrawn events")
 }
 
 /// The dispute record, with an error naming the id when it does not exist.
@@ -152,13 +121,11 @@ pub(crate) async fn dispute_of(
     id: u64,
 ) -> Result<aos_chain::dispute_court::IDisputeCourt::Dispute> {
     let d = c
-        .court
-        .disputeOf(U256::from(id))
-        .call()
+        .dispute(id)
         .await
         .wrap_err("DisputeCourt.disputeOf failed")?;
-    if d.phase == 0 {
-        let n = c.court.disputeCount().call().await.unwrap_or_default();
+    if d.phase == Phase::None as u8 {
+        let n = c.dispute_count().await.unwrap_or_default();
         bail!("no dispute {id} (this court has {n}; ids start at 1)");
     }
     Ok(d)
@@ -179,16 +146,12 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
     let d = dispute_of(&c, id).await?;
     let now = c.chain_time().await?;
     let parties = c
-        .court
-        .partiesOf(U256::from(id))
-        .call()
+        .dispute_parties(id)
         .await
         .wrap_err("DisputeCourt.partiesOf failed")?;
     let task = if d.arbitrable == c.deployments().task_market {
         Some(
-            c.market
-                .taskOfDispute(U256::from(id))
-                .call()
+            c.task_of_dispute(id)
                 .await
                 .wrap_err("TaskMarket.taskOfDispute failed")?,
         )
@@ -199,17 +162,13 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
     let mut rounds = Vec::new();
     for r in 0..=u64::from(d.round) {
         let rd = c
-            .court
-            .roundOf(U256::from(id), U256::from(r))
-            .call()
+            .dispute_round(id, r)
             .await
             .wrap_err("DisputeCourt.roundOf failed")?;
         let mut votes = Vec::new();
         for choice in 0..=u64::from(d.choices) {
             let v = c
-                .court
-                .votesFor(U256::from(id), U256::from(r), U256::from(choice))
-                .call()
+                .votes_for(id, r, choice)
                 .await
                 .wrap_err("DisputeCourt.votesFor failed")?;
             votes.push(v.saturating_to::<u64>());
@@ -217,9 +176,7 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
         let mut round_seats = Vec::new();
         for (_, sr, j) in seats.iter().filter(|s| s.1 == r) {
             let s = c
-                .court
-                .seatOf(U256::from(id), U256::from(*sr), *j)
-                .call()
+                .seat(id, *sr, *j)
                 .await
                 .wrap_err("DisputeCourt.seatOf failed")?;
             round_seats.push(json!({
@@ -310,8 +267,12 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
 }
 
 fn is_randomness_pending(e: &ChainError) -> bool {
-    e.revert_reason()
-        .is_some_and(|r| r.starts_with("DisputeCourtRandomnessPending"))
+    matches!(
+        e.revert(),
+        Some(Revert::DisputeCourt(
+            DisputeCourtErrors::DisputeCourtRandomnessPending(_)
+        ))
+    )
 }
 
 /// Get past the seed block: on anvil mine one block, elsewhere wait for the next one.
@@ -338,22 +299,6 @@ async fn next_block(c: &AosContracts, wait: Duration) -> Result<()> {
     )
 }
 
-/// One `draw` transaction. Its gas depends on the seed, which the block it is mined in may fix
-/// differently from the estimate's simulated block, so the limit gets a wide margin: the
-/// estimate twice, at least 300k + 25k per iteration (≈ 13k is used per iteration). The
-/// estimate still runs first, so a revert (e.g. the seed block not there yet) comes back
-/// decoded instead of as a failed transaction.
-async fn draw_once(
-    c: &AosContracts,
-    id: u64,
-    iterations: u64,
-) -> Result<aos_chain::TxOutcome<alloy::rpc::types::TransactionReceipt>, ChainError> {
-    let call = c.court.draw(U256::from(id), U256::from(iterations));
-    let estimate = call.estimate_gas().await?;
-    let floor = 300_000u64.saturating_add(iterations.saturating_mul(25_000));
-    exec(call.gas(estimate.saturating_mul(2).max(floor).min(30_000_000))).await
-}
-
 async fn draw(ctx: &Ctx, a: DrawArgs) -> Result<()> {
     let (c, _) = ctx.writer().await?;
     let id = a.id;
@@ -368,11 +313,11 @@ async fn draw(ctx: &Ctx, a: DrawArgs) -> Result<()> {
     let mut txs = 0u32;
     let pb = ctx.out.spinner(format!("drawing the jury of dispute {id}"));
     for _ in 0..64 {
-        match draw_once(&c, id, a.iterations).await {
+        match c.draw_jury(id, a.iterations).await {
             Ok(o) => {
                 txs += 1;
                 drawn.extend(
-                    events::<DisputeCourt::JurorDrawn>(&o.value, c.deployments().dispute_court)
+                    events_of::<DisputeCourt::JurorDrawn>(&o.value, c.deployments().dispute_court)
                         .into_iter()
                         .map(|e| e.juror),
                 );
@@ -421,11 +366,11 @@ async fn draw(ctx: &Ctx, a: DrawArgs) -> Result<()> {
 async fn advance(ctx: &Ctx, id: u64) -> Result<()> {
     let (c, _) = ctx.writer().await?;
     let before = dispute_of(&c, id).await?;
-    let o = send(&ctx.out, &format!("advance dispute {id}"), async {
-        exec(c.court.advance(U256::from(id)))
-            .await
-            .map(crate::tx::unit)
-    })
+    let o = send(
+        &ctx.out,
+        &format!("advance dispute {id}"),
+        c.advance_dispute(id),
+    )
     .await?;
     let d = dispute_of(&c, id).await?;
     ctx.out.emit(
@@ -466,9 +411,7 @@ async fn settle(ctx: &Ctx, a: SettleArgs) -> Result<()> {
             continue;
         }
         let s = c
-            .court
-            .seatOf(U256::from(id), U256::from(round), juror)
-            .call()
+            .seat(id, round, juror)
             .await
             .wrap_err("DisputeCourt.seatOf failed")?;
         if s.state == SEAT_SETTLED || s.state == 0 {
@@ -477,10 +420,10 @@ async fn settle(ctx: &Ctx, a: SettleArgs) -> Result<()> {
         let o = send(
             &ctx.out,
             &format!("settle round {round} seat of {juror}"),
-            exec(c.court.settle(U256::from(id), U256::from(round), juror)),
+            c.settle_seat(id, round, juror),
         )
         .await?;
-        for e in events::<DisputeCourt::SeatSettled>(&o.value, c.deployments().dispute_court) {
+        for e in events_of::<DisputeCourt::SeatSettled>(&o.value, c.deployments().dispute_court) {
             done.push(json!({
                 "round": round,
                 "juror": juror,

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use alloy::primitives::{Address, B256, U256};
-use aos_chain::{AosContracts, Deployments, TxOutcome};
+use aos_chain::{AosContracts, Deployments, Phase, SeatState, TxOutcome, commitment_of};
 use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail, eyre};
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ use super::{
 use crate::{
     ctx::Ctx,
     output::{kv_table, table_with},
-    tx::{exec, send, unit},
+    tx::send,
     units::{Amount, fmt_asset, fmt_deadline, fmt_duration, fmt_eth},
 };
 
@@ -146,9 +146,7 @@ pub(crate) async fn join_with(
     amount: U256,
 ) -> Result<TxOutcome<()>> {
     let token = c
-        .court
-        .stakeToken()
-        .call()
+        .stake_token()
         .await
         .wrap_err("DisputeCourt.stakeToken failed")?;
     let value = if token == Address::ZERO {
@@ -161,7 +159,7 @@ pub(crate) async fn join_with(
     send(
         &ctx.out,
         &format!("join the juror pool with {}", fmt_asset(token, amount)),
-        async { exec(c.court.join(amount).value(value)).await.map(unit) },
+        c.court_join(amount, value),
     )
     .await
 }
@@ -169,7 +167,7 @@ pub(crate) async fn join_with(
 async fn join(ctx: &Ctx, a: JoinArgs) -> Result<()> {
     let (c, me) = ctx.writer().await?;
     let o = join_with(ctx, &c, me, a.stake.0).await?;
-    let j = c.court.jurorOf(me).call().await?;
+    let j = c.juror(me).await?;
     let stake = U256::from(j.stake);
     ctx.out.emit(
         &json!({ "juror": me, "stake": stake.to_string(), "tx": o.tx_hash }),
@@ -180,16 +178,18 @@ async fn join(ctx: &Ctx, a: JoinArgs) -> Result<()> {
 
 async fn leave(ctx: &Ctx) -> Result<()> {
     let (c, me) = ctx.writer().await?;
-    let j = c.court.jurorOf(me).call().await?;
-    let p = c.court.params().call().await?;
+    let j = c.juror(me).await?;
+    let p = c.court_params().await?;
     let now = c.chain_time().await?;
     if j.leaveRequestedAt == 0 {
         if j.stake.is_zero() {
             bail!("{me} has no stake in the juror pool");
         }
-        let o = send(&ctx.out, "request to leave the juror pool", async {
-            exec(c.court.requestLeave()).await.map(unit)
-        })
+        let o = send(
+            &ctx.out,
+            "request to leave the juror pool",
+            c.court_request_leave(),
+        )
         .await?;
         let available = now + u64::from(p.leaveDelay);
         ctx.out.emit(
@@ -211,12 +211,9 @@ async fn leave(ctx: &Ctx) -> Result<()> {
             fmt_deadline(available, now)
         );
     }
-    send(&ctx.out, "take the free stake out", async {
-        exec(c.court.executeLeave()).await.map(unit)
-    })
-    .await?;
+    send(&ctx.out, "take the free stake out", c.court_execute_leave()).await?;
     let amount = withdraw_inner(ctx, &c, me).await?;
-    let left = c.court.jurorOf(me).call().await?;
+    let left = c.juror(me).await?;
     ctx.out.emit(
         &json!({ "juror": me, "withdrawn": amount.to_string(), "stake_left": U256::from(left.stake).to_string() }),
         || {
@@ -234,11 +231,11 @@ async fn commit(ctx: &Ctx, a: CommitArgs) -> Result<()> {
     let (c, me) = ctx.writer().await?;
     let id = a.dispute;
     let d = dispute_of(&c, id).await?;
-    if d.phase != 2 {
+    if d.phase != Phase::Commit as u8 {
         bail!(
             "dispute {id} is in phase {}, not Commit{}",
             phase_name(d.phase),
-            if d.phase == 1 {
+            if d.phase == Phase::Drawing as u8 {
                 format!(": the jury is not drawn yet (`aos dispute draw {id}`)")
             } else {
                 String::new()
@@ -252,27 +249,20 @@ async fn commit(ctx: &Ctx, a: CommitArgs) -> Result<()> {
             d.choices
         );
     }
-    let seat = c
-        .court
-        .seatOf(U256::from(id), U256::from(d.round), me)
-        .call()
-        .await?;
-    if seat.state != 1 {
+    let seat = c.seat(id, u64::from(d.round), me).await?;
+    if seat.state != SeatState::Drawn as u8 {
         return Err(no_seat(id, d.round, seat.state));
     }
     let salt = B256::from(rand::random::<[u8; 32]>());
-    let commitment = c
-        .court
-        .commitmentOf(
-            U256::from(id),
-            U256::from(d.round),
-            me,
-            U256::from(a.choice),
-            salt,
-        )
-        .call()
-        .await
-        .wrap_err("DisputeCourt.commitmentOf failed")?;
+    // Computed here, not with DisputeCourt.commitmentOf: an eth_call would show the RPC
+    // operator the vote and its salt before the commit.
+    let commitment = commitment_of(
+        U256::from(id),
+        U256::from(d.round),
+        me,
+        U256::from(a.choice),
+        salt,
+    );
     // The salt is stored before the commitment is sent: losing it would forfeit the vote.
     let path = vote_path(ctx, c.deployments(), id, d.round, me)?;
     let vote = StoredVote {
@@ -286,11 +276,11 @@ async fn commit(ctx: &Ctx, a: CommitArgs) -> Result<()> {
         commitment,
     };
     write_private(&path, &serde_json::to_vec_pretty(&vote)?)?;
-    let o = send(&ctx.out, &format!("commit vote on dispute {id}"), async {
-        exec(c.court.commit(U256::from(id), commitment))
-            .await
-            .map(unit)
-    })
+    let o = send(
+        &ctx.out,
+        &format!("commit vote on dispute {id}"),
+        c.commit_commitment(id, commitment),
+    )
     .await?;
     ctx.out.emit(
         &json!({ "dispute_id": id, "round": d.round, "commitment": commitment, "salt_file": path, "tx": o.tx_hash }),
@@ -319,11 +309,11 @@ async fn reveal(ctx: &Ctx, a: RevealArgs) -> Result<()> {
     })?;
     let vote: StoredVote = serde_json::from_slice(&text)
         .wrap_err_with(|| format!("the stored vote {} is malformed", path.display()))?;
-    if d.phase != 3 {
+    if d.phase != Phase::Reveal as u8 {
         bail!(
             "dispute {id} is in phase {}, not Reveal{}",
             phase_name(d.phase),
-            if d.phase == 2 {
+            if d.phase == Phase::Commit as u8 {
                 format!(
                     ": wait for every juror to commit, or for the commit deadline and `aos dispute advance {id}`"
                 )
@@ -335,14 +325,7 @@ async fn reveal(ctx: &Ctx, a: RevealArgs) -> Result<()> {
     let o = send(
         &ctx.out,
         &format!("reveal vote {} on dispute {id}", vote.choice),
-        async {
-            exec(
-                c.court
-                    .reveal(U256::from(id), U256::from(vote.choice), vote.salt),
-            )
-            .await
-            .map(unit)
-        },
+        c.reveal_vote(id, u64::from(vote.choice), vote.salt),
     )
     .await?;
     ctx.out.emit(
@@ -353,14 +336,14 @@ async fn reveal(ctx: &Ctx, a: RevealArgs) -> Result<()> {
 }
 
 async fn withdraw_inner(ctx: &Ctx, c: &AosContracts, me: Address) -> Result<U256> {
-    let owed = c.court.balanceOf(me, Address::ZERO).call().await?;
+    let owed = c.court_balance(me, Address::ZERO).await?;
     if owed.is_zero() {
         return Ok(U256::ZERO);
     }
     send(
         &ctx.out,
         &format!("withdraw {} from the court", fmt_eth(owed)),
-        async { exec(c.court.withdraw(Address::ZERO, me)).await.map(unit) },
+        c.court_withdraw(Address::ZERO, me),
     )
     .await?;
     Ok(owed)
@@ -368,7 +351,7 @@ async fn withdraw_inner(ctx: &Ctx, c: &AosContracts, me: Address) -> Result<U256
 
 async fn withdraw(ctx: &Ctx) -> Result<U256> {
     let (c, me) = ctx.writer().await?;
-    let owed = c.court.balanceOf(me, Address::ZERO).call().await?;
+    let owed = c.court_balance(me, Address::ZERO).await?;
     if owed.is_zero() {
         bail!(
             "the court owes {me} nothing (settled seats credit rewards: `aos dispute settle <id>`)"
@@ -385,17 +368,13 @@ async fn withdraw(ctx: &Ctx) -> Result<U256> {
 async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
     let c = ctx.reader().await?;
     let who = ctx.account_or(a.address)?;
-    let j = c.court.jurorOf(who).call().await?;
-    let p = c.court.params().call().await?;
-    let owed = c.court.balanceOf(who, Address::ZERO).call().await?;
+    let j = c.juror(who).await?;
+    let p = c.court_params().await?;
+    let owed = c.court_balance(who, Address::ZERO).await?;
     let now = c.chain_time().await?;
     let mut seats = Vec::new();
     for (id, round, _) in drawn_seats(&c, None, Some(who)).await? {
-        let s = c
-            .court
-            .seatOf(U256::from(id), U256::from(round), who)
-            .call()
-            .await?;
+        let s = c.seat(id, round, who).await?;
         if s.state == SEAT_SETTLED {
             continue;
         }

@@ -17,7 +17,6 @@ use serde_json::json;
 use super::parse_address;
 use crate::{
     ctx::Ctx,
-    logs::logs,
     output::table_with,
     units::{fmt_asset, fmt_wad},
 };
@@ -80,7 +79,11 @@ async fn discover(c: &AosContracts, agent: Address) -> Result<(Vec<B256>, Vec<Ad
         .topic1(agent.into_word());
     let mut domains = Vec::new();
     let mut assets = vec![Address::ZERO];
-    for l in logs(c.provider(), &f, d.start_block).await? {
+    let found = c
+        .scan_logs(&f)
+        .await
+        .wrap_err("cannot read the karma registry's events")?;
+    for l in found {
         if let Ok(e) = KarmaRegistry::KarmaRecorded::decode_log(&l.inner) {
             if !domains.contains(&e.data.domain) {
                 domains.push(e.data.domain);
@@ -114,9 +117,7 @@ pub(crate) async fn karma_of(
     for d in domains {
         let (acc, comp) = c.karma_scores(agent, d).await?;
         let k = c
-            .karma
-            .karmaOf(agent, d)
-            .call()
+            .karma_record(agent, d)
             .await
             .wrap_err("KarmaRegistry.karmaOf failed")?;
         out.push(DomainKarma {
@@ -132,9 +133,7 @@ pub(crate) async fn karma_of(
     let mut earnings = Vec::new();
     for a in assets {
         let v = c
-            .karma
-            .earningsOf(agent, a)
-            .call()
+            .earnings_of(agent, a)
             .await
             .wrap_err("KarmaRegistry.earningsOf failed")?;
         earnings.push(Earning {

@@ -102,7 +102,10 @@ async fn submitted(ctx: &Ctx, id: B256) -> Result<(B256, Address)> {
         .address(c.deployments().task_market)
         .event_signature(TaskMarket::TaskSubmitted::SIGNATURE_HASH)
         .topic1(id);
-    let logs = crate::logs::logs(c.provider(), &f, c.deployments().start_block).await?;
+    let logs = c
+        .scan_logs(&f)
+        .await
+        .wrap_err("cannot read the task's TaskSubmitted events")?;
     let last = logs
         .iter()
         .filter_map(|l| TaskMarket::TaskSubmitted::decode_log(&l.inner).ok())

@@ -4,10 +4,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use alloy::primitives::{
-    Address, B256, U256,
-    aliases::{U40, U96},
-};
+use alloy::primitives::{Address, B256, U256};
 use aos_chain::{
     AosContracts, TaskParams, TaskStatus, bytes32_to_domain, domain_to_bytes32, stake_of,
 };
@@ -19,7 +16,6 @@ use serde_json::{Value, json};
 use super::{parse_address, parse_b256};
 use crate::{
     ctx::Ctx,
-    erc20::IERC20,
     logs::{Posted, task_history, task_terms},
     output::{kv_table, table_with},
     tx::send,
@@ -171,18 +167,10 @@ pub(crate) struct ListArgs {
     limit: usize,
 }
 
-fn norm(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase()
-}
-
-/// A status name, e.g. `open`, `ruled-for-worker`.
 fn parse_status(s: &str) -> Result<TaskStatus, String> {
-    (1u8..=12)
-        .filter_map(TaskStatus::from_u8)
-        .find(|st| norm(&format!("{st:?}")) == norm(s))
+    s.parse::<TaskStatus>()
+        .ok()
+        .filter(|st| *st != TaskStatus::None)
         .ok_or_else(|| {
             format!(
                 "unknown status {s:?}; one of open, claimed, submitted, disputed, accepted, \
@@ -300,20 +288,18 @@ pub(crate) async fn ensure_allowance(
     spender: Address,
     amount: U256,
 ) -> Result<()> {
-    let erc20 = IERC20::new(token, c.provider().clone());
-    let have = erc20
-        .allowance(me, spender)
-        .call()
+    let have = c
+        .allowance(token, me, spender)
         .await
         .wrap_err_with(|| format!("cannot read the allowance of token {token}"))?;
     if have >= amount {
         return Ok(());
     }
-    send(&ctx.out, &format!("approve {amount} of {token}"), async {
-        crate::tx::exec(erc20.approve(spender, amount))
-            .await
-            .map(crate::tx::unit)
-    })
+    send(
+        &ctx.out,
+        &format!("approve {amount} of {token}"),
+        c.approve(token, spender, amount),
+    )
     .await?;
     Ok(())
 }
@@ -359,24 +345,24 @@ async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
         .await
         .wrap_err("cannot read the chain's time")?;
     let fee_bps = c.fee_bps().await.wrap_err("cannot read the market's fee")?;
-    let params = TaskParams {
-        requester: me,
-        asset: a.token.unwrap_or(Address::ZERO),
-        payment,
-        stakeBps: a.stake_bps,
-        feeBps: fee_bps,
-        claimDeadline: U40::from(now + a.claim_in.as_secs()),
-        completionDeadline: U40::from(now + a.complete_in.as_secs()),
-        reviewWindow: u32::try_from(a.review.as_secs())
-            .map_err(|_| eyre!("--review is too long"))?,
-        maxDelegationDepth: a.max_depth,
-        minAccuracy: a.min_accuracy,
-        minCompletion: a.min_completion,
-        domain,
-        specHash: B256::from(spec_id.0),
-        parentTaskId: a.parent.unwrap_or(B256::ZERO),
-        salt: U96::from(rand::random::<u64>()),
-    };
+    let params = TaskParams::builder(me, now)
+        .with_asset(a.token.unwrap_or(Address::ZERO))
+        .with_payment(payment)
+        .with_stake_bps(a.stake_bps)
+        .with_fee_bps(fee_bps)
+        .with_claim_in(a.claim_in)
+        .with_complete_in(a.complete_in)
+        .with_review_window(
+            u32::try_from(a.review.as_secs()).map_err(|_| eyre!("--review is too long"))?,
+        )
+        .with_max_delegation_depth(a.max_depth)
+        .with_min_accuracy(a.min_accuracy)
+        .with_min_completion(a.min_completion)
+        .with_domain(domain)
+        .with_spec_hash(B256::from(spec_id.0))
+        .with_parent_task(a.parent.unwrap_or(B256::ZERO))
+        .with_salt(rand::random::<u64>())
+        .build();
     if let Some(token) = a.token {
         ensure_allowance(
             ctx,
@@ -437,7 +423,7 @@ async fn show(ctx: &Ctx, id: B256) -> Result<()> {
             "posted_tx": posted.tx,
             "terms": terms_json(&posted.params),
             "state": {
-                "status": format!("{status:?}"),
+                "status": status.to_string(),
                 "worker": state.worker,
                 "deadline": deadline,
                 "depth": state.depth,
@@ -445,7 +431,7 @@ async fn show(ctx: &Ctx, id: B256) -> Result<()> {
             "history": history,
         }),
         || {
-            let mut st = vec![("status".to_owned(), format!("{status:?}"))];
+            let mut st = vec![("status".to_owned(), status.to_string())];
             if !status.is_final() {
                 st.push(("stage deadline".into(), fmt_deadline(deadline, now)));
             }
@@ -477,7 +463,10 @@ async fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         .map(domain_to_bytes32)
         .transpose()
         .map_err(|e| eyre!("--domain: {e}"))?;
-    let posted = crate::logs::posted_tasks(&c, a.requester, domain).await?;
+    let posted = c
+        .posted_tasks(a.requester, domain)
+        .await
+        .wrap_err("cannot read the posted tasks")?;
     let now = c.chain_time().await?;
     let mut rows: Vec<(Posted, TaskStatus, Address, u64)> = Vec::new();
     for p in posted.into_iter().rev() {
@@ -496,7 +485,7 @@ async fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         .map(|(p, st, w, d)| {
             json!({
                 "task_id": p.id,
-                "status": format!("{st:?}"),
+                "status": st.to_string(),
                 "worker": w,
                 "deadline": d,
                 "block": p.block,
@@ -519,7 +508,7 @@ async fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         for (p, st, _, d) in &rows {
             t.add_row(vec![
                 format!("{:#x}", p.id),
-                format!("{st:?}"),
+                st.to_string(),
                 domain_name(p.params.domain),
                 fmt_asset(p.params.asset, U256::from(p.params.payment)),
                 p.params.requester.to_string(),
@@ -642,13 +631,13 @@ async fn act(ctx: &Ctx, id: B256, action: Action) -> Result<()> {
         "tx": o.0,
         "block": o.1,
         "gas_used": o.2,
-        "status": format!("{status:?}"),
+        "status": status.to_string(),
     });
     if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
         d.extend(e.clone());
     }
     ctx.out
-        .emit(&doc, || format!("task {id:#x} is now {status:?}"));
+        .emit(&doc, || format!("task {id:#x} is now {status}"));
     Ok(())
 }
 

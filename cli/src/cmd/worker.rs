@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, B256};
-use aos_chain::AosContracts;
-use aos_protocol::{AgentId, AgentKey, ContentId, KdfParams, KeyFile, binding_message};
+use aos_chain::{AosContracts, RegisterError};
+use aos_protocol::{AgentId, AgentKey, ContentId, KdfParams, KeyFile};
 use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail, eyre};
 use serde_json::json;
@@ -129,8 +129,8 @@ pub(crate) fn load_or_create_agent_key(
     Ok((k, true))
 }
 
-/// Register `me` with `key`: sign the registry's binding message (checked against
-/// aos-protocol's layout) and send `register(agentKey, manifestHash, signature)`.
+/// Register `me` with `key` (aos-chain's [`AosContracts::register_agent_key`]: the binding
+/// message checked against aos-protocol's layout, signed, and `register` sent).
 pub(crate) async fn register_with(
     ctx: &Ctx,
     c: &AosContracts,
@@ -138,25 +138,19 @@ pub(crate) async fn register_with(
     key: &AgentKey,
     manifest: &[u8],
 ) -> Result<aos_chain::TxOutcome<()>> {
-    let d = c.deployments();
-    let msg = c
-        .binding_message(me)
-        .await
-        .wrap_err("cannot read the registry's binding message")?;
-    let expected = binding_message(d.chain_id, d.agent_registry.into_array(), me.into_array());
-    if msg.as_ref() != expected.as_slice() {
-        bail!(
-            "the registry's binding message differs from aos-protocol's layout: is {} an AOS \
-             AgentRegistry?",
-            d.agent_registry
-        );
-    }
-    let sig = key.sign(&expected);
-    let manifest_id = ContentId::of(manifest);
     send(
         &ctx.out,
         &format!("register agent {}", key.agent_id()),
-        c.register_agent(*key.agent_id().as_bytes(), B256::from(manifest_id.0), sig.0),
+        async {
+            c.register_agent_key(me, key, manifest)
+                .await
+                .map(|(_, o)| o)
+                // the ChainError itself in the report's chain, so `report` finds its hint
+                .map_err(|e| match e {
+                    RegisterError::Chain(e) => eyre::Report::new(e),
+                    e => eyre::Report::new(e),
+                })
+        },
     )
     .await
 }
@@ -184,9 +178,7 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<()> {
         ));
     }
     let current = c
-        .registry
-        .agentKeyOf(me)
-        .call()
+        .agent_key_of(me)
         .await
         .wrap_err("AgentRegistry.agentKeyOf failed")?;
     if current != B256::ZERO {
@@ -236,9 +228,7 @@ async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
     let c = ctx.reader().await?;
     let who = ctx.account_or(a.address)?;
     let agent = c
-        .registry
-        .agentOf(who)
-        .call()
+        .agent_of(who)
         .await
         .wrap_err("AgentRegistry.agentOf failed")?;
     let registered = agent.agentKey != B256::ZERO;
@@ -248,9 +238,7 @@ async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
         balances.push((asset, c.market_balance(who, asset).await?));
     }
     let court_eth = c
-        .court
-        .balanceOf(who, Address::ZERO)
-        .call()
+        .court_balance(who, Address::ZERO)
         .await
         .wrap_err("DisputeCourt.balanceOf failed")?;
     let eth = alloy::providers::Provider::get_balance(c.provider(), who)

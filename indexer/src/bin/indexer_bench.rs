@@ -8,10 +8,7 @@
 use std::time::{Duration, Instant};
 
 use alloy::{
-    primitives::{
-        Address, B256, U256,
-        aliases::{U40, U96},
-    },
+    primitives::{Address, B256, U256},
     providers::Provider,
     rpc::types::TransactionRequest,
     sol_types::SolCall,
@@ -23,24 +20,17 @@ use futures::StreamExt;
 const TARGET_SQLITE_EPS: f64 = 15_000.0;
 
 fn params(requester: Address, now: u64, salt: u64) -> TaskParams {
-    TaskParams {
-        requester,
-        asset: Address::ZERO,
-        payment: 1,
-        stakeBps: 1000,
-        feeBps: 0,
-        claimDeadline: U40::from(now + 86_400),
-        completionDeadline: U40::from(now + 2 * 86_400),
-        reviewWindow: 3600,
-        maxDelegationDepth: 0,
-        minAccuracy: 0,
-        minCompletion: 0,
-        domain: domain_to_bytes32(["summarisation", "translation", "code"][(salt % 3) as usize])
-            .expect("short"),
-        specHash: B256::from(U256::from(salt)),
-        parentTaskId: B256::ZERO,
-        salt: U96::from(salt),
-    }
+    TaskParams::builder(requester, now)
+        .with_payment(1)
+        .with_claim_in(Duration::from_secs(86_400))
+        .with_complete_in(Duration::from_secs(2 * 86_400))
+        .with_domain(
+            domain_to_bytes32(["summarisation", "translation", "code"][(salt % 3) as usize])
+                .expect("short"),
+        )
+        .with_spec_hash(B256::from(U256::from(salt)))
+        .with_salt(salt)
+        .build()
 }
 
 async fn raw(

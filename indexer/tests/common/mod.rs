@@ -8,10 +8,7 @@ use std::{
 };
 
 use alloy::{
-    primitives::{
-        Address, B256, U256,
-        aliases::{U40, U96},
-    },
+    primitives::{Address, B256, U256},
     providers::{DynProvider, Provider},
     rpc::types::Filter,
 };
@@ -158,23 +155,13 @@ pub async fn index_to_head(net: &Devnet, db: &TestDb) -> (Indexer, Store) {
 }
 
 pub fn params(requester: Address, now: u64, salt: u64, payment: u128) -> TaskParams {
-    TaskParams {
-        requester,
-        asset: Address::ZERO,
-        payment,
-        stakeBps: 1000,
-        feeBps: 0,
-        claimDeadline: U40::from(now + 3600),
-        completionDeadline: U40::from(now + 7200),
-        reviewWindow: 3600,
-        maxDelegationDepth: 2,
-        minAccuracy: 0,
-        minCompletion: 0,
-        domain: domain_to_bytes32("summarisation").unwrap(),
-        specHash: B256::repeat_byte(7),
-        parentTaskId: B256::ZERO,
-        salt: U96::from(salt),
-    }
+    TaskParams::builder(requester, now)
+        .with_payment(payment)
+        .with_max_delegation_depth(2)
+        .with_domain(domain_to_bytes32("summarisation").unwrap())
+        .with_spec_hash(B256::repeat_byte(7))
+        .with_salt(salt)
+        .build()
 }
 
 pub async fn raw(

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use alloy::primitives::{Address, B256, aliases::U40, aliases::U96};
+use alloy::primitives::{Address, B256};
 use aos_chain::{AosContracts, Devnet, TaskParams, domain_to_bytes32};
 use aos_mesh::{MeshConfig, Topic};
 use aos_protocol::messages::{Message, Money, Requirements, TaskSpec};
@@ -80,23 +80,13 @@ impl Requester {
         let spec = self.spec(salt);
         let spec_id = self.mesh.put_blob(&spec).await.unwrap();
         let now = self.contracts.chain_time().await.unwrap();
-        let params = TaskParams {
-            requester: self.account,
-            asset: Address::ZERO,
-            payment: PAYMENT_WEI,
-            stakeBps: 1000,
-            feeBps: self.contracts.fee_bps().await.unwrap(),
-            claimDeadline: U40::from(now + 3600),
-            completionDeadline: U40::from(now + 7200),
-            reviewWindow: 3600,
-            maxDelegationDepth: 0,
-            minAccuracy: 0,
-            minCompletion: 0,
-            domain: domain_to_bytes32("summarisation").unwrap(),
-            specHash: B256::from(spec_id.0),
-            parentTaskId: B256::ZERO,
-            salt: U96::from(salt),
-        };
+        let params = TaskParams::builder(self.account, now)
+            .with_payment(PAYMENT_WEI)
+            .with_fee_bps(self.contracts.fee_bps().await.unwrap())
+            .with_domain(domain_to_bytes32("summarisation").unwrap())
+            .with_spec_hash(B256::from(spec_id.0))
+            .with_salt(salt)
+            .build();
         self.contracts.post_task(&params).await.unwrap();
         if announce {
             self.nonce += 1;

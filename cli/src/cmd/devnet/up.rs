@@ -7,10 +7,7 @@
 
 use std::time::Duration;
 
-use alloy::primitives::{
-    Address, B256,
-    aliases::{U40, U96},
-};
+use alloy::primitives::{Address, B256};
 use aos_chain::{
     AosContracts, TaskParams, create_keystore,
     devnet::{AnvilReady, DetachedAnvil, DetachedAnvilConfig, deploy, find_root, tool},
@@ -252,23 +249,15 @@ async fn warm_up_task(
     salt: u64,
 ) -> Result<()> {
     let now = requester.chain_time().await?;
-    let p = TaskParams {
-        requester: requester_addr,
-        asset: Address::ZERO,
-        payment: 10_000_000_000_000_000, // 0.01 ETH
-        stakeBps: 1000,
-        feeBps: requester.fee_bps().await?,
-        claimDeadline: U40::from(now + 3600),
-        completionDeadline: U40::from(now + 7200),
-        reviewWindow: 3600,
-        maxDelegationDepth: 0,
-        minAccuracy: 0,
-        minCompletion: 0,
-        domain,
-        specHash: B256::from(ContentId::of(format!("devnet warm-up spec {salt}").as_bytes()).0),
-        parentTaskId: B256::ZERO,
-        salt: U96::from(salt),
-    };
+    let p = TaskParams::builder(requester_addr, now)
+        .with_payment(10_000_000_000_000_000) // 0.01 ETH
+        .with_fee_bps(requester.fee_bps().await?)
+        .with_domain(domain)
+        .with_spec_hash(B256::from(
+            ContentId::of(format!("devnet warm-up spec {salt}").as_bytes()).0,
+        ))
+        .with_salt(salt)
+        .build();
     let q = crate::output::Output {
         quiet: true,
         ..ctx.out
