@@ -2,6 +2,14 @@
 //! JSON and the entity keys used to find it again) and the derived-table operations
 //! ([`Op`]) it implies. Pure: no I/O, so replaying stored raw events after a reorg runs
 //! exactly the code that indexed them the first time.
+//!
+//! One module per contract ([`market`], [`registry`], [`karma`], [`court`]) turns that
+//! contract's events into a [`Decoded`]; this module holds the shared types and [`decode`].
+
+mod court;
+mod karma;
+mod market;
+mod registry;
 
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
@@ -145,13 +153,13 @@ pub enum Op {
         manifest_hash: B256,
         registered: bool,
     },
+    /// The stored record after the update, as the event carries it (nothing recomputed).
     KarmaRecorded {
         agent: Address,
         domain: B256,
         outcome: u8,
         level: u8,
-        accuracy: u64,
-        completion: u64,
+        record: KarmaRecord,
     },
     EarningsAdd {
         agent: Address,
@@ -219,6 +227,24 @@ pub enum Op {
         juror: Address,
         available_at: U256,
     },
+}
+
+/// `IKarmaRegistry.Karma`: an (agent, domain) record exactly as `KarmaRegistry` stores it
+/// after an update (scores WAD, not decayed; counters saturated by the contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KarmaRecord {
+    /// Accuracy, WAD (1e18 = 1.0).
+    pub accuracy: u64,
+    /// Completion, WAD.
+    pub completion: u64,
+    /// Unix seconds of the update (decay runs from here).
+    pub updated_at: u64,
+    /// Tasks settled at level 0.
+    pub tasks: u32,
+    /// Disputes won as the worker.
+    pub disputes_won: u32,
+    /// Disputes lost as the worker.
+    pub disputes_lost: u32,
 }
 
 /// The full terms of a posted task (`ITaskMarket.TaskParams`) plus its id.
@@ -433,588 +459,34 @@ pub fn decode(addrs: &Addresses, log: &RawLog) -> Result<Decoded, DecodeError> {
             reason: other.to_string(),
         },
     };
-    let d = match contract {
-        Contract::Market => market(
+    Ok(match contract {
+        Contract::Market => market::decode(
             TaskMarket::TaskMarketEvents::decode_raw_log(&log.topics, &log.data)
                 .map_err(classify)?,
         ),
-        Contract::Registry => registry(
+        Contract::Registry => registry::decode(
             AgentRegistry::AgentRegistryEvents::decode_raw_log(&log.topics, &log.data)
                 .map_err(classify)?,
         ),
-        Contract::Karma => karma(
+        Contract::Karma => karma::decode(
             KarmaRegistry::KarmaRegistryEvents::decode_raw_log(&log.topics, &log.data)
                 .map_err(classify)?,
         ),
-        Contract::Court => court(
+        Contract::Court => court::decode(
             DisputeCourt::DisputeCourtEvents::decode_raw_log(&log.topics, &log.data)
                 .map_err(classify)?,
         ),
-    };
-    Ok(Decoded {
-        contract,
-        kind: d.0,
-        args: d.1,
-        task_id: d.2,
-        dispute_id: d.3,
-        account: d.4,
-        ops: d.5,
     })
 }
 
-type Parts = (
-    &'static str,
-    Value,
-    Option<B256>,
-    Option<U256>,
-    Option<Address>,
-    Vec<Op>,
-);
-
+/// A uint as a JSON decimal string.
 fn s(u: impl ToString) -> Value {
     Value::String(u.to_string())
 }
 
-fn market(e: TaskMarket::TaskMarketEvents) -> Parts {
-    use TaskMarket::TaskMarketEvents as E;
-    match e {
-        E::TaskPosted(e) => {
-            let p = &e.params;
-            let args = json!({
-                "taskId": h256(e.taskId), "requester": addr(e.requester), "domain": h256(e.domain),
-                "domainName": dom(e.domain),
-                "params": {
-                    "requester": addr(p.requester), "asset": addr(p.asset), "payment": s(p.payment),
-                    "stakeBps": p.stakeBps, "feeBps": p.feeBps,
-                    "claimDeadline": s(p.claimDeadline), "completionDeadline": s(p.completionDeadline),
-                    "reviewWindow": p.reviewWindow, "maxDelegationDepth": p.maxDelegationDepth,
-                    "minAccuracy": s(p.minAccuracy), "minCompletion": s(p.minCompletion),
-                    "domain": h256(p.domain), "specHash": h256(p.specHash),
-                    "parentTaskId": h256(p.parentTaskId), "salt": s(p.salt),
-                }
-            });
-            let op = Op::TaskPosted(Box::new(TaskPostedRow {
-                task_id: e.taskId,
-                params: e.params,
-            }));
-            (
-                "TaskPosted",
-                args,
-                Some(e.taskId),
-                None,
-                Some(e.requester),
-                vec![op],
-            )
-        }
-        E::TaskClaimed(e) => (
-            "TaskClaimed",
-            json!({"taskId": h256(e.taskId), "worker": addr(e.worker), "stake": s(e.stake)}),
-            Some(e.taskId),
-            None,
-            Some(e.worker),
-            vec![
-                Op::TaskClaimed {
-                    task_id: e.taskId,
-                    worker: e.worker,
-                    stake: e.stake,
-                },
-                Op::ClaimRow {
-                    task_id: e.taskId,
-                    worker: e.worker,
-                    stake: e.stake,
-                },
-            ],
-        ),
-        E::TaskSubmitted(e) => (
-            "TaskSubmitted",
-            json!({"taskId": h256(e.taskId), "worker": addr(e.worker), "resultHash": h256(e.resultHash)}),
-            Some(e.taskId),
-            None,
-            Some(e.worker),
-            vec![
-                Op::TaskSubmitted {
-                    task_id: e.taskId,
-                    result_hash: e.resultHash,
-                },
-                Op::SubmissionRow {
-                    task_id: e.taskId,
-                    worker: e.worker,
-                    result_hash: e.resultHash,
-                },
-            ],
-        ),
-        E::TaskAccepted(e) => (
-            "TaskAccepted",
-            json!({"taskId": h256(e.taskId), "worker": addr(e.worker), "workerAmount": s(e.workerAmount),
-                   "fee": s(e.fee), "finalized": e.finalized}),
-            Some(e.taskId),
-            None,
-            Some(e.worker),
-            vec![Op::TaskAccepted {
-                task_id: e.taskId,
-                worker_amount: e.workerAmount,
-                fee: e.fee,
-                finalized: e.finalized,
-            }],
-        ),
-        E::TaskDisputed(e) => (
-            "TaskDisputed",
-            json!({"taskId": h256(e.taskId), "disputeId": s(e.disputeId), "bond": s(e.bond)}),
-            Some(e.taskId),
-            Some(e.disputeId),
-            None,
-            vec![
-                Op::TaskDisputed {
-                    task_id: e.taskId,
-                    dispute_id: e.disputeId,
-                    bond: e.bond,
-                },
-                Op::DisputeTask {
-                    dispute_id: e.disputeId,
-                    task_id: e.taskId,
-                    bond: e.bond,
-                },
-            ],
-        ),
-        E::TaskRuled(e) => (
-            "TaskRuled",
-            json!({"taskId": h256(e.taskId), "disputeId": s(e.disputeId), "ruling": s(e.ruling)}),
-            Some(e.taskId),
-            Some(e.disputeId),
-            None,
-            vec![Op::TaskRuled {
-                task_id: e.taskId,
-                ruling: e.ruling,
-            }],
-        ),
-        E::TaskResolved(e) => (
-            "TaskResolved",
-            json!({"taskId": h256(e.taskId), "ruling": s(e.ruling), "requesterAmount": s(e.requesterAmount),
-                   "workerAmount": s(e.workerAmount), "fee": s(e.fee)}),
-            Some(e.taskId),
-            None,
-            None,
-            vec![Op::TaskResolved {
-                task_id: e.taskId,
-                ruling: e.ruling,
-                requester_amount: e.requesterAmount,
-                worker_amount: e.workerAmount,
-                fee: e.fee,
-            }],
-        ),
-        E::TaskCancelled(e) => (
-            "TaskCancelled",
-            json!({"taskId": h256(e.taskId)}),
-            Some(e.taskId),
-            None,
-            None,
-            vec![Op::TaskStatus {
-                task_id: e.taskId,
-                status: "Cancelled",
-            }],
-        ),
-        E::TaskExpired(e) => (
-            "TaskExpired",
-            json!({"taskId": h256(e.taskId)}),
-            Some(e.taskId),
-            None,
-            None,
-            vec![Op::TaskStatus {
-                task_id: e.taskId,
-                status: "Expired",
-            }],
-        ),
-        E::TaskFailed(e) => (
-            "TaskFailed",
-            json!({"taskId": h256(e.taskId), "worker": addr(e.worker), "requesterAmount": s(e.requesterAmount)}),
-            Some(e.taskId),
-            None,
-            Some(e.worker),
-            vec![Op::TaskFailed {
-                task_id: e.taskId,
-                requester_amount: e.requesterAmount,
-            }],
-        ),
-        E::Withdrawn(e) => (
-            "Withdrawn",
-            json!({"account": addr(e.account), "asset": addr(e.asset), "to": addr(e.to), "amount": s(e.amount)}),
-            None,
-            None,
-            Some(e.account),
-            vec![Op::WithdrawalRow {
-                contract: "market",
-                account: e.account,
-                asset: e.asset,
-                to: e.to,
-                amount: e.amount,
-            }],
-        ),
-        E::FeeSet(e) => (
-            "FeeSet",
-            json!({"feeBps": e.feeBps, "feeRecipient": addr(e.feeRecipient)}),
-            None,
-            None,
-            None,
-            vec![],
-        ),
-        E::Ruling(e) => (
-            "Ruling",
-            json!({"arbitrator": addr(e._arbitrator), "disputeId": s(e._disputeID), "ruling": s(e._ruling)}),
-            None,
-            Some(e._disputeID),
-            None,
-            vec![Op::RulingDelivered {
-                dispute_id: e._disputeID,
-            }],
-        ),
-        E::OwnershipTransferStarted(e) => (
-            "OwnershipTransferStarted",
-            json!({"previousOwner": addr(e.previousOwner), "newOwner": addr(e.newOwner)}),
-            None,
-            None,
-            None,
-            vec![],
-        ),
-        E::OwnershipTransferred(e) => (
-            "OwnershipTransferred",
-            json!({"previousOwner": addr(e.previousOwner), "newOwner": addr(e.newOwner)}),
-            None,
-            None,
-            None,
-            vec![],
-        ),
-    }
-}
 
-fn registry(e: AgentRegistry::AgentRegistryEvents) -> Parts {
-    use AgentRegistry::AgentRegistryEvents as E;
-    let (kind, account, key, manifest, sig, registered) = match e {
-        E::AgentRegistered(e) => (
-            "AgentRegistered",
-            e.account,
-            e.agentKey,
-            e.manifestHash,
-            Some(e.bindingSignature),
-            true,
-        ),
-        E::AgentUpdated(e) => (
-            "AgentUpdated",
-            e.account,
-            e.agentKey,
-            e.manifestHash,
-            Some(e.bindingSignature),
-            true,
-        ),
-        E::AgentDeregistered(e) => (
-            "AgentDeregistered",
-            e.account,
-            e.agentKey,
-            B256::ZERO,
-            None,
-            false,
-        ),
-    };
-    let mut args = json!({"account": addr(account), "agentKey": h256(key)});
-    if let Some(sig) = &sig {
-        args["manifestHash"] = json!(h256(manifest));
-        args["bindingSignature"] = json!(sig.to_string());
-    }
-    let op = Op::AgentSet {
-        account,
-        agent_key: key,
-        manifest_hash: manifest,
-        registered,
-    };
-    (kind, args, None, None, Some(account), vec![op])
-}
 
-fn karma(e: KarmaRegistry::KarmaRegistryEvents) -> Parts {
-    use KarmaRegistry::KarmaRegistryEvents as E;
-    match e {
-        E::KarmaRecorded(e) => (
-            "KarmaRecorded",
-            json!({"agent": addr(e.agent), "domain": h256(e.domain), "domainName": dom(e.domain),
-                   "outcome": OUTCOME_NAMES.get(e.outcome as usize).copied().unwrap_or("Unknown"),
-                   "level": e.level, "accuracy": s(e.accuracy), "completion": s(e.completion)}),
-            None,
-            None,
-            Some(e.agent),
-            vec![Op::KarmaRecorded {
-                agent: e.agent,
-                domain: e.domain,
-                outcome: e.outcome,
-                level: e.level,
-                accuracy: e.accuracy,
-                completion: e.completion,
-            }],
-        ),
-        E::EarningsRecorded(e) => (
-            "EarningsRecorded",
-            json!({"agent": addr(e.agent), "asset": addr(e.asset), "amount": s(e.amount)}),
-            None,
-            None,
-            Some(e.agent),
-            vec![Op::EarningsAdd {
-                agent: e.agent,
-                asset: e.asset,
-                amount: e.amount,
-            }],
-        ),
-        E::EpochRootAnchored(e) => (
-            "EpochRootAnchored",
-            json!({"agent": addr(e.agent), "epoch": s(e.epoch), "root": h256(e.root)}),
-            None,
-            None,
-            Some(e.agent),
-            vec![],
-        ),
-        E::WritersSet(e) => (
-            "WritersSet",
-            json!({"market": addr(e.market), "court": addr(e.court)}),
-            None,
-            None,
-            None,
-            vec![],
-        ),
-    }
-}
 
-fn court(e: DisputeCourt::DisputeCourtEvents) -> Parts {
-    use DisputeCourt::DisputeCourtEvents as E;
-    match e {
-        E::DisputeCreation(e) => (
-            "DisputeCreation",
-            json!({"disputeId": s(e._disputeID), "arbitrable": addr(e._arbitrable)}),
-            None,
-            Some(e._disputeID),
-            None,
-            vec![Op::DisputeCreated {
-                dispute_id: e._disputeID,
-                arbitrable: e._arbitrable,
-            }],
-        ),
-        E::AppealPossible(e) => (
-            "AppealPossible",
-            json!({"disputeId": s(e._disputeID), "arbitrable": addr(e._arbitrable)}),
-            None,
-            Some(e._disputeID),
-            None,
-            vec![],
-        ),
-        E::AppealDecision(e) => (
-            "AppealDecision",
-            json!({"disputeId": s(e._disputeID), "arbitrable": addr(e._arbitrable)}),
-            None,
-            Some(e._disputeID),
-            None,
-            vec![],
-        ),
-        E::RoundOpened(e) => (
-            "RoundOpened",
-            json!({"disputeId": s(e.disputeId), "round": s(e.round), "jurors": s(e.jurors),
-                   "randomnessId": s(e.randomnessId), "feePaid": s(e.feePaid)}),
-            None,
-            Some(e.disputeId),
-            None,
-            vec![Op::RoundOpened {
-                dispute_id: e.disputeId,
-                round: e.round,
-                seats: e.jurors,
-            }],
-        ),
-        E::RandomnessRerequested(e) => (
-            "RandomnessRerequested",
-            json!({"disputeId": s(e.disputeId), "round": s(e.round), "randomnessId": s(e.randomnessId)}),
-            None,
-            Some(e.disputeId),
-            None,
-            vec![],
-        ),
-        E::JurorDrawn(e) => (
-            "JurorDrawn",
-            json!({"disputeId": s(e.disputeId), "round": s(e.round), "juror": addr(e.juror)}),
-            None,
-            Some(e.disputeId),
-            Some(e.juror),
-            vec![Op::SeatDrawn {
-                dispute_id: e.disputeId,
-                round: e.round,
-                juror: e.juror,
-            }],
-        ),
-        E::PhaseChanged(e) => (
-            "PhaseChanged",
-            json!({"disputeId": s(e.disputeId),
-                   "phase": PHASE_NAMES.get(e.phase as usize).copied().unwrap_or("Unknown"),
-                   "deadline": s(e.deadline)}),
-            None,
-            Some(e.disputeId),
-            None,
-            vec![Op::PhaseChanged {
-                dispute_id: e.disputeId,
-                phase: e.phase,
-                deadline: e.deadline,
-            }],
-        ),
-        E::VoteCommitted(e) => (
-            "VoteCommitted",
-            json!({"disputeId": s(e.disputeId), "round": s(e.round), "juror": addr(e.juror),
-                   "commitment": h256(e.commitment)}),
-            None,
-            Some(e.disputeId),
-            Some(e.juror),
-            vec![Op::VoteCommitted {
-                dispute_id: e.disputeId,
-                round: e.round,
-                juror: e.juror,
-                commitment: e.commitment,
-            }],
-        ),
-        E::VoteRevealed(e) => (
-            "VoteRevealed",
-            json!({"disputeId": s(e.disputeId), "round": s(e.round), "juror": addr(e.juror), "choice": s(e.choice)}),
-            None,
-            Some(e.disputeId),
-            Some(e.juror),
-            vec![Op::VoteRevealed {
-                dispute_id: e.disputeId,
-                round: e.round,
-                juror: e.juror,
-                choice: e.choice,
-            }],
-        ),
-        E::RoundTallied(e) => (
-            "RoundTallied",
-            json!({"disputeId": s(e.disputeId), "round": s(e.round), "ruling": s(e.ruling),
-                   "votesForRuling": s(e.votesForRuling)}),
-            None,
-            Some(e.disputeId),
-            None,
-            vec![Op::Ruled {
-                dispute_id: e.disputeId,
-                ruling: e.ruling,
-                solved: false,
-            }],
-        ),
-        E::RoundUnstaffed(e) => (
-            "RoundUnstaffed",
-            json!({"disputeId": s(e.disputeId), "round": s(e.round), "refundTo": addr(e.refundTo), "fee": s(e.fee)}),
-            None,
-            Some(e.disputeId),
-            None,
-            vec![],
-        ),
-        E::DisputeSolved(e) => (
-            "DisputeSolved",
-            json!({"disputeId": s(e.disputeId), "ruling": s(e.ruling)}),
-            None,
-            Some(e.disputeId),
-            None,
-            vec![Op::Ruled {
-                dispute_id: e.disputeId,
-                ruling: e.ruling,
-                solved: true,
-            }],
-        ),
-        E::RulingDeliveryFailed(e) => (
-            "RulingDeliveryFailed",
-            json!({"disputeId": s(e.disputeId)}),
-            None,
-            Some(e.disputeId),
-            None,
-            vec![],
-        ),
-        E::SeatSettled(e) => (
-            "SeatSettled",
-            json!({"disputeId": s(e.disputeId), "round": s(e.round), "juror": addr(e.juror),
-                   "verdict": VERDICT_NAMES.get(e.verdict as usize).copied().unwrap_or("Unknown"),
-                   "stakeBack": s(e.stakeBack), "feeReward": s(e.feeReward), "stakeReward": s(e.stakeReward)}),
-            None,
-            Some(e.disputeId),
-            Some(e.juror),
-            vec![Op::SeatSettled {
-                dispute_id: e.disputeId,
-                round: e.round,
-                juror: e.juror,
-                verdict: e.verdict,
-                stake_back: e.stakeBack,
-                fee_reward: e.feeReward,
-                stake_reward: e.stakeReward,
-            }],
-        ),
-        E::TreasuryCredited(e) => (
-            "TreasuryCredited",
-            json!({"asset": addr(e.asset), "amount": s(e.amount)}),
-            None,
-            None,
-            None,
-            vec![],
-        ),
-        E::Withdrawn(e) => (
-            "Withdrawn",
-            json!({"account": addr(e.account), "asset": addr(e.asset), "to": addr(e.to), "amount": s(e.amount)}),
-            None,
-            None,
-            Some(e.account),
-            vec![Op::WithdrawalRow {
-                contract: "court",
-                account: e.account,
-                asset: e.asset,
-                to: e.to,
-                amount: e.amount,
-            }],
-        ),
-        E::JurorStaked(e) => (
-            "JurorStaked",
-            json!({"juror": addr(e.juror), "amount": s(e.amount), "stake": s(e.stake)}),
-            None,
-            None,
-            Some(e.juror),
-            vec![Op::JurorStake {
-                juror: e.juror,
-                stake: e.stake,
-            }],
-        ),
-        E::JurorLeaveRequested(e) => (
-            "JurorLeaveRequested",
-            json!({"juror": addr(e.juror), "availableAt": s(e.availableAt)}),
-            None,
-            None,
-            Some(e.juror),
-            vec![Op::JurorLeave {
-                juror: e.juror,
-                available_at: e.availableAt,
-            }],
-        ),
-        E::JurorLeft(e) => (
-            "JurorLeft",
-            json!({"juror": addr(e.juror), "amount": s(e.amount), "stakeLeft": s(e.stakeLeft)}),
-            None,
-            None,
-            Some(e.juror),
-            vec![Op::JurorStake {
-                juror: e.juror,
-                stake: e.stakeLeft,
-            }],
-        ),
-        E::OwnershipTransferStarted(e) => (
-            "OwnershipTransferStarted",
-            json!({"previousOwner": addr(e.previousOwner), "newOwner": addr(e.newOwner)}),
-            None,
-            None,
-            None,
-            vec![],
-        ),
-        E::OwnershipTransferred(e) => (
-            "OwnershipTransferred",
-            json!({"previousOwner": addr(e.previousOwner), "newOwner": addr(e.newOwner)}),
-            None,
-            None,
-            None,
-            vec![],
-        ),
-    }
-}
 
 #[cfg(test)]
 mod tests {
