@@ -314,10 +314,17 @@ async fn every_event_kind_is_mirrored_and_served() {
             .iter()
             .map(|t| t["postedBlock"].as_i64().unwrap())
             .collect();
-        assert!(posted.windows(2).all(|w| w[0] >= w[1]), "newest first: {posted:?}");
+        assert!(
+            posted.windows(2).all(|w| w[0] >= w[1]),
+            "newest first: {posted:?}"
+        );
         let (_, page) = get(&api, "/tasks?limit=2&offset=1").await;
         let page: Vec<&serde_json::Value> = page["tasks"].as_array().unwrap().iter().collect();
-        assert_eq!(page, dflt[1..3].iter().collect::<Vec<_>>(), "pages of the same order");
+        assert_eq!(
+            page,
+            dflt[1..3].iter().collect::<Vec<_>>(),
+            "pages of the same order"
+        );
 
         // karma and earnings equal the chain's, decayed to the latest block
         for i in [2usize, 3, 4, 5] {
@@ -436,7 +443,10 @@ async fn every_event_kind_is_mirrored_and_served() {
         let dd_typed = client.dispute(dispute_id).await.unwrap();
         assert_eq!(dd_typed.votes.len(), 3);
         let missing = client.task(B256::repeat_byte(1)).await.unwrap_err();
-        assert!(missing.is_not_found() && !missing.is_retryable(), "{missing}");
+        assert!(
+            missing.is_not_found() && !missing.is_retryable(),
+            "{missing}"
+        );
 
         // errors are JSON with a code, no SQL
         let (code, err) = get(&api, "/tasks/0xzz").await;

@@ -30,6 +30,6 @@ pub use doc::{ApiDoc, openapi_yaml};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use query::{AtQuery, DisputesQuery, RouteQuery, TasksQuery};
 pub use types::{
-    Agent, Dispute, DisputeDetail, DisputeList, Earning, HistoryEvent, Health, JurorStake, Karma,
+    Agent, Dispute, DisputeDetail, DisputeList, Earning, Health, HistoryEvent, JurorStake, Karma,
     RankedAgent, Route, Task, TaskDetail, TaskList, Vote,
 };

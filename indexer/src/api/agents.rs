@@ -8,9 +8,7 @@
 //! first), then by address.
 
 use alloy::primitives::{Address, B256};
-use aos_indexer_api::{
-    Agent, AtQuery, Earning, JurorStake, Karma, RankedAgent, Route, RouteQuery,
-};
+use aos_indexer_api::{Agent, AtQuery, Earning, JurorStake, Karma, RankedAgent, Route, RouteQuery};
 use aos_protocol::karma::{WAD, decay, wad_to_f64};
 use axum::{
     Json,

@@ -75,7 +75,11 @@ pub(super) async fn list(
     let (limit, offset) = params::page(q.limit, q.offset)?;
     let mut conds = Vec::new();
     let mut binds = Vec::new();
-    if let Some(status) = q.status.as_deref().filter(|x| !x.eq_ignore_ascii_case("any")) {
+    if let Some(status) = q
+        .status
+        .as_deref()
+        .filter(|x| !x.eq_ignore_ascii_case("any"))
+    {
         let name = STATUS_NAMES
             .iter()
             .find(|n| n.eq_ignore_ascii_case(status))

@@ -484,10 +484,6 @@ fn s(u: impl ToString) -> Value {
     Value::String(u.to_string())
 }
 
-
-
-
-
 #[cfg(test)]
 mod tests {
     use super::*;
