@@ -144,12 +144,19 @@ async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
     let store = Store::connect(&a.db.db)
         .await
         .with_context(|| format!("opening the database {}", redact(&a.db.db)))?;
-    let mut karma = KarmaParameters::read(rpc.provider(), deployments.karma_registry)
-        .await
-        .context("reading KarmaRegistry's parameters (the decay half-life)")?;
-    if let Some(h) = a.karma_half_life {
-        karma.half_life_s = h;
-    }
+    // the API decays karma to now with the registry's half-life: read it, never assume it
+    let karma = match a.no_api {
+        true => None,
+        false => {
+            let mut k = KarmaParameters::read(rpc.provider(), deployments.karma_registry)
+                .await
+                .context("reading KarmaRegistry's parameters (the decay half-life)")?;
+            if let Some(h) = a.karma_half_life {
+                k.half_life_s = h;
+            }
+            Some(k)
+        }
+    };
     let cfg = IndexerConfig {
         confirmations: a.confirmations,
         reorg_window: a.reorg_window.max(1),
@@ -173,7 +180,7 @@ async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
         metrics.clone(),
     )
     .with_progress(bar);
-    if !a.no_api {
+    if let Some(karma) = karma {
         let state = api::ApiState {
             store: store.clone(),
             metrics: metrics.clone(),

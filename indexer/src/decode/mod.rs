@@ -307,8 +307,8 @@ pub struct Decoded {
     pub ops: Vec<Op>,
 }
 
-/// Why a log was skipped.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a log was skipped (the indexer counts it by [`DecodeError::label`] and goes on).
+#[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     /// The emitter is not one of the four contracts.
     #[error("log from unknown address {0}")]
@@ -322,14 +322,15 @@ pub enum DecodeError {
         topic: B256,
     },
     /// The topic is known but topics/data do not decode.
-    #[error("malformed {contract} log (topic {topic}): {reason}")]
+    #[error("malformed {contract} log (topic {topic})")]
     Malformed {
         /// The contract.
         contract: &'static str,
         /// Topic 0.
         topic: B256,
-        /// The ABI decoder's message.
-        reason: String,
+        /// The ABI decoder's error (boxed: it is large).
+        #[source]
+        source: Box<alloy::sol_types::Error>,
     },
 }
 
@@ -453,10 +454,10 @@ pub fn decode(addrs: &Addresses, log: &RawLog) -> Result<Decoded, DecodeError> {
             contract: contract.name(),
             topic,
         },
-        other => DecodeError::Malformed {
+        source => DecodeError::Malformed {
             contract: contract.name(),
             topic,
-            reason: other.to_string(),
+            source: Box::new(source),
         },
     };
     Ok(match contract {
