@@ -56,7 +56,10 @@ impl Message for ResultBlob {
             check_str("model", m, MAX_ID_LEN, false)?;
         }
         if self.timing.finished_at_ms < self.timing.started_at_ms {
-            return Err(MessageError::invalid("timing", "finished before it started"));
+            return Err(MessageError::invalid(
+                "timing",
+                "finished before it started",
+            ));
         }
         Ok(())
     }
