@@ -21,7 +21,7 @@ Examples:
   # backfill only, then exit (no API)
   aos-indexer run --rpc http://127.0.0.1:8545 --deployments d.json --db aos.sqlite --exit-at-head --no-api
 
-  curl 'http://127.0.0.1:8080/tasks?domain=summarisation&min_payment=1000000000000000'
+  curl 'http://127.0.0.1:8080/tasks?status=Open&domain=summarisation&min_payment=1000000000000000'
   curl 'http://127.0.0.1:8080/route?domain=summarisation&min_accuracy=0.5'";
 
 /// AOS chain indexer: mirrors the AOS contracts' events into SQL and serves the routing API.

@@ -4,7 +4,8 @@
 //! event carries the whole stored record, so no update rule is re-applied here); what it
 //! needs besides is the decay half-life to serve scores decayed to now, and it reads it
 //! from the contract (an immutable constructor parameter, also in the `KarmaParametersSet`
-//! event) rather than assuming one: if the call keeps failing the indexer does not start.
+//! event) rather than assuming one: if the call keeps failing the indexer does not start
+//! its API.
 
 use std::time::Duration;
 
