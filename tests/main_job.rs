@@ -6,8 +6,9 @@
 use std::path::Path;
 
 use alloy::primitives::{Address, B256};
-use aos_protocol::ContentId;
-use aos_tests::{aos, aos_raw, get_json, model};
+use aos_indexer_api::{DisputesQuery, IndexerClient, TasksQuery};
+use aos_protocol::{ContentId, Message, messages::ResultBlob};
+use aos_tests::{aos, aos_raw, model};
 use serde_json::Value;
 
 fn wei(v: &Value) -> i128 {
@@ -159,9 +160,15 @@ async fn main_job_runs_end_to_end() {
                 .unwrap();
         aos_chain::AosContracts::new(p, dep)
     };
-    let indexer = net["indexer_url"].as_str().unwrap().to_owned();
-    let tasks: Value = get_json(&format!("{indexer}/tasks?status=any&limit=1000")).await;
-    let tasks = tasks["tasks"].as_array().unwrap();
+    let indexer = IndexerClient::new(net["indexer_url"].as_str().unwrap());
+    let tasks = indexer
+        .tasks(&TasksQuery {
+            limit: Some(1000),
+            ..TasksQuery::default()
+        })
+        .await
+        .unwrap()
+        .tasks;
     assert_eq!(
         tasks.len() as u64,
         s["indexer"]["tasks"].as_u64().unwrap(),
@@ -170,19 +177,19 @@ async fn main_job_runs_end_to_end() {
     // from the deployment block, with aos-chain's adaptive scanner
     let posted = c.posted_tasks(None, None).await.unwrap();
     assert_eq!(posted.len(), tasks.len(), "one row per TaskPosted");
-    for t in tasks {
-        let id: B256 = t["taskId"].as_str().unwrap().parse().unwrap();
+    for t in &tasks {
+        let id = t.task_id;
         let on_chain = c.task_status(id).await.unwrap();
-        assert_eq!(
-            t["status"].as_str().unwrap(),
-            format!("{on_chain:?}"),
-            "task {id:#x}"
-        );
+        assert_eq!(t.status, format!("{on_chain:?}"), "task {id:#x}");
     }
-    let disputes: Value = get_json(&format!("{indexer}/disputes")).await;
-    assert_eq!(disputes["disputes"].as_array().map(Vec::len), Some(1));
-    assert_eq!(disputes["disputes"][0]["phase"], "Solved", "{disputes:#}");
-    assert_eq!(disputes["disputes"][0]["ruling"], 2, "{disputes:#}");
+    let disputes = indexer
+        .disputes(&DisputesQuery::default())
+        .await
+        .unwrap()
+        .disputes;
+    assert_eq!(disputes.len(), 1);
+    assert_eq!(disputes[0].phase, "Solved", "{disputes:#?}");
+    assert_eq!(disputes[0].ruling, Some(2), "{disputes:#?}");
 
     // blobs: every accepted sub-task's result blob is stored by a worker and hashes to the
     // resultHash on chain
@@ -209,8 +216,8 @@ async fn main_job_runs_end_to_end() {
         for st in &stores {
             if let Ok(Some(b)) = st.get(&id).await {
                 id.verify(&b).expect("blob hashes to its id");
-                let v: Value = serde_json::from_slice(&b).expect("result blob is JSON");
-                assert!(v["output"].is_string(), "{v:#}");
+                // the typed blob: JSON with a string `output` (and the rest of its rules)
+                ResultBlob::from_json(&b).expect("result blob is a ResultBlob");
                 found = true;
             }
         }

@@ -30,6 +30,7 @@ contract KarmaRegistry is IKarmaRegistry {
     /// @param alpha_ EMA learning rate, WAD (0.1e18 per §5.3).
     /// @param halfLife_ Decay half-life in seconds (0 = none).
     /// @param attenuation_ Per-level attenuation for delegators, WAD (0.5e18 by default).
+    /// Emits {KarmaParametersSet}.
     constructor(uint256 alpha_, uint256 halfLife_, uint256 attenuation_) {
         if (alpha_ > WAD || attenuation_ > WAD || halfLife_ > type(uint64).max) {
             revert KarmaRegistryBadParameter();
@@ -38,6 +39,7 @@ contract KarmaRegistry is IKarmaRegistry {
         halfLife = halfLife_;
         attenuation = attenuation_;
         _deployer = msg.sender;
+        emit KarmaParametersSet(alpha_, halfLife_, attenuation_);
     }
 
     /// @notice Set the two writers, once. Deployer only.
@@ -102,7 +104,7 @@ contract KarmaRegistry is IKarmaRegistry {
             }
         }
         _karma[agent][domain] = k;
-        emit KarmaRecorded(agent, domain, outcome, level, k.accuracy, k.completion);
+        emit KarmaRecorded(agent, domain, outcome, level, k);
         if (earned != 0) {
             _earnings[agent][asset] += earned;
             emit EarningsRecorded(agent, asset, earned);

@@ -220,12 +220,10 @@ impl MeshDelegate {
         ContentId(result_hash.0)
             .verify(&blob)
             .map_err(|_| MeshError::BadResult(task_id))?;
-        let v: serde_json::Value =
-            serde_json::from_slice(&blob).map_err(|_| MeshError::BadResult(task_id))?;
-        let output = v["output"]
-            .as_str()
-            .ok_or(MeshError::BadResult(task_id))?
-            .to_owned();
+        let output =
+            <aos_protocol::messages::ResultBlob as aos_protocol::Message>::from_json(&blob)
+                .map_err(|_| MeshError::BadResult(task_id))?
+                .output;
         self.contracts.accept(&params).await?;
         debug_assert_eq!(task_id, task_id_of(&params));
         Ok((output, params))
@@ -241,31 +239,17 @@ pub async fn workers_from_indexer(
     indexer: &str,
     domain: &str,
 ) -> Result<Vec<(String, f64)>, MeshError> {
-    let url = format!("{}/route", indexer.trim_end_matches('/'));
-    let bad = |e: String| MeshError::Spec(format!("indexer {url}: {e}"));
-    let v: serde_json::Value = reqwest::Client::new()
-        .get(&url)
-        .query(&[("domain", domain)])
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await
-        .map_err(|e| bad(e.to_string()))?
-        .error_for_status()
-        .map_err(|e| bad(e.to_string()))?
-        .json()
-        .await
-        .map_err(|e| bad(e.to_string()))?;
-    let agents = v["agents"]
-        .as_array()
-        .ok_or_else(|| bad("no `agents` array".into()))?;
-    Ok(agents
-        .iter()
-        .filter_map(|a| {
-            Some((
-                a["agent"].as_str()?.to_owned(),
-                a["score"].as_f64()?.clamp(0.0, 1.0),
-            ))
+    let route = aos_indexer_api::IndexerClient::new(indexer)
+        .route(&aos_indexer_api::RouteQuery {
+            domain: Some(domain.to_owned()),
+            ..Default::default()
         })
+        .await
+        .map_err(|e| MeshError::Spec(e.to_string()))?;
+    Ok(route
+        .agents
+        .into_iter()
+        .map(|a| (format!("{:#x}", a.agent), a.score.clamp(0.0, 1.0)))
         .collect())
 }
 
@@ -275,15 +259,48 @@ mod tests {
 
     #[tokio::test]
     async fn reads_the_indexers_route_answer() {
+        use aos_indexer_api::{Karma, RankedAgent, Route};
         use axum::{Json, Router, extract::Query, routing::get};
-        async fn route(
-            Query(q): Query<std::collections::HashMap<String, String>>,
-        ) -> Json<serde_json::Value> {
+        fn ranked(rank: u32, byte: u8, score_wad: u128) -> RankedAgent {
+            let agent = Address::with_last_byte(byte);
+            RankedAgent {
+                rank,
+                agent,
+                score_wad,
+                score: score_wad as f64 / 1e18,
+                karma: Karma {
+                    agent,
+                    domain: Default::default(),
+                    domain_name: "summarisation".into(),
+                    updated_at: 0,
+                    tasks: 1,
+                    disputes_won: 0,
+                    disputes_lost: 0,
+                    last_outcome: "Accepted".into(),
+                    updated_block: 1,
+                    accuracy_wad: 0,
+                    completion_wad: 0,
+                    accuracy_decayed_wad: 0,
+                    completion_decayed_wad: 0,
+                    accuracy_decayed: 0.0,
+                    completion_decayed: 0.0,
+                },
+            }
+        }
+        async fn route(Query(q): Query<std::collections::HashMap<String, String>>) -> Json<Route> {
             assert_eq!(q["domain"], "summarisation");
-            Json(serde_json::json!({"domain": "summarisation", "agents": [
-                {"rank": 1, "agent": "0x00000000000000000000000000000000000000aa", "scoreWad": "810000000000000000", "score": 0.81, "karma": {}},
-                {"rank": 2, "agent": "0x00000000000000000000000000000000000000bb", "scoreWad": "10000000000000000", "score": 0.01, "karma": {}}
-            ]}))
+            Json(Route {
+                domain: Default::default(),
+                min_accuracy_wad: 0,
+                min_completion_wad: 0,
+                decayed_to: 0,
+                score: String::new(),
+                unchecked_requirements: vec![],
+                agents: vec![
+                    ranked(1, 0xaa, 810_000_000_000_000_000),
+                    ranked(2, 0xbb, 10_000_000_000_000_000),
+                ],
+            })
         }
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();

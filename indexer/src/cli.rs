@@ -3,11 +3,11 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::Context;
-use aos_chain::{Deployments, karma_registry::KarmaRegistry};
+use aos_chain::Deployments;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::{Indexer, IndexerConfig, Metrics, Rpc, RpcConfig, Store, api};
+use crate::{Indexer, IndexerConfig, KarmaParameters, Metrics, Rpc, RpcConfig, Store, api};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -21,7 +21,7 @@ Examples:
   # backfill only, then exit (no API)
   aos-indexer run --rpc http://127.0.0.1:8545 --deployments d.json --db aos.sqlite --exit-at-head --no-api
 
-  curl 'http://127.0.0.1:8080/tasks?domain=summarisation&min_payment=1000000000000000'
+  curl 'http://127.0.0.1:8080/tasks?status=Open&domain=summarisation&min_payment=1000000000000000'
   curl 'http://127.0.0.1:8080/route?domain=summarisation&min_accuracy=0.5'";
 
 /// AOS chain indexer: mirrors the AOS contracts' events into SQL and serves the routing API.
@@ -107,7 +107,8 @@ struct RunArgs {
     /// Exit once the head is reached (backfill only).
     #[arg(long)]
     exit_at_head: bool,
-    /// Karma half-life in seconds for decay in the API (default: read KarmaRegistry.halfLife()).
+    /// Karma half-life in seconds for decay in the API, overriding KarmaRegistry.halfLife()
+    /// (which is read at start in any case: the indexer does not start without it).
     #[arg(long)]
     karma_half_life: Option<u64>,
 }
@@ -144,9 +145,18 @@ async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
     let store = Store::connect(&a.db.db)
         .await
         .with_context(|| format!("opening the database {}", redact(&a.db.db)))?;
-    let half_life_s = match a.karma_half_life {
-        Some(h) => h,
-        None => read_half_life(&rpc, &deployments).await,
+    // the API decays karma to now with the registry's half-life: read it, never assume it
+    let karma = match a.no_api {
+        true => None,
+        false => {
+            let mut k = KarmaParameters::read(rpc.provider(), deployments.karma_registry)
+                .await
+                .context("reading KarmaRegistry's parameters (the decay half-life)")?;
+            if let Some(h) = a.karma_half_life {
+                k.half_life_s = h;
+            }
+            Some(k)
+        }
     };
     let cfg = IndexerConfig {
         confirmations: a.confirmations,
@@ -171,12 +181,12 @@ async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
         metrics.clone(),
     )
     .with_progress(bar);
-    if !a.no_api {
+    if let Some(karma) = karma {
         let state = api::ApiState {
             store: store.clone(),
             metrics: metrics.clone(),
             chain_id: deployments.chain_id,
-            half_life_s,
+            karma,
         };
         let listener = tokio::net::TcpListener::bind(a.listen)
             .await
@@ -194,23 +204,6 @@ async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
     }
     store.close().await;
     Ok(())
-}
-
-/// `KarmaRegistry.halfLife()` (a constructor parameter: no event carries it); 30 days if the
-/// call fails.
-async fn read_half_life(rpc: &Rpc, d: &Deployments) -> u64 {
-    let k = KarmaRegistry::new(d.karma_registry, rpc.provider().clone());
-    for attempt in 0..5u32 {
-        match k.halfLife().call().await {
-            Ok(h) => return h.try_into().unwrap_or(u64::MAX),
-            Err(e) => {
-                tracing::warn!(error = %e, attempt, "reading KarmaRegistry.halfLife() failed");
-                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
-            }
-        }
-    }
-    tracing::warn!("using the default karma half-life of 30 days");
-    30 * 24 * 3600
 }
 
 fn redact(url: &str) -> String {

@@ -382,7 +382,8 @@ impl Indexer {
                 Ok(d) => batch.logs.push((l, d)),
                 Err(e) => {
                     self.metrics.skipped.with_label_values(&[e.label()]).inc();
-                    tracing::warn!(block = l.block_number, log_index = l.log_index, tx = %l.tx_hash, error = %e, "skipping log");
+                    let cause = std::error::Error::source(&e).map(ToString::to_string);
+                    tracing::warn!(block = l.block_number, log_index = l.log_index, tx = %l.tx_hash, error = %e, cause, "skipping log");
                 }
             }
         }

@@ -215,6 +215,7 @@ async fn every_event_kind_is_mirrored_and_served() {
             "KarmaRecorded",
             "EarningsRecorded",
             "WritersSet",
+            "KarmaParametersSet",
             "DisputeCreation",
             "RoundOpened",
             "JurorDrawn",
@@ -276,7 +277,7 @@ async fn every_event_kind_is_mirrored_and_served() {
         assert_eq!(te["ruling"], 2);
 
         // open tasks by domain / payment
-        let (_, open) = get(&api, "/tasks").await;
+        let (_, open) = get(&api, "/tasks?status=Open").await;
         let open_ids: Vec<&str> = open["tasks"]
             .as_array()
             .unwrap()
@@ -286,14 +287,17 @@ async fn every_event_kind_is_mirrored_and_served() {
         assert_eq!(open_ids, [format!("{f_id}")]);
         let (_, none) = get(
             &api,
-            &format!("/tasks?domain=summarisation&min_payment={}", 3 * pay),
+            &format!(
+                "/tasks?status=Open&domain=summarisation&min_payment={}",
+                3 * pay
+            ),
         )
         .await;
         assert!(none["tasks"].as_array().unwrap().is_empty());
         let (_, tr) = get(
             &api,
             &format!(
-                "/tasks?domain=translation&asset=eth&min_payment={}",
+                "/tasks?status=Open&domain=translation&asset=eth&min_payment={}",
                 3 * pay
             ),
         )
@@ -301,6 +305,26 @@ async fn every_event_kind_is_mirrored_and_served() {
         assert_eq!(tr["tasks"].as_array().unwrap().len(), 1);
         let (_, all) = get(&api, "/tasks?status=any&limit=1000").await;
         assert_eq!(all["tasks"].as_array().unwrap().len(), ids.len());
+        // issue 12: without `status`, /tasks lists every task (it listed only Open ones),
+        // newest first, paginated
+        let (_, dflt) = get(&api, "/tasks?limit=1000").await;
+        let dflt = dflt["tasks"].as_array().unwrap();
+        assert_eq!(dflt.len(), ids.len(), "the default lists every status");
+        let posted: Vec<i64> = dflt
+            .iter()
+            .map(|t| t["postedBlock"].as_i64().unwrap())
+            .collect();
+        assert!(
+            posted.windows(2).all(|w| w[0] >= w[1]),
+            "newest first: {posted:?}"
+        );
+        let (_, page) = get(&api, "/tasks?limit=2&offset=1").await;
+        let page: Vec<&serde_json::Value> = page["tasks"].as_array().unwrap().iter().collect();
+        assert_eq!(
+            page,
+            dflt[1..3].iter().collect::<Vec<_>>(),
+            "pages of the same order"
+        );
 
         // karma and earnings equal the chain's, decayed to the latest block
         for i in [2usize, 3, 4, 5] {
@@ -385,6 +409,45 @@ async fn every_event_kind_is_mirrored_and_served() {
             "{votes:?}"
         );
 
+        // the typed client (aos-indexer-api, what the CLI, demo and coordinator use) reads
+        // every route of the real server: server and clients share one set of types
+        let client = aos_indexer_api::IndexerClient::new(&api);
+        let h = client.health().await.unwrap();
+        assert_eq!(h.status, "ok");
+        let typed_all = client
+            .tasks(&aos_indexer_api::TasksQuery {
+                limit: Some(1000),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(typed_all.tasks.len(), ids.len());
+        let ta_typed = client.task(a_id).await.unwrap();
+        assert_eq!(ta_typed.task.worker, Some(net.address(2)));
+        assert_eq!(ta_typed.task.payment, U256::from(pay));
+        assert_eq!(ta_typed.history.len(), 4);
+        let ag = client.agent(net.address(2), Some(at)).await.unwrap();
+        assert!(ag.registered && !ag.karma.is_empty());
+        let r_typed = client
+            .route(&aos_indexer_api::RouteQuery {
+                domain: Some("summarisation".into()),
+                min_accuracy: Some("0.2".into()),
+                at: Some(at),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(r_typed.agents.len(), ranked.len());
+        let dl = client.disputes(&Default::default()).await.unwrap();
+        assert_eq!(dl.disputes.len(), 1);
+        let dd_typed = client.dispute(dispute_id).await.unwrap();
+        assert_eq!(dd_typed.votes.len(), 3);
+        let missing = client.task(B256::repeat_byte(1)).await.unwrap_err();
+        assert!(
+            missing.is_not_found() && !missing.is_retryable(),
+            "{missing}"
+        );
+
         // errors are JSON with a code, no SQL
         let (code, err) = get(&api, "/tasks/0xzz").await;
         assert_eq!(
@@ -398,6 +461,13 @@ async fn every_event_kind_is_mirrored_and_served() {
         );
         let (code, _) = get(&api, "/tasks?status=Bogus").await;
         assert_eq!(code, 400);
+        // a malformed query string is the same JSON error shape, not axum's plain text
+        let (code, err) = get(&api, "/tasks?limit=many").await;
+        assert_eq!(
+            (code, err["error"]["code"].as_str()),
+            (400, Some("bad_request")),
+            "{err}"
+        );
         let (code, h) = get(&api, "/health").await;
         assert_eq!((code, h["status"].as_str()), (200, Some("ok")));
         let m = reqwest::get(format!("{api}/metrics"))

@@ -678,17 +678,21 @@ impl Worker {
         match exec.run(&job).await {
             Ok(out) => {
                 let finished = now_ms();
-                let blob = serde_json::json!({
-                    "task_id": task_id_string(task_id),
-                    "spec_hash": format!("{:#x}", p.specHash),
-                    "worker": self.inner.p.agent_key.agent_id(),
-                    "executor": exec.kind(),
-                    "model": out.model,
-                    "output": out.text,
-                    "timing": {"started_at_ms": started, "finished_at_ms": finished,
-                               "input_tokens": out.input_tokens, "output_tokens": out.output_tokens},
-                });
-                let bytes = serde_json::to_vec(&blob).map_err(|e| e.to_string())?;
+                let blob = aos_protocol::messages::ResultBlob {
+                    task_id: task_id_string(task_id),
+                    spec_hash: format!("{:#x}", p.specHash),
+                    worker: self.inner.p.agent_key.agent_id(),
+                    executor: exec.kind().to_owned(),
+                    model: out.model,
+                    output: out.text,
+                    timing: aos_protocol::messages::Timing {
+                        started_at_ms: started,
+                        finished_at_ms: finished,
+                        input_tokens: out.input_tokens,
+                        output_tokens: out.output_tokens,
+                    },
+                };
+                let bytes = aos_protocol::Message::to_json(&blob).map_err(|e| e.to_string())?;
                 let id = match &self.inner.p.mesh {
                     Some(m) => m.put_blob(&bytes).await.map_err(|e| e.to_string())?,
                     None => self

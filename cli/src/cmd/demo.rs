@@ -34,7 +34,8 @@ use aos_chain::{
     AosContracts, TaskStatus, agent_registry::AgentRegistry, dispute_court::DisputeCourt,
     karma_registry::KarmaRegistry, task_market::TaskMarket,
 };
-use aos_protocol::{AgentKey, ContentId};
+use aos_indexer_api::{DisputesQuery, IndexerClient, Task, TasksQuery};
+use aos_protocol::{AgentKey, ContentId, Message, messages::ResultBlob};
 use clap::Args;
 use eyre::{Result, WrapErr, bail, eyre};
 use serde::Serialize;
@@ -111,7 +112,6 @@ struct Demo<'a> {
     net: DevnetFile,
     provider: DynProvider,
     reader: AosContracts,
-    http: reqwest::Client,
     aos: PathBuf,
     root: PathBuf,
     wait: Duration,
@@ -191,29 +191,14 @@ impl Demo<'_> {
         Ok(m)
     }
 
-    async fn indexer_get(&self, path: &str) -> Result<Value> {
+    /// The devnet's indexer, through the typed client of its API.
+    fn indexer(&self) -> Result<IndexerClient> {
         let base = self
             .net
             .indexer_url
             .as_deref()
             .ok_or_else(|| eyre!("the devnet runs no indexer"))?;
-        let url = format!("{base}{path}");
-        let r = self
-            .http
-            .get(&url)
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .wrap_err_with(|| format!("GET {url}"))?;
-        let status = r.status();
-        let v: Value = r
-            .json()
-            .await
-            .wrap_err_with(|| format!("GET {url}: not JSON"))?;
-        if !status.is_success() {
-            bail!("GET {url}: {status} {v}");
-        }
-        Ok(v)
+        Ok(IndexerClient::new(base))
     }
 
     /// Wait until the indexer has mirrored the chain's current head.
@@ -221,12 +206,12 @@ impl Demo<'_> {
         let head = self.block().await?;
         let until = Instant::now() + Duration::from_secs(60);
         loop {
-            let h = self.indexer_get("/health").await?;
-            if h["lastBlock"].as_u64().is_some_and(|b| b >= head) {
+            let h = self.indexer()?.health().await?;
+            if h.last_block.is_some_and(|b| b >= head) {
                 return Ok(());
             }
             if Instant::now() > until {
-                bail!("the indexer did not reach block {head} within 60 s: {h}");
+                bail!("the indexer did not reach block {head} within 60 s: {h:?}");
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
@@ -240,15 +225,14 @@ impl Demo<'_> {
             if !matches!(a.role.as_str(), "worker" | "juror") {
                 continue;
             }
-            let v = self.indexer_get(&format!("/agents/{}", a.address)).await?;
-            for k in v["karma"].as_array().into_iter().flatten() {
-                let domain = k["domainName"].as_str().unwrap_or("?").to_owned();
+            let v = self.indexer()?.agent(a.address, None).await?;
+            for k in v.karma {
                 m.insert(
-                    (a.address, domain),
+                    (a.address, k.domain_name),
                     KarmaPoint {
-                        accuracy: k["accuracyDecayed"].as_f64().unwrap_or_default(),
-                        completion: k["completionDecayed"].as_f64().unwrap_or_default(),
-                        tasks: k["tasks"].as_u64().unwrap_or_default(),
+                        accuracy: k.accuracy_decayed,
+                        completion: k.completion_decayed,
+                        tasks: k.tasks,
                     },
                 );
             }
@@ -364,16 +348,14 @@ impl Demo<'_> {
     /// 2 (worker wins) when it does, 1 (requester wins) otherwise.
     async fn review(&self, result_hash: B256) -> (u8, String) {
         match self.fetch_blob(ContentId(result_hash.0)).await {
-            Ok(b) => match serde_json::from_slice::<Value>(&b) {
-                Ok(v) if v["output"].as_str().is_some_and(|o| !o.trim().is_empty()) => (
+            Ok(b) => match ResultBlob::from_json(&b) {
+                Ok(v) if !v.output.trim().is_empty() => (
                     2,
                     format!(
                         "result blob {} ({} bytes) matches the hash on chain and answers: \"{}…\"",
                         short(&format!("{result_hash:#x}")),
                         b.len(),
-                        v["output"]
-                            .as_str()
-                            .unwrap_or_default()
+                        v.output
                             .chars()
                             .take(60)
                             .collect::<String>()
@@ -458,7 +440,6 @@ pub(crate) async fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
         net,
         provider,
         reader,
-        http: reqwest::Client::new(),
         aos: aos.clone(),
         root: root.clone(),
         wait: a.wait,
@@ -567,17 +548,17 @@ async fn main_job(demo: &Demo<'_>, request: &str, file: &Path, started: Instant)
         );
     }
     demo.indexer_caught_up().await?;
-    let sub_tasks: Vec<Value> = demo
-        .indexer_get(&format!(
-            "/tasks?status=any&requester={}&limit=1000",
-            req.address
-        ))
-        .await?["tasks"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let sub_tasks: Vec<Task> = demo
+        .indexer()?
+        .tasks(&TasksQuery {
+            requester: Some(req.address.to_string()),
+            limit: Some(1000),
+            ..TasksQuery::default()
+        })
+        .await?
+        .tasks
         .into_iter()
-        .filter(|t| t["postedBlock"].as_u64().is_some_and(|b| b >= b0))
+        .filter(|t| t.posted_block >= b0)
         .collect();
     if sub_tasks.is_empty() {
         bail!(
@@ -589,18 +570,10 @@ async fn main_job(demo: &Demo<'_>, request: &str, file: &Path, started: Instant)
             ctx,
             format!(
                 "   task {} {} by {} (received {}: payment + stake back)",
-                short(t["taskId"].as_str().unwrap_or("?")),
-                t["status"].as_str().unwrap_or("?"),
-                t["worker"]
-                    .as_str()
-                    .map(|w| role_of(w.parse().unwrap_or_default()))
-                    .unwrap_or_default(),
-                fmt_eth(
-                    t["workerAmount"]
-                        .as_str()
-                        .and_then(|w| w.parse().ok())
-                        .unwrap_or_default()
-                )
+                short(&format!("{:#x}", t.task_id)),
+                t.status,
+                t.worker.map(&role_of).unwrap_or_default(),
+                fmt_eth(t.worker_amount.unwrap_or_default())
             ),
         );
     }
@@ -747,16 +720,10 @@ async fn main_job(demo: &Demo<'_>, request: &str, file: &Path, started: Instant)
     .await?;
     let worker = demo.reader.task_state(id).await?.worker;
     demo.indexer_caught_up().await?;
-    let t = demo.indexer_get(&format!("/tasks/{tid}")).await?;
-    let t = if t["task"].is_object() {
-        &t["task"]
-    } else {
-        &t
-    };
-    let result_hash: B256 = t["resultHash"]
-        .as_str()
-        .ok_or_else(|| eyre!("the indexer's task {tid} has no resultHash: {t}"))?
-        .parse()?;
+    let t = demo.indexer()?.task(id).await?.task;
+    let result_hash: B256 = t
+        .result_hash
+        .ok_or_else(|| eyre!("the indexer's task {tid} has no resultHash: {t:?}"))?;
     say(
         ctx,
         format!(
@@ -882,20 +849,19 @@ async fn main_job(demo: &Demo<'_>, request: &str, file: &Path, started: Instant)
     // 6. the indexer's view
     say(ctx, "== 5. the indexer's API");
     let karma1 = demo.karma().await?;
-    let tasks = demo.indexer_get("/tasks?status=any&limit=1000").await?["tasks"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let disputes = demo.indexer_get("/disputes").await?["disputes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let idx_dispute = demo.indexer_get(&format!("/disputes/{dispute}")).await?;
+    let indexer = demo.indexer()?;
+    let tasks = indexer
+        .tasks(&TasksQuery {
+            limit: Some(1000),
+            ..TasksQuery::default()
+        })
+        .await?
+        .tasks;
+    let disputes = indexer.disputes(&DisputesQuery::default()).await?.disputes;
+    let idx_dispute = indexer.dispute(U256::from(dispute)).await?.dispute;
     let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
     for t in &tasks {
-        *by_status
-            .entry(t["status"].as_str().unwrap_or("?").to_owned())
-            .or_default() += 1;
+        *by_status.entry(t.status.clone()).or_default() += 1;
     }
     say(
         ctx,
@@ -913,14 +879,8 @@ async fn main_job(demo: &Demo<'_>, request: &str, file: &Path, started: Instant)
         ctx,
         format!(
             "   GET /disputes/{dispute}: phase {}, ruling {}",
-            idx_dispute["dispute"]["phase"]
-                .as_str()
-                .or(idx_dispute["phase"].as_str())
-                .unwrap_or("?"),
-            idx_dispute["dispute"]["ruling"]
-                .as_u64()
-                .or(idx_dispute["ruling"].as_u64())
-                .unwrap_or_default()
+            idx_dispute.phase,
+            idx_dispute.ruling.unwrap_or_default()
         ),
     );
 

@@ -48,18 +48,21 @@ interface IKarmaRegistry {
     }
 
     /// @notice `agent`'s record in `domain` after an `outcome` at delegation `level`.
+    /// @param karma The whole stored record after the update (scores WAD, not decayed;
+    ///        counters saturated as stored; `updatedAt` = this block's timestamp), so a mirror
+    ///        stores it as is instead of re-applying the update rules.
     event KarmaRecorded(
-        address indexed agent,
-        bytes32 indexed domain,
-        Outcome outcome,
-        uint8 level,
-        uint64 accuracy,
-        uint64 completion
+        address indexed agent, bytes32 indexed domain, Outcome outcome, uint8 level, Karma karma
     );
     /// @notice `agent` earned `amount` (asset units; address(0) = ETH, in wei).
     event EarningsRecorded(address indexed agent, address indexed asset, uint256 amount);
     /// @notice `agent` anchored the Merkle `root` of its off-chain karma vector for `epoch`.
     event EpochRootAnchored(address indexed agent, uint64 indexed epoch, bytes32 root);
+    /// @notice The karma parameters, emitted once by the constructor (they are immutable).
+    /// @param alpha EMA learning rate, WAD.
+    /// @param halfLife Decay half-life in seconds (0 = no decay).
+    /// @param attenuation Attenuation per delegation level, WAD.
+    event KarmaParametersSet(uint256 alpha, uint256 halfLife, uint256 attenuation);
     /// @notice The writers were set (once).
     event WritersSet(address market, address court);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-import {Test} from "forge-std/Test.sol";
+import {Test, Vm} from "forge-std/Test.sol";
 import {KarmaRegistry} from "../../src/KarmaRegistry.sol";
 import {IKarmaRegistry} from "../../src/interfaces/IKarmaRegistry.sol";
 
@@ -129,5 +129,42 @@ contract KarmaRegistryTest is Test {
         );
         k.anchorEpochRoot(3, bytes32("s"));
         vm.stopPrank();
+    }
+
+    function test_constructor_emitsKarmaParametersSet() public {
+        vm.expectEmit();
+        emit IKarmaRegistry.KarmaParametersSet(0.2e18, 7 days, 0.25e18);
+        new KarmaRegistry(0.2e18, 7 days, 0.25e18);
+    }
+
+    /// The event carries the whole stored record, so a mirror never re-applies the rules.
+    function test_record_emitsTheStoredRecord() public {
+        vm.prank(court);
+        k.record(agent, D, IKarmaRegistry.Outcome.DisputeWon, 0, address(0), 0);
+        vm.warp(block.timestamp + 1 days);
+        IKarmaRegistry.Karma memory want = IKarmaRegistry.Karma({
+            accuracy: 0,
+            completion: 0,
+            updatedAt: uint40(block.timestamp),
+            tasks: 2,
+            disputesWon: 1,
+            disputesLost: 1
+        });
+        // the scores after the update are what karmaOf reads in the same block
+        vm.recordLogs();
+        vm.prank(court);
+        k.record(agent, D, IKarmaRegistry.Outcome.DisputeLost, 0, address(0), 0);
+        IKarmaRegistry.Karma memory stored = k.karmaOf(agent, D);
+        want.accuracy = stored.accuracy;
+        want.completion = stored.completion;
+        assertGt(stored.completion, 0);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1);
+        assertEq(logs[0].topics[0], IKarmaRegistry.KarmaRecorded.selector);
+        (IKarmaRegistry.Outcome o, uint8 level, IKarmaRegistry.Karma memory got) =
+            abi.decode(logs[0].data, (IKarmaRegistry.Outcome, uint8, IKarmaRegistry.Karma));
+        assertEq(uint8(o), uint8(IKarmaRegistry.Outcome.DisputeLost));
+        assertEq(level, 0);
+        assertEq(abi.encode(got), abi.encode(want));
     }
 }

@@ -305,7 +305,9 @@ pub async fn serve_api(store: Store, net: &Devnet, metrics: Metrics) -> String {
         store,
         metrics,
         chain_id: net.deployments.chain_id,
-        half_life_s: 30 * 24 * 3600,
+        karma: aos_indexer::KarmaParameters::read(&net.provider(0), net.deployments.karma_registry)
+            .await
+            .unwrap(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

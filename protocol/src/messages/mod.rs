@@ -14,6 +14,7 @@ mod error;
 mod human;
 mod plan;
 mod result;
+mod result_blob;
 pub mod schema;
 mod task;
 
@@ -24,4 +25,5 @@ pub use error::MessageError;
 pub use human::{Coordinates, EARTH_RADIUS_M, HumanTask, MAX_RADIUS_M, Verification, haversine_m};
 pub use plan::{MAX_PLAN_STEPS, Plan, PlanStep, StepType};
 pub use result::{Executor, TaskResult, Timing};
+pub use result_blob::ResultBlob;
 pub use task::{MAX_DELEGATION_DEPTH, Requirements, TaskSpec};

@@ -3,7 +3,7 @@
 
 use schemars::{JsonSchema, schema_for};
 
-use super::{Delegation, HumanTask, KarmaAttestation, Plan, TaskResult, TaskSpec};
+use super::{Delegation, HumanTask, KarmaAttestation, Plan, ResultBlob, TaskResult, TaskSpec};
 use crate::dag::DagNode;
 use crate::delegation_chain::DelegationChain;
 use crate::karma::KarmaProfile;
@@ -21,6 +21,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("human_task", pretty::<HumanTask>()),
         ("delegation", pretty::<Delegation>()),
         ("task_result", pretty::<TaskResult>()),
+        ("result_blob", pretty::<ResultBlob>()),
         ("karma_attestation", pretty::<KarmaAttestation>()),
         ("plan", pretty::<Plan>()),
         ("karma_profile", pretty::<KarmaProfile>()),
