@@ -13,7 +13,11 @@ use crate::decide::Refusal;
 impl Worker {
     /// Fetches and checks the spec blob: inline bytes, the local store, the mesh, then the
     /// HTTP gateway; always verified against `specHash`.
-    pub(super) async fn spec(&self, p: &TaskParams, inline: Option<Vec<u8>>) -> Result<TaskSpec, Refusal> {
+    pub(super) async fn spec(
+        &self,
+        p: &TaskParams,
+        inline: Option<Vec<u8>>,
+    ) -> Result<TaskSpec, Refusal> {
         let id = ContentId(p.specHash.0);
         let bytes = match inline {
             Some(b) if id.verify(&b).is_ok() => Some(b),

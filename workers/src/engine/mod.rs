@@ -125,7 +125,6 @@ pub struct WorkerParts {
     pub events: Option<mpsc::Sender<WorkerEvent>>,
 }
 
-
 struct Inner {
     p: WorkerParts,
     chain_id: u64,

@@ -58,7 +58,12 @@ pub(super) fn result_blob(made: &Made<'_>, out: &Output) -> Result<Vec<u8>, serd
 impl Worker {
     /// Announces a submitted result on the `results` topic (best effort: the chain has the
     /// hash, so a failure here is only logged).
-    pub(super) async fn announce_result(&self, task_id: B256, result_hash: B256, executor: Option<&str>) {
+    pub(super) async fn announce_result(
+        &self,
+        task_id: B256,
+        result_hash: B256,
+        executor: Option<&str>,
+    ) {
         let Some(mesh) = &self.inner.p.mesh else {
             return;
         };
