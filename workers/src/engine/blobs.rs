@@ -1,6 +1,7 @@
 //! Blob fetch: the task spec (inline, local store, mesh, then the HTTP gateway), always
 //! verified against its BLAKE3 content id before use.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aos_chain::TaskParams;
@@ -8,7 +9,7 @@ use aos_protocol::ContentId;
 use aos_protocol::messages::{Message, TaskSpec};
 
 use super::Worker;
-use crate::decide::Refusal;
+use crate::decide::{Refusal, SpecError};
 
 impl Worker {
     /// Fetches and checks the spec blob: inline bytes, the local store, the mesh, then the
@@ -28,7 +29,7 @@ impl Worker {
             None => self.fetch_blob(id).await?,
         };
         let _ = self.inner.p.blobs.put(&bytes).await;
-        TaskSpec::from_json(&bytes).map_err(|e| Refusal::Spec(e.to_string()))
+        TaskSpec::from_json(&bytes).map_err(|e| Refusal::Spec(SpecError::Parse(Arc::new(e))))
     }
 
     /// [`Worker::fetch_blob_once`], three tries one second apart (a provider record may
@@ -44,7 +45,7 @@ impl Worker {
                 Err(e) => last = Some(e),
             }
         }
-        Err(last.unwrap_or_else(|| Refusal::Spec(format!("blob {id} not found"))))
+        Err(last.unwrap_or(Refusal::Spec(SpecError::NotFound(id))))
     }
 
     async fn fetch_blob_once(&self, id: ContentId) -> Result<Vec<u8>, Refusal> {
@@ -68,6 +69,6 @@ impl Worker {
                 return Ok(b.to_vec());
             }
         }
-        Err(Refusal::Spec(format!("blob {id} not found")))
+        Err(Refusal::Spec(SpecError::NotFound(id)))
     }
 }

@@ -148,9 +148,11 @@ impl StepError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decide::SpecError;
     use alloy::primitives::B256;
     use aos_chain::Revert;
     use aos_chain::task_market::TaskMarket::{TaskMarketErrors, TaskMarketUnknownTask};
+    use aos_protocol::ContentId;
 
     fn transport() -> ChainError {
         ChainError::ReceiptTimeout("submit")
@@ -217,7 +219,7 @@ mod tests {
                 deadline_s: 1,
                 chain_time_s: 2,
             },
-            StepError::Spec(Refusal::Spec("blob x not found".into())),
+            StepError::Spec(Refusal::Spec(SpecError::NotFound(ContentId([0x11; 32])))),
             StepError::NoExecutor("vision".into()),
             StepError::EncodeResult(serde_json::from_str::<u8>("x").unwrap_err()),
             StepError::StoreBlob(MeshError::Stopped),
@@ -252,8 +254,8 @@ mod tests {
             "no executor for task type \"vision\""
         );
         assert_eq!(
-            StepError::Spec(Refusal::Spec("blob x not found".into())).to_string(),
-            "spec: blob x not found"
+            StepError::Spec(Refusal::Spec(SpecError::NotFound(ContentId([0x11; 32])))).to_string(),
+            format!("spec: blob {} not found", ContentId([0x11; 32]))
         );
     }
 }
