@@ -109,7 +109,7 @@ pub enum StepError {
 }
 
 /// Attempts after which a retryable executor failure becomes final.
-pub(super) const MAX_EXEC_ATTEMPTS: i64 = 3;
+const MAX_EXEC_ATTEMPTS: i64 = 3;
 
 impl StepError {
     /// Whether the state machine runs the step again (after
