@@ -40,7 +40,7 @@ pub enum AnnounceError {
     Json(#[from] serde_json::Error),
     /// `params` is not an ABI-encoded `TaskParams`.
     #[error("announcement params: {0}")]
-    Abi(String),
+    Abi(#[source] alloy::sol_types::Error),
     /// The inline spec does not hash to `specHash`.
     #[error("inline spec does not match specHash")]
     SpecMismatch,
@@ -70,8 +70,7 @@ impl TaskAnnouncement {
     /// [`AnnounceError`].
     pub fn decode(payload: &[u8]) -> Result<Self, AnnounceError> {
         let w: Wire = serde_json::from_slice(payload)?;
-        let params =
-            TaskParams::abi_decode(&w.params).map_err(|e| AnnounceError::Abi(e.to_string()))?;
+        let params = TaskParams::abi_decode(&w.params).map_err(AnnounceError::Abi)?;
         let spec = w.spec.map(|b| b.to_vec());
         if let Some(s) = &spec
             && ContentId::of(s).0 != params.specHash.0

@@ -1,10 +1,13 @@
 //! Whether to claim a task: the checks a worker makes before staking (DESIGN.md
 //! "worker": "checks requirements against its own karma and skills").
 
+use std::sync::Arc;
+
 use alloy::primitives::Address;
 use aos_chain::{TaskParams, bytes32_to_domain};
+use aos_protocol::ContentId;
 use aos_protocol::karma::wad_from_f64;
-use aos_protocol::messages::TaskSpec;
+use aos_protocol::messages::{MessageError, TaskSpec};
 
 use crate::config::WorkerConfig;
 
@@ -17,8 +20,20 @@ pub struct OwnKarma {
     pub completion_wad: u128,
 }
 
+/// Why a task's spec blob cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SpecError {
+    /// Not inline, not in the local store, and neither the mesh nor the HTTP gateway
+    /// served bytes that hash to `specHash` (after three tries).
+    #[error("blob {0} not found")]
+    NotFound(ContentId),
+    /// The blob is not a valid `TaskSpec` (shared so [`Refusal`] stays `Clone`).
+    #[error(transparent)]
+    Parse(Arc<MessageError>),
+}
+
 /// Why a task is not for this worker.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Refusal {
     /// We posted it.
     #[error("we are the requester")]
@@ -56,7 +71,7 @@ pub enum Refusal {
     Karma(String),
     /// The spec blob is missing or does not parse.
     #[error("spec: {0}")]
-    Spec(String),
+    Spec(#[source] SpecError),
 }
 
 /// The checks that need only the terms and the clock (`now_s`, unix seconds).
@@ -157,6 +172,22 @@ pub fn check_spec(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn spec_refusal_keeps_its_source_and_text() {
+        use aos_protocol::messages::Message;
+        let e = TaskSpec::from_json(b"{").unwrap_err();
+        let text = e.to_string();
+        let r = Refusal::Spec(SpecError::Parse(Arc::new(e)));
+        assert_eq!(r.to_string(), format!("spec: {text}"));
+        let source = std::error::Error::source(&r).map(ToString::to_string);
+        assert_eq!(source, Some(text));
+        let id = ContentId::of(b"x");
+        assert_eq!(
+            Refusal::Spec(SpecError::NotFound(id)).to_string(),
+            format!("spec: blob {id} not found")
+        );
+    }
 
     #[test]
     fn terms() {

@@ -33,5 +33,5 @@ pub mod store;
 
 pub use announce::TaskAnnouncement;
 pub use config::WorkerConfig;
-pub use engine::{Source, Worker, WorkerError, WorkerEvent, WorkerParts};
+pub use engine::{Source, StepError, Worker, WorkerError, WorkerEvent, WorkerParts};
 pub use store::{Store, TaskPhase};

@@ -119,6 +119,15 @@ pub enum StoreError {
     /// A row does not parse.
     #[error("worker database is corrupt: {0}")]
     Corrupt(String),
+    /// A stored hash (task id, result hash) is not 32 bytes of hex.
+    #[error("worker database is corrupt: bad hash {value:?}")]
+    BadHash {
+        /// The stored text.
+        value: String,
+        /// Why it does not parse.
+        #[source]
+        source: alloy::hex::FromHexError,
+    },
 }
 
 /// The worker database.
@@ -135,8 +144,10 @@ fn now_ms() -> i64 {
 }
 
 fn parse_b256(s: &str) -> Result<B256, StoreError> {
-    s.parse()
-        .map_err(|_| StoreError::Corrupt(format!("bad hash {s:?}")))
+    s.parse().map_err(|source| StoreError::BadHash {
+        value: s.to_owned(),
+        source,
+    })
 }
 
 impl Store {
