@@ -3,8 +3,6 @@
 //! they disagree in either direction: a ✓ whose flag or variable the binary lacks, or an
 //! `AOS_*` variable in a binary's help that the table does not list for it.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::process::Command;
 
@@ -24,7 +22,7 @@ struct Row {
 }
 
 fn table() -> Vec<Row> {
-    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("README.md");
+    let readme = std::fs::read_to_string(aos_tests::root().join("README.md")).expect("README.md");
     let start = readme
         .find("<!-- settings-table -->")
         .expect("README has <!-- settings-table -->");
@@ -43,7 +41,8 @@ fn table() -> Vec<Row> {
         if cells.len() != 8 || !cells[1].starts_with("`--") {
             continue;
         }
-        let unquote = |s: &str| s.trim_matches('`').to_string();
+        // the first `code` of a cell: "`--rpc` (alias `--rpc-url`)" is --rpc
+        let unquote = |s: &str| s.split('`').nth(1).unwrap_or_default().to_string();
         let mut takes = [false; 4];
         for (i, t) in takes.iter_mut().enumerate() {
             *t = cells[4 + i] == "✓";
@@ -63,10 +62,10 @@ fn table() -> Vec<Row> {
 }
 
 fn help(bin: &str, args: &[&str]) -> String {
-    let out = Command::new(common::bin(bin))
+    let out = Command::new(aos_tests::bin(bin))
         .args(args)
         .env_clear()
-        .env("PATH", common::path_env())
+        .env("PATH", aos_tests::path_env())
         .output()
         .unwrap_or_else(|e| panic!("run {bin}: {e}"));
     assert!(out.status.success(), "{bin} {args:?} failed");

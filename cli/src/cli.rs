@@ -10,7 +10,7 @@ use eyre::{Result, WrapErr};
 use crate::{
     cmd::{ask, blob, demo, devnet, dispute, juror, karma, task, withdraw, worker},
     ctx::Ctx,
-    opts::{OutputArgs, RpcArgs, Settings, WalletArgs},
+    opts::{EndpointArgs, OutputArgs, Settings, WalletArgs},
     output::Output,
     tx::hint,
 };
@@ -61,7 +61,7 @@ Flags beat the environment, which beats the file.";
 #[command(name = "aos", version, after_help = EXAMPLES, propagate_version = true)]
 pub(crate) struct Cli {
     #[command(flatten)]
-    rpc: RpcArgs,
+    rpc: EndpointArgs,
     #[command(flatten)]
     wallet: WalletArgs,
     #[command(flatten)]

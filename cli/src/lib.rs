@@ -9,7 +9,7 @@
 //! | module | what |
 //! |---|---|
 //! | `cli` | the one clap [`Parser`](clap::Parser), dispatch, error reporting |
-//! | `opts` | shared option groups (`RpcArgs`, `WalletArgs`, `OutputArgs`) and the config file |
+//! | `opts` | shared option groups (`EndpointArgs`, `WalletArgs`, `OutputArgs`) and the config file |
 //! | `ctx` | resolved settings → deployments, signer, contracts |
 //! | `units` | amounts (`0.05eth`, `50gwei`, `123wei`), durations (`1h`), WAD fractions |
 //! | `output` | tables (comfy-table), `--json`, spinners (indicatif) |

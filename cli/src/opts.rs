@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 /// Where the chain, the contracts, the indexer, the mesh and the model are: the shared
 /// groups of `aos-args` (the names every AOS binary uses) plus what only `aos` reads.
 #[derive(Debug, Clone, Default, Args, Serialize)]
-pub(crate) struct RpcArgs {
+pub(crate) struct EndpointArgs {
     /// Chain endpoint and deployments [config `rpc`, `deployments`; default
     /// http://127.0.0.1:8545 and .devnet/deployments.json].
     #[command(flatten)]
@@ -165,7 +165,11 @@ impl Settings {
     ///
     /// # Errors
     /// A missing explicit config file, or a file with unknown keys or wrong types.
-    pub(crate) fn resolve(rpc: &RpcArgs, wallet: &WalletArgs, out: &OutputArgs) -> Result<Self> {
+    pub(crate) fn resolve(
+        rpc: &EndpointArgs,
+        wallet: &WalletArgs,
+        out: &OutputArgs,
+    ) -> Result<Self> {
         let mut fig = Figment::from(Serialized::defaults(Settings::default()));
         let path = config_path(out.config.as_deref())?;
         if let Some(p) = &path {
@@ -199,11 +203,11 @@ mod tests {
             config: Some(cfg.clone()),
             ..Default::default()
         };
-        let s = Settings::resolve(&RpcArgs::default(), &WalletArgs::default(), &out).unwrap();
+        let s = Settings::resolve(&EndpointArgs::default(), &WalletArgs::default(), &out).unwrap();
         assert_eq!(s.rpc, "http://file:1");
         assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(s.deployments, PathBuf::from(".devnet/deployments.json"));
-        let rpc = RpcArgs {
+        let rpc = EndpointArgs {
             chain: aos_args::RpcArgs {
                 rpc: Some("http://flag:2".into()),
                 ..Default::default()
@@ -214,12 +218,15 @@ mod tests {
         assert_eq!(s.rpc, "http://flag:2");
 
         std::fs::write(&cfg, "rcp = \"typo\"\n").unwrap();
-        let e = Settings::resolve(&RpcArgs::default(), &WalletArgs::default(), &out).unwrap_err();
+        let e =
+            Settings::resolve(&EndpointArgs::default(), &WalletArgs::default(), &out).unwrap_err();
         assert!(format!("{e:#}").contains("rcp"), "{e:#}");
         let missing = OutputArgs {
             config: Some(dir.path().join("none.toml")),
             ..Default::default()
         };
-        assert!(Settings::resolve(&RpcArgs::default(), &WalletArgs::default(), &missing).is_err());
+        assert!(
+            Settings::resolve(&EndpointArgs::default(), &WalletArgs::default(), &missing).is_err()
+        );
     }
 }

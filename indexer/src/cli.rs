@@ -1,6 +1,6 @@
 //! The `aos-indexer` command line (`main.rs` only calls [`run`]).
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 use aos_chain::Deployments;
@@ -16,7 +16,7 @@ Examples:
 
   # PostgreSQL, 2 confirmations, API on another port
   aos-indexer run --rpc https://rpc.example.org --deployments deployments/8453.json \\
-      --db postgres://postgres@127.0.0.1:5432/aos --confirmations 2 --listen 127.0.0.1:9000
+      --db postgres://postgres@127.0.0.1:5432/aos --confirmations 2 --api-listen 127.0.0.1:9000
 
   # backfill only, then exit (no API)
   aos-indexer run --rpc http://127.0.0.1:8545 --deployments d.json --db aos.sqlite --exit-at-head --no-api
@@ -31,7 +31,7 @@ pub struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
     #[command(flatten)]
-    log: LogArgs,
+    log: aos_args::LogArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,23 +41,12 @@ enum Cmd {
     Run(RunArgs),
 }
 
-/// Logging options.
+/// Where the chain is: the shared `--rpc` / `--deployments` (`aos-args`) and the indexer's
+/// request tuning.
 #[derive(Debug, Args)]
-struct LogArgs {
-    /// Log filter (tracing `EnvFilter` syntax); `RUST_LOG` also works.
-    #[arg(long, global = true, env = "AOS_LOG", default_value = "info")]
-    log: String,
-}
-
-/// Where the chain is.
-#[derive(Debug, Args)]
-struct RpcArgs {
-    /// JSON-RPC URL (HTTP).
-    #[arg(long, env = "AOS_RPC_URL")]
-    rpc: String,
-    /// Deployments JSON written by script/Deploy.s.sol.
-    #[arg(long, env = "AOS_DEPLOYMENTS")]
-    deployments: PathBuf,
+struct EndpointArgs {
+    #[command(flatten)]
+    chain: aos_args::RpcArgs,
     /// Per-request timeout in milliseconds.
     #[arg(long, default_value_t = 10_000)]
     request_timeout_ms: u64,
@@ -66,23 +55,15 @@ struct RpcArgs {
     rpc_attempts: usize,
 }
 
-/// Where the mirror is.
-#[derive(Debug, Args)]
-struct DbArgs {
-    /// Database: a SQLite file path, sqlite://path, or postgres://user@host/db.
-    #[arg(long, env = "AOS_INDEXER_DB", default_value = "aos-indexer.sqlite")]
-    db: String,
-}
-
 #[derive(Debug, Args)]
 struct RunArgs {
     #[command(flatten)]
-    rpc: RpcArgs,
+    rpc: EndpointArgs,
     #[command(flatten)]
-    db: DbArgs,
-    /// API listen address.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    db: aos_args::DbArgs,
+    /// API listen address (host:port).
+    #[arg(long, env = "AOS_API_LISTEN", default_value = "127.0.0.1:8080")]
+    api_listen: SocketAddr,
     /// Do not serve the API.
     #[arg(long)]
     no_api: bool,
@@ -119,29 +100,27 @@ struct RunArgs {
 /// Any failure, with context (the binary prints it and exits 1).
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&cli.log.log))
-        .context("bad --log filter")?;
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    cli.log.init("info");
     match cli.cmd {
         Cmd::Run(a) => run_cmd(a).await,
     }
 }
 
 async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
-    let deployments =
-        Deployments::load(&a.rpc.deployments).context("loading the deployments file")?;
+    let (Some(rpc_url), Some(deployments)) = (&a.rpc.chain.rpc, &a.rpc.chain.deployments) else {
+        anyhow::bail!(
+            "aos-indexer run needs --rpc URL and --deployments FILE (or AOS_RPC and \
+             AOS_DEPLOYMENTS)"
+        );
+    };
+    let deployments = Deployments::load(deployments).context("loading the deployments file")?;
     let metrics = Metrics::new();
     let rpc_cfg = RpcConfig {
         timeout: Duration::from_millis(a.rpc.request_timeout_ms),
         max_attempts: a.rpc.rpc_attempts.max(1),
         ..RpcConfig::default()
     };
-    let rpc = Rpc::new(&a.rpc.rpc, rpc_cfg, metrics.clone()).context("RPC URL")?;
+    let rpc = Rpc::new(rpc_url, rpc_cfg, metrics.clone()).context("RPC URL")?;
     let store = Store::connect(&a.db.db)
         .await
         .with_context(|| format!("opening the database {}", redact(&a.db.db)))?;
@@ -188,9 +167,9 @@ async fn run_cmd(a: RunArgs) -> anyhow::Result<()> {
             chain_id: deployments.chain_id,
             karma,
         };
-        let listener = tokio::net::TcpListener::bind(a.listen)
+        let listener = tokio::net::TcpListener::bind(a.api_listen)
             .await
-            .with_context(|| format!("binding {}", a.listen))?;
+            .with_context(|| format!("binding {}", a.api_listen))?;
         tracing::info!(address = %listener.local_addr()?, "API listening");
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, api::router(state)).await {

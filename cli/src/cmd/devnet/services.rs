@@ -60,7 +60,7 @@ pub(super) async fn start_services(
             net.deployments_path.display().to_string(),
             "--db".into(),
             db.display().to_string(),
-            "--listen".into(),
+            "--api-listen".into(),
             format!("127.0.0.1:{port}"),
             "--poll-interval-ms".into(),
             "250".into(),
