@@ -30,7 +30,7 @@ use aos_protocol::{AgentKey, ContentId, Envelope};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::announce::{TaskAnnouncement, task_id_string};
+use crate::announce::task_id_string;
 use crate::config::WorkerConfig;
 use crate::decide::{OwnKarma, Refusal, check_spec, check_terms};
 use crate::executor::{ExecError, Executor, Job};
@@ -240,14 +240,14 @@ impl Worker {
             let tx = intake_tx.clone();
             side.spawn(async move {
                 while let Some(g) = rx.recv().await {
-                    if g.envelope.domain != aos_mesh::TASK_POSTED {
+                    if g.envelope.domain != aos_mesh::TASK_ANNOUNCEMENT {
                         continue;
                     }
-                    match TaskAnnouncement::decode(&g.envelope.payload) {
-                        Ok(a) => {
+                    match crate::announce::decode(&g.envelope.payload) {
+                        Ok((params, spec)) => {
                             let c = Candidate {
-                                params: a.params,
-                                spec: a.spec,
+                                params,
+                                spec,
                                 source: Source::Gossip,
                             };
                             // full: drop; the chain poll will bring it
