@@ -34,7 +34,7 @@ pub struct Requirements {
 ///
 /// Rules ([`Message::validate`]): `task_id`, `type` non-empty ≤ 128 bytes; every
 /// `karma_min` key a known dimension with a valid minimum; at most 64 skills;
-/// `deadline_ms > 0`; payment finite ≥ 0 with a currency code; `max_delegation_depth ≤ 16`
+/// `deadline_ms > 0`; payment an exact integer amount with a currency code; `max_delegation_depth ≤ 16`
 /// and 0 unless `delegation_allowed`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
