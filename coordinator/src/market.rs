@@ -23,7 +23,9 @@ use aos_chain::{AosContracts, TaskParams, TaskStatus, domain_to_bytes32, task_id
 use aos_mesh::Topic;
 use aos_protocol::{
     AgentKey, ContentId,
-    messages::{Delegation, Message, MessageError, Money, Requirements, TaskAnnouncement, TaskSpec},
+    messages::{
+        Delegation, Message, MessageError, Money, Requirements, TaskAnnouncement, TaskSpec,
+    },
 };
 
 /// A delegation through the market failed.
@@ -142,9 +144,10 @@ impl NonceFile {
             source,
         };
         let last = match std::fs::read_to_string(&path) {
-            Ok(s) => s.trim().parse::<u64>().map_err(|e| {
-                bad(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
-            })?,
+            Ok(s) => s
+                .trim()
+                .parse::<u64>()
+                .map_err(|e| bad(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => now_ms().saturating_sub(1),
             Err(e) => return Err(bad(e)),
         };
@@ -369,7 +372,9 @@ impl MarketDelegate {
                     tracing::warn!(%e, "task announcement not gossiped; workers will see it on chain");
                 }
             }
-            Err(e) => tracing::warn!(%e, "task announcement not signed; workers will see it on chain"),
+            Err(e) => {
+                tracing::warn!(%e, "task announcement not signed; workers will see it on chain")
+            }
         }
         Ok((task_id, params))
     }

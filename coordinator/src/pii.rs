@@ -94,11 +94,52 @@ fn valid_iban(candidate: &str) -> bool {
 
 /// Words after a cue that are not names (sentence words, months, weekdays).
 const NOT_NAMES: &[&str] = &[
-    "The", "This", "That", "These", "Those", "It", "We", "Our", "Your", "Their", "His", "Her",
-    "A", "An", "All", "Any", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-    "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December", "Today", "Tomorrow", "Yesterday",
-    "Support", "Team", "Customer", "Customers", "Engineering", "Sales", "Finance", "Legal",
+    "The",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "It",
+    "We",
+    "Our",
+    "Your",
+    "Their",
+    "His",
+    "Her",
+    "A",
+    "An",
+    "All",
+    "Any",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Today",
+    "Tomorrow",
+    "Yesterday",
+    "Support",
+    "Team",
+    "Customer",
+    "Customers",
+    "Engineering",
+    "Sales",
+    "Finance",
+    "Legal",
 ];
 
 /// Names after a person cue: `contact Wanjiru Kamau`, `reported by Siobhán O'Neill`,
@@ -360,9 +401,17 @@ mod tests {
         ] {
             assert!(!s.text.contains(planted), "{planted} leaked: {}", s.text);
         }
-        assert!(s.text.contains("<IBAN>") && s.text.contains("<PHONE>"), "{}", s.text);
+        assert!(
+            s.text.contains("<IBAN>") && s.text.contains("<PHONE>"),
+            "{}",
+            s.text
+        );
         let kinds: Vec<&str> = s.removed.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(kinds.iter().filter(|k| **k == "iban").count(), 2, "{kinds:?}");
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "iban").count(),
+            2,
+            "{kinds:?}"
+        );
         // versions, dates and IP addresses are not phone numbers
         for kept in ["1.4.2", "14.11.2026", "10.0.0.12"] {
             assert!(s.text.contains(kept), "{kept} removed: {}", s.text);

@@ -322,9 +322,7 @@ fn plan_with_privacy(
                 id: format!("s{}", i + 1),
                 step_type: StepType::from(s.step_type),
                 description: s.description,
-                privacy_required: privacy
-                    .get(&format!("s{}", i + 1))
-                    .is_some_and(|(p, _)| *p),
+                privacy_required: privacy.get(&format!("s{}", i + 1)).is_some_and(|(p, _)| *p),
                 budget: opts.budget_usd * s.estimated_tokens.max(1) as f64 / total_tokens as f64,
                 estimated_tokens: s.estimated_tokens,
             })
@@ -332,7 +330,10 @@ fn plan_with_privacy(
     };
     plan.validate()
         .map_err(|e| format!("plan fails validation: {e}"))?;
-    let reasons = privacy.into_iter().map(|(id, (_, why))| (id, why)).collect();
+    let reasons = privacy
+        .into_iter()
+        .map(|(id, (_, why))| (id, why))
+        .collect();
     Ok((plan, merged, reasons))
 }
 

@@ -135,9 +135,7 @@ impl Services {
                     model,
                     api_key_env,
                 } => key_for(api_key_env)
-                    .and_then(|k| {
-                        OpenAiClient::new(cloud(base_url, model), Zeroizing::new(k)).ok()
-                    })
+                    .and_then(|k| OpenAiClient::new(cloud(base_url, model), Zeroizing::new(k)).ok())
                     .map(Client::OpenAi),
                 Endpoint::Anthropic {
                     base_url,

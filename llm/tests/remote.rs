@@ -132,8 +132,7 @@ async fn openai_compatible_wire_format_error_and_timeout() {
     .unwrap();
     v1.complete(SYSTEM, &user("hello")).await.unwrap();
 
-    let bad =
-        OpenAiClient::new(cloud(&base, "gpt-test"), Zeroizing::new("wrong".into())).unwrap();
+    let bad = OpenAiClient::new(cloud(&base, "gpt-test"), Zeroizing::new("wrong".into())).unwrap();
     match bad.complete(SYSTEM, &user("hello")).await {
         Err(e @ RemoteError::Api { status: 401, .. }) => {
             assert!(e.to_string().contains("Incorrect API key"), "{e}");
@@ -152,8 +151,7 @@ async fn openai_compatible_wire_format_error_and_timeout() {
 #[tokio::test]
 async fn anthropic_wire_format_error_and_timeout() {
     let base = server().await;
-    let ok =
-        AnthropicClient::new(cloud(&base, "claude-test"), Zeroizing::new(KEY.into())).unwrap();
+    let ok = AnthropicClient::new(cloud(&base, "claude-test"), Zeroizing::new(KEY.into())).unwrap();
     let out = ok.complete(SYSTEM, &user("hello")).await.unwrap();
     assert!(
         out.text.starts_with("summary of [Task type: summarisation"),

@@ -284,7 +284,13 @@ async fn flooding_peer_is_rate_limited_and_memory_stays_bounded() {
     let start = tokio::time::Instant::now();
     let total = 200u64;
     for n in 0..total {
-        let e = env(&kf, aos_mesh::TASK_ANNOUNCEMENT, n + 1, now_ms(), &[0u8; 512]);
+        let e = env(
+            &kf,
+            aos_mesh::TASK_ANNOUNCEMENT,
+            n + 1,
+            now_ms(),
+            &[0u8; 512],
+        );
         f.publish(Topic::Tasks, &e).await.unwrap();
         tokio::time::sleep_until(start + Duration::from_millis(10 * (n + 1))).await;
     }

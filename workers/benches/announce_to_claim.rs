@@ -160,16 +160,16 @@ async fn bench() {
             ..Default::default()
         };
         let env = announcement(&params, Some(spec))
-        .to_envelope(
-            rkey,
-            31337,
-            n,
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_millis() as u64,
-        )
-        .unwrap();
+            .to_envelope(
+                rkey,
+                31337,
+                n,
+                SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis() as u64,
+            )
+            .unwrap();
         payload_len = env.encoded_len();
         sent.insert(n, Instant::now());
         rclient.publish(Topic::Tasks, &env).await.unwrap();

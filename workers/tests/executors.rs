@@ -69,7 +69,9 @@ async fn cloud_executor_adapts_the_job_and_the_error() {
         }
         (
             StatusCode::OK,
-            Json(json!({"model": "m", "choices": [{"message": {"content": format!("summary of [{user}]")}}]})),
+            Json(
+                json!({"model": "m", "choices": [{"message": {"content": format!("summary of [{user}]")}}]}),
+            ),
         )
     }
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -145,6 +145,9 @@ mod tests {
         .unwrap();
         assert_eq!(e.domain, domains::TASK_ANNOUNCEMENT);
         assert_eq!(e.nonce, 7);
-        assert_eq!(TaskAnnouncement::decode(&e.payload).unwrap().params, vec![9]);
+        assert_eq!(
+            TaskAnnouncement::decode(&e.payload).unwrap().params,
+            vec![9]
+        );
     }
 }

@@ -153,7 +153,10 @@ pub(crate) fn check_amount(field: &'static str, x: &str) -> Result<(), MessageEr
 /// Checks a non-money quantity given as a float (a budget in USD, a share): finite, ≥ 0.
 pub(crate) fn check_nonneg(field: &'static str, x: f64) -> Result<(), MessageError> {
     if !x.is_finite() || x < 0.0 {
-        return Err(MessageError::invalid(field, "amount must be finite and ≥ 0"));
+        return Err(MessageError::invalid(
+            field,
+            "amount must be finite and ≥ 0",
+        ));
     }
     Ok(())
 }

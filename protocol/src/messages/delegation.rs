@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{MAX_ID_LEN, MAX_TEXT_LEN, Message, check_nonneg, check_currency, check_str};
+use super::common::{MAX_ID_LEN, MAX_TEXT_LEN, Message, check_currency, check_nonneg, check_str};
 use super::error::MessageError;
 use crate::identity::{AgentId, AgentSignature};
 use crate::signing::SignedMessage;

@@ -9,10 +9,10 @@ use aos_chain::{AosContracts, Devnet, TaskParams, domain_to_bytes32};
 use aos_mesh::{MeshConfig, Topic};
 use aos_protocol::messages::{Message, Money, Requirements, TaskSpec};
 use aos_protocol::{AgentKey, ContentId};
+use aos_worker::announce::announcement;
 use aos_worker::config::{EchoConfig, ExecutorConfig, WorkerConfig};
 use aos_worker::executor::{EchoExecutor, Executor};
 use aos_worker::register::{Manifest, register};
-use aos_worker::announce::announcement;
 use aos_worker::{Store, Worker, WorkerEvent, WorkerParts};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -100,7 +100,7 @@ impl Requester {
             self.nonce += 1;
             let env = announcement(&params, Some(spec))
                 .to_envelope(&self.key, 31337, self.nonce, now_ms())
-            .unwrap();
+                .unwrap();
             self.mesh.publish(Topic::Tasks, &env).await.unwrap();
         }
         assert_eq!(ContentId(params.specHash.0), spec_id);
