@@ -6,9 +6,7 @@
 //! marked for human review. Every contribution gets a signed attestation. The final answer
 //! joins the steps' answers; its confidence is the mean of the steps'.
 
-use std::sync::Arc;
-
-use aos_llm::LocalModel;
+use aos_llm::LocalClient;
 use aos_protocol::{
     AgentKey,
     messages::{Delegation, KarmaAttestation, PlanStep},
@@ -20,8 +18,8 @@ use crate::{
     attest::{attest, service_id},
     delegation::{DelegationOptions, prepare},
     planner::{PlanOutcome, Planner, PlannerOptions},
-    router::{RouteDecision, Router},
-    service::Services,
+    router::{RouteDecision, RouteError, Router},
+    service::{Services, error_chain},
 };
 
 /// Options of one request.
@@ -59,8 +57,10 @@ pub struct StepReport {
     pub contributions: Vec<Contribution>,
     /// Signed delegations sent (prompts already stripped of PII when asked).
     pub delegations: Vec<Delegation>,
-    /// Failures of individual services.
+    /// Failures of individual services, and why no (further) service could take the step.
     pub errors: Vec<String>,
+    /// Why no service could take the step at all (no route), if so.
+    pub unroutable: Option<String>,
     /// The aggregate (absent when no service answered).
     pub aggregated: Option<Aggregated>,
     /// One signed attestation per contribution.
@@ -93,13 +93,15 @@ pub enum Progress<'a> {
     Answered(&'a str, &'a str, u64),
     /// A service failed (step id, service, error).
     Failed(&'a str, &'a str, &'a str),
+    /// No service can take the step (the router's reason).
+    Unroutable(&'a RouteError),
 }
 
 /// The coordinator: its key, model, router and service clients.
 #[derive(Debug)]
 pub struct Coordinator {
     key: AgentKey,
-    model: Arc<LocalModel>,
+    model: LocalClient,
     router: Router,
     services: Services,
 }
@@ -110,9 +112,6 @@ pub enum AskError {
     /// Planning failed.
     #[error(transparent)]
     Plan(#[from] crate::planner::PlannerError),
-    /// The planner thread failed.
-    #[error("planner task failed: {0}")]
-    Join(String),
 }
 
 fn now_ms() -> u64 {
@@ -124,7 +123,7 @@ fn now_ms() -> u64 {
 
 impl Coordinator {
     /// A coordinator. Services without a client are marked unavailable in the router.
-    pub fn new(key: AgentKey, model: Arc<LocalModel>, router: Router, services: Services) -> Self {
+    pub fn new(key: AgentKey, model: LocalClient, router: Router, services: Services) -> Self {
         let names: Vec<String> = router.registry().services.keys().cloned().collect();
         let router = names
             .iter()
@@ -153,11 +152,9 @@ impl Coordinator {
         opts: &AskOptions,
         on: impl FnMut(Progress<'_>),
     ) -> Result<AskReport, AskError> {
-        let model = self.model.clone();
-        let (req, popts) = (request.to_owned(), opts.planner.clone());
-        let plan = tokio::task::spawn_blocking(move || Planner::new(&model).plan(&req, &popts))
-            .await
-            .map_err(|e| AskError::Join(e.to_string()))??;
+        let plan = Planner::new(&self.model)
+            .plan(request, &opts.planner)
+            .await?;
         Ok(self.execute(request, plan, opts, on).await)
     }
 
@@ -189,7 +186,7 @@ impl Coordinator {
                 .aggregated
                 .as_ref()
                 .map(|a| a.answer.clone())
-                .unwrap_or_default()
+                .unwrap_or_else(|| no_answer(&steps[0]))
         } else {
             steps
                 .iter()
@@ -197,8 +194,8 @@ impl Coordinator {
                     let a = s
                         .aggregated
                         .as_ref()
-                        .map(|a| a.answer.as_str())
-                        .unwrap_or("(no answer)");
+                        .map(|a| a.answer.clone())
+                        .unwrap_or_else(|| no_answer(s));
                     format!(
                         "[{} · {}] {}\n{a}",
                         s.step.id, s.step.step_type, s.step.description
@@ -242,6 +239,7 @@ impl Coordinator {
             contributions: Vec::new(),
             delegations: Vec::new(),
             errors: Vec::new(),
+            unroutable: None,
             aggregated: None,
             attestations: Vec::new(),
         };
@@ -250,7 +248,18 @@ impl Coordinator {
         let mut asked_again = false;
         loop {
             while report.contributions.len() < wanted {
-                let Ok(route) = router.route(step) else { break };
+                let route = match router.route(step) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        // the first route failing means nobody can take the step: say why
+                        if report.routes.is_empty() {
+                            on(Progress::Unroutable(&e));
+                            report.unroutable = Some(e.why.clone());
+                            report.errors.push(e.to_string());
+                        }
+                        break;
+                    }
+                };
                 router = router.without(&route.service);
                 on(Progress::Routed(&route));
                 self.delegate(step, &prompt, &route, opts, &mut report, on)
@@ -306,7 +315,7 @@ impl Coordinator {
         let prepared = match prepare(&self.key, step, route, prompt, &dopts) {
             Ok(p) => p,
             Err(e) => {
-                let msg = format!("not sent: {e}");
+                let msg = format!("not sent: {}", error_chain(&e));
                 on(Progress::Failed(&step.id, &route.service, &msg));
                 report.errors.push(format!("{}: {msg}", route.service));
                 return;
@@ -332,11 +341,20 @@ impl Coordinator {
                 });
             }
             Err(e) => {
-                let msg = e.to_string();
+                let msg = error_chain(&e);
                 on(Progress::Failed(&step.id, &route.service, &msg));
                 report.errors.push(format!("{}: {msg}", route.service));
             }
         }
         report.delegations.push(prepared.delegation);
+    }
+}
+
+/// The answer text of a step nobody answered: why (no route, or every service failed).
+fn no_answer(s: &StepReport) -> String {
+    match (&s.unroutable, s.errors.last()) {
+        (Some(why), _) => format!("(no answer: no service can take this step: {why})"),
+        (None, Some(e)) => format!("(no answer: {e})"),
+        (None, None) => "(no answer)".to_owned(),
     }
 }

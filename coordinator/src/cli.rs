@@ -3,7 +3,7 @@
 use std::{io::Write, path::PathBuf, sync::Arc};
 
 use anyhow::{Context, bail};
-use aos_llm::{LocalModel, ModelOptions};
+use aos_llm::{LocalClient, ModelOptions};
 use aos_protocol::{AgentKey, KeyFile};
 use clap::{Args, Parser, Subcommand};
 
@@ -61,7 +61,9 @@ struct AskArgs {
     #[arg(long, conflicts_with = "public")]
     private: bool,
     /// The request holds nothing private: ignore the planner's privacy flags (prompts are
-    /// still stripped of PII on delegation).
+    /// still stripped of PII on delegation). Without it, a step the planner flags private
+    /// stays local only when the PII detector finds personal data in the request; the plan
+    /// says why for each step.
     #[arg(long)]
     public: bool,
     /// Services per step whose answers are aggregated (1 or 2).
@@ -116,6 +118,10 @@ struct MeshArgs {
     /// Payment per mesh sub-task, wei.
     #[arg(long, default_value_t = 10_000_000_000_000_000)]
     mesh_payment_wei: u128,
+    /// Most this run escrows on chain in total, wei (the budget in the chain's asset:
+    /// `--budget` is USD and prices mesh steps at $0). Default: 10 sub-tasks' payments.
+    #[arg(long)]
+    max_escrow_wei: Option<u128>,
     /// The task this coordinator works on (sub-tasks hang below it).
     #[arg(long)]
     parent_task: Option<alloy::primitives::B256>,
@@ -123,7 +129,8 @@ struct MeshArgs {
     /// or a cloud API; private steps stay local.
     #[arg(long)]
     prefer_mesh: bool,
-    /// Where the mesh node keeps blobs.
+    /// Where the coordinator keeps its state: the mesh node's blobs and the announcement
+    /// nonce (`announce.nonce`, which must survive restarts).
     #[arg(long, default_value = ".aos-coordinator")]
     data_dir: PathBuf,
 }
@@ -157,7 +164,7 @@ fn sha256_file(path: &std::path::Path) -> anyhow::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-fn load_model(m: &ModelArgs) -> anyhow::Result<LocalModel> {
+fn load_model(m: &ModelArgs) -> anyhow::Result<LocalClient> {
     let path = match (&m.model, m.qwen) {
         (Some(p), _) => p.clone(),
         (None, true) => {
@@ -185,7 +192,7 @@ fn load_model(m: &ModelArgs) -> anyhow::Result<LocalModel> {
             path.display()
         );
     }
-    LocalModel::load(
+    LocalClient::spawn(
         &path,
         ModelOptions {
             threads: m.threads,
@@ -232,7 +239,7 @@ pub async fn run() -> anyhow::Result<()> {
 async fn mesh_delegate(
     m: &MeshArgs,
     key: &AgentKey,
-) -> anyhow::Result<Option<Arc<crate::MeshDelegate>>> {
+) -> anyhow::Result<Option<Arc<crate::MarketDelegate>>> {
     let (Some(rpc), Some(deployments)) = (&m.rpc, &m.deployments) else {
         return Ok(None);
     };
@@ -266,17 +273,22 @@ async fn mesh_delegate(
     )
     .await
     .context("starting the mesh node")?;
-    let settings = crate::MeshSettings {
+    let settings = crate::MarketSettings {
         payment_wei: m.mesh_payment_wei,
+        max_escrow_wei: m
+            .max_escrow_wei
+            .unwrap_or(m.mesh_payment_wei.saturating_mul(10)),
         parent_task_id: m.parent_task,
-        ..crate::MeshSettings::default()
+        ..crate::MarketSettings::default()
     };
-    Ok(Some(Arc::new(crate::MeshDelegate::new(
+    let nonce = crate::NonceFile::open(m.data_dir.join("announce.nonce"))?;
+    Ok(Some(Arc::new(crate::MarketDelegate::new(
         contracts,
         account,
         mesh,
         key.clone(),
         settings,
+        nonce,
     ))))
 }
 
@@ -291,7 +303,7 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
         Some(p) => LlmRegistry::load(p)?,
         None => LlmRegistry::default_registry(),
     };
-    let model = Arc::new(load_model(&a.model)?);
+    let model = load_model(&a.model)?;
     let key = load_key(&a.key)?;
     let mesh = mesh_delegate(&a.mesh, &key).await?;
     if let Some(url) = &a.mesh.indexer {
@@ -333,6 +345,7 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
             budget_usd: a.budget,
             private: a.private,
             public: a.public,
+            confirm_privacy: true,
             ..PlannerOptions::default()
         },
         redundancy: a.redundancy as usize,
@@ -369,6 +382,11 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
                             st.budget,
                             st.description
                         );
+                        if let Some(why) = plan.privacy.get(&st.id)
+                            && st.privacy_required
+                        {
+                            s += &format!("     stays local — {why}\n");
+                        }
                     }
                     write!(err, "{s}")
                 }
@@ -381,6 +399,7 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
                     writeln!(err, "  {step}: {svc} answered in {ms} ms")
                 }
                 Progress::Failed(step, svc, e) => writeln!(err, "  {step}: {svc} failed: {e}"),
+                Progress::Unroutable(e) => writeln!(err, "  {e}"),
             };
         })
         .await?;

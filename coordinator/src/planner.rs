@@ -9,7 +9,9 @@
 //! back to a one-step `simple_analysis` plan of the whole request, and
 //! [`PlanOutcome::fallback`] says why, so the user sees that it did.
 
-use aos_llm::{ChatMessage, GenOptions, LocalModel, Role, json_schema_to_grammar};
+use std::collections::BTreeMap;
+
+use aos_llm::{ChatMessage, GenOptions, LocalClient, Role, json_schema_to_grammar};
 use aos_protocol::messages::{Message, Plan, PlanStep, StepType};
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +99,10 @@ pub struct PlanOutcome {
     pub raw: String,
     /// Generation speed, tokens/s.
     pub tokens_per_second: f64,
+    /// Step id → why the step is private (stays on the local model) or public (may leave
+    /// the machine, stripped of PII): `--private`, `--public`, the planner's flag and what
+    /// the PII detector found ([`privacy_reasons`]).
+    pub privacy: BTreeMap<String, String>,
 }
 
 /// Planner options.
@@ -113,6 +119,10 @@ pub struct PlannerOptions {
     pub public: bool,
     /// Output token limit for the plan JSON.
     pub max_tokens: u32,
+    /// The model's `privacy_required` flag stands only when the PII detector
+    /// ([`crate::strip_pii`]) finds personal data in the request: a small model's guess
+    /// alone does not keep a step off the market. `private` and `public` win over it.
+    pub confirm_privacy: bool,
 }
 
 impl Default for PlannerOptions {
@@ -122,14 +132,15 @@ impl Default for PlannerOptions {
             private: false,
             public: false,
             max_tokens: 384,
+            confirm_privacy: false,
         }
     }
 }
 
-/// Plans requests with a local model.
+/// Plans requests with a local model (through aos-llm's model actor).
 #[derive(Debug)]
 pub struct Planner<'m> {
-    model: &'m LocalModel,
+    model: &'m LocalClient,
     grammar: String,
 }
 
@@ -142,6 +153,91 @@ pub enum PlannerError {
     /// The local model failed.
     #[error(transparent)]
     Model(#[from] aos_llm::LlmError),
+}
+
+/// What the PII detector finds in `request`, as `kind: count` (e.g. `name: 2, iban: 1`),
+/// or `None` when it finds nothing (or cannot run, which is reported as a finding: failing
+/// closed keeps the step local).
+fn personal_data(request: &str) -> Option<String> {
+    match crate::pii::strip_pii(request) {
+        Ok(s) if s.removed.is_empty() => None,
+        Ok(s) => {
+            let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+            for (k, _) in &s.removed {
+                *kinds.entry(k.as_str()).or_default() += 1;
+            }
+            Some(
+                kinds
+                    .iter()
+                    .map(|(k, n)| format!("{k}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        }
+        Err(e) => Some(format!("the detector failed ({e})")),
+    }
+}
+
+/// Apply the privacy rules to the steps' model flags (`(id, flagged by the model)`):
+/// returns step id → (private?, why). Rules, first match wins: `private` → private;
+/// `public` → public; not flagged → public; `confirm_privacy` → private only when the PII
+/// detector finds personal data in `request`; else the model's flag stands.
+pub fn privacy_reasons(
+    request: &str,
+    flags: &[(String, bool)],
+    opts: &PlannerOptions,
+) -> BTreeMap<String, (bool, String)> {
+    let found = if opts.confirm_privacy && !opts.private && !opts.public {
+        flags
+            .iter()
+            .any(|(_, f)| *f)
+            .then(|| personal_data(request))
+            .flatten()
+    } else {
+        None
+    };
+    flags
+        .iter()
+        .map(|(id, flagged)| {
+            let r = if opts.private {
+                (true, "private: --private keeps every step on this machine".to_owned())
+            } else if opts.public {
+                (
+                    false,
+                    if *flagged {
+                        "public: the planner flagged it private, but --public declares the request shareable (prompts are stripped of PII)".to_owned()
+                    } else {
+                        "public: --public (prompts are stripped of PII)".to_owned()
+                    },
+                )
+            } else if !flagged {
+                (
+                    false,
+                    "public: the planner did not flag it private (prompts are stripped of PII)"
+                        .to_owned(),
+                )
+            } else if opts.confirm_privacy {
+                match &found {
+                    Some(what) => (
+                        true,
+                        format!(
+                            "private: the planner flagged it and the PII detector found personal data in the request ({what}); pass --public to send it with that data stripped"
+                        ),
+                    ),
+                    None => (
+                        false,
+                        "public: the planner flagged it private, but the PII detector found no personal data in the request".to_owned(),
+                    ),
+                }
+            } else {
+                (
+                    true,
+                    "private: the planner flagged it (personal or confidential data)".to_owned(),
+                )
+            };
+            (id.clone(), r)
+        })
+        .collect()
 }
 
 fn fallback_plan(request: &str, opts: &PlannerOptions) -> Plan {
@@ -175,6 +271,15 @@ pub fn plan_from_json(
     raw: &str,
     opts: &PlannerOptions,
 ) -> Result<(Plan, usize), String> {
+    plan_with_privacy(request, raw, opts).map(|(p, m, _)| (p, m))
+}
+
+/// [`plan_from_json`] and each step's privacy reason ([`privacy_reasons`]).
+fn plan_with_privacy(
+    request: &str,
+    raw: &str,
+    opts: &PlannerOptions,
+) -> Result<(Plan, usize, BTreeMap<String, String>), String> {
     let parsed: RawPlan =
         serde_json::from_str(raw.trim()).map_err(|e| format!("output is not plan JSON: {e}"))?;
     if parsed.steps.is_empty() {
@@ -201,6 +306,12 @@ pub fn plan_from_json(
         }
     }
     let total_tokens: u64 = steps.iter().map(|s| s.estimated_tokens.max(1)).sum();
+    let flags: Vec<(String, bool)> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("s{}", i + 1), s.privacy_required))
+        .collect();
+    let privacy = privacy_reasons(request, &flags, opts);
     let plan = Plan {
         request: request.to_owned(),
         steps: steps
@@ -211,7 +322,7 @@ pub fn plan_from_json(
                 id: format!("s{}", i + 1),
                 step_type: StepType::from(s.step_type),
                 description: s.description,
-                privacy_required: (s.privacy_required && !opts.public) || opts.private,
+                privacy_required: privacy.get(&format!("s{}", i + 1)).is_some_and(|(p, _)| *p),
                 budget: opts.budget_usd * s.estimated_tokens.max(1) as f64 / total_tokens as f64,
                 estimated_tokens: s.estimated_tokens,
             })
@@ -219,7 +330,11 @@ pub fn plan_from_json(
     };
     plan.validate()
         .map_err(|e| format!("plan fails validation: {e}"))?;
-    Ok((plan, merged))
+    let reasons = privacy
+        .into_iter()
+        .map(|(id, (_, why))| (id, why))
+        .collect();
+    Ok((plan, merged, reasons))
 }
 
 impl<'m> Planner<'m> {
@@ -227,7 +342,7 @@ impl<'m> Planner<'m> {
     ///
     /// # Panics
     /// Never in practice: the built-in schema always converts to a grammar.
-    pub fn new(model: &'m LocalModel) -> Self {
+    pub fn new(model: &'m LocalClient) -> Self {
         let grammar = json_schema_to_grammar(&plan_schema().to_string())
             .expect("the plan schema converts to GBNF");
         Self { model, grammar }
@@ -238,24 +353,32 @@ impl<'m> Planner<'m> {
     /// # Errors
     /// [`PlannerError::BadRequest`] for an empty request, [`PlannerError::Model`] when the
     /// model cannot run (e.g. the request overflows its context).
-    pub fn plan(&self, request: &str, opts: &PlannerOptions) -> Result<PlanOutcome, PlannerError> {
+    pub async fn plan(
+        &self,
+        request: &str,
+        opts: &PlannerOptions,
+    ) -> Result<PlanOutcome, PlannerError> {
         if request.trim().is_empty() {
             return Err(PlannerError::BadRequest("empty request".into()));
         }
-        let g = self.model.chat(
-            &[
-                ChatMessage::new(Role::System, SYSTEM),
-                ChatMessage::new(Role::User, request),
-            ],
-            &GenOptions {
-                max_tokens: opts.max_tokens,
-                grammar: Some(self.grammar.clone()),
-                ..GenOptions::default()
-            },
-        )?;
+        let g = self
+            .model
+            .chat(
+                vec![
+                    ChatMessage::new(Role::System, SYSTEM),
+                    ChatMessage::new(Role::User, request),
+                ],
+                GenOptions {
+                    max_tokens: opts.max_tokens,
+                    grammar: Some(self.grammar.clone()),
+                    ..GenOptions::default()
+                },
+            )
+            .await?;
         let tps = g.tokens_per_second();
-        match plan_from_json(request, &g.text, opts) {
-            Ok((plan, merged)) => Ok(PlanOutcome {
+        match plan_with_privacy(request, &g.text, opts) {
+            Ok((plan, merged, privacy)) => Ok(PlanOutcome {
+                privacy,
                 plan,
                 fallback: None,
                 merged_duplicates: merged,
@@ -268,8 +391,14 @@ impl<'m> Planner<'m> {
                 } else {
                     why
                 };
+                let plan = fallback_plan(request, opts);
+                let privacy = privacy_reasons(request, &[("s1".to_owned(), false)], opts)
+                    .into_iter()
+                    .map(|(id, (_, why))| (id, why))
+                    .collect();
                 Ok(PlanOutcome {
-                    plan: fallback_plan(request, opts),
+                    privacy,
+                    plan,
                     fallback: Some(why),
                     merged_duplicates: 0,
                     raw: g.text,
@@ -289,7 +418,32 @@ mod tests {
         private: false,
         public: false,
         max_tokens: 384,
+        confirm_privacy: false,
     };
+
+    /// Regression (issue 12): `aos ask` without `--public` kept every step local because
+    /// the planner's model flags steps private on its own. With `confirm_privacy` (what
+    /// `aos-coordinator ask` uses) a flag stands only when the request holds personal data,
+    /// and each step says why.
+    #[test]
+    fn a_model_flag_needs_personal_data_to_keep_a_step_local() {
+        let raw = r#"{"steps":[{"id":"s1","type":"simple_analysis","description":"Summarise the report","privacy_required":true,"estimated_tokens":500}]}"#;
+        let opts = PlannerOptions {
+            confirm_privacy: true,
+            ..OPTS
+        };
+        let clean = "Summarise the outage timeline and list three follow-ups.";
+        let (plan, _, why) = plan_with_privacy(clean, raw, &opts).unwrap();
+        assert!(!plan.steps[0].privacy_required, "{why:?}");
+        assert!(why["s1"].contains("found no personal data"), "{why:?}");
+        let personal = "Summarise the complaint of Maria Okafor (maria.okafor@example.org).";
+        let (plan, _, why) = plan_with_privacy(personal, raw, &opts).unwrap();
+        assert!(plan.steps[0].privacy_required);
+        assert!(
+            why["s1"].contains("email: 1") && why["s1"].contains("--public"),
+            "{why:?}"
+        );
+    }
 
     #[test]
     fn duplicates_merge_and_budget_splits_by_tokens() {

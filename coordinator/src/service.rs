@@ -1,19 +1,18 @@
-//! Calling a routed service with a signed delegation: the local model (aos-llm), an
-//! OpenAI-compatible or Anthropic API with the user's own key (the worker's executors, so the
-//! wire code is shared), or a mesh worker through an on-chain task ([`crate::mesh`]).
+//! Calling a routed service with a signed delegation: the local model (aos-llm's model
+//! actor, the one the worker uses), an OpenAI-compatible or Anthropic API with the user's
+//! own key (aos-llm's clients, shared with the worker), or a mesh worker through an
+//! on-chain task ([`crate::market`]).
 
 use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
-use aos_llm::{ChatMessage, GenOptions, LocalModel, Role};
-use aos_protocol::messages::Delegation;
-use aos_worker::{
-    config::CloudConfig,
-    executor::{anthropic::AnthropicExecutor, openai::OpenAiExecutor},
+use aos_llm::{
+    AnthropicClient, ChatMessage, GenOptions, LocalClient, OpenAiClient, RemoteConfig, Role,
 };
+use aos_protocol::messages::Delegation;
 use zeroize::Zeroizing;
 
 use crate::{
-    mesh::MeshDelegate,
+    market::MarketDelegate,
     registry::{Endpoint, LlmRegistry},
 };
 
@@ -28,15 +27,15 @@ pub enum ServiceError {
     #[error("service {0} is not available (missing API key or unknown service)")]
     Unavailable(String),
     /// The local model failed.
-    #[error("local model: {0}")]
+    #[error("local model")]
     Local(#[from] aos_llm::LlmError),
     /// The remote API failed.
-    #[error("{service}: {source}")]
+    #[error("{service}")]
     Remote {
         /// Registry name.
         service: String,
-        /// The executor's error (status, timeout, transport).
-        source: aos_worker::executor::ExecError,
+        /// The client's error (status, timeout, transport).
+        source: aos_llm::RemoteError,
     },
     /// A mesh worker was routed to but no wallet and mesh node are configured.
     #[error(
@@ -44,16 +43,40 @@ pub enum ServiceError {
     )]
     MeshUnavailable(String),
     /// The on-chain delegation failed.
-    #[error("{service}: {source}")]
-    Mesh {
+    #[error("{service}")]
+    Market {
         /// Registry name.
         service: String,
         /// What failed.
-        source: crate::mesh::MeshError,
+        source: crate::market::MarketError,
     },
-    /// The local model thread panicked.
-    #[error("local model task failed: {0}")]
-    Join(String),
+}
+
+impl ServiceError {
+    /// Whether asking the same service again later may succeed (a cloud timeout, 429 or
+    /// 5xx; a chain or mesh hiccup).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Remote { source, .. } => source.is_retryable(),
+            Self::Market { source, .. } => source.is_retryable(),
+            Self::Local(e) => e.is_retryable(),
+            Self::Unavailable(_) | Self::MeshUnavailable(_) => false,
+        }
+    }
+}
+
+/// The message of `e` and of every source below it, joined by `: ` (for one-line reports).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.ends_with(&m) {
+            s = format!("{s}: {m}");
+        }
+        cur = c.source();
+    }
+    s
 }
 
 /// An answer from a service.
@@ -66,16 +89,16 @@ pub struct ServiceAnswer {
 }
 
 enum Client {
-    Local(Arc<LocalModel>),
-    OpenAi(OpenAiExecutor),
-    Anthropic(AnthropicExecutor),
+    Local(LocalClient),
+    OpenAi(OpenAiClient),
+    Anthropic(AnthropicClient),
     Mesh(String),
 }
 
 /// Clients for the registry's services.
 pub struct Services {
     clients: BTreeMap<String, Client>,
-    mesh: Option<Arc<MeshDelegate>>,
+    mesh: Option<Arc<MarketDelegate>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -92,20 +115,18 @@ impl Services {
     /// Services without a key are left out (the router must mark them unavailable).
     pub fn new(
         registry: &LlmRegistry,
-        local: Arc<LocalModel>,
+        local: LocalClient,
         key_for: impl Fn(&str) -> Option<String>,
         timeout_s: u64,
         max_tokens: u32,
     ) -> Self {
         let mut clients = BTreeMap::new();
         for (name, s) in &registry.services {
-            let cloud = |base_url: &str, model: &str| CloudConfig {
+            let cloud = |base_url: &str, model: &str| RemoteConfig {
                 base_url: base_url.to_owned(),
                 model: model.to_owned(),
-                api_key_secret: name.clone(),
                 max_tokens,
-                timeout_s,
-                task_types: Vec::new(),
+                timeout: std::time::Duration::from_secs(timeout_s),
             };
             let client = match &s.endpoint {
                 Endpoint::Local => Some(Client::Local(local.clone())),
@@ -114,9 +135,7 @@ impl Services {
                     model,
                     api_key_env,
                 } => key_for(api_key_env)
-                    .and_then(|k| {
-                        OpenAiExecutor::new(cloud(base_url, model), Zeroizing::new(k)).ok()
-                    })
+                    .and_then(|k| OpenAiClient::new(cloud(base_url, model), Zeroizing::new(k)).ok())
                     .map(Client::OpenAi),
                 Endpoint::Anthropic {
                     base_url,
@@ -124,7 +143,7 @@ impl Services {
                     api_key_env,
                 } => key_for(api_key_env)
                     .and_then(|k| {
-                        AnthropicExecutor::new(cloud(base_url, model), Zeroizing::new(k)).ok()
+                        AnthropicClient::new(cloud(base_url, model), Zeroizing::new(k)).ok()
                     })
                     .map(Client::Anthropic),
                 Endpoint::Mesh { domain, .. } => Some(Client::Mesh(domain.clone())),
@@ -141,7 +160,7 @@ impl Services {
 
     /// Enable delegation to mesh workers through `delegate` (builder).
     #[must_use]
-    pub fn with_mesh(mut self, delegate: Arc<MeshDelegate>) -> Self {
+    pub fn with_mesh(mut self, delegate: Arc<MarketDelegate>) -> Self {
         self.mesh = Some(delegate);
         self
     }
@@ -171,14 +190,13 @@ impl Services {
                 };
                 m.delegate(d, domain)
                     .await
-                    .map_err(|source| ServiceError::Mesh {
+                    .map_err(|source| ServiceError::Market {
                         service: name.clone(),
                         source,
                     })?
                     .0
             }
             Some(Client::Local(m)) => {
-                let m = m.clone();
                 let msgs = vec![
                     ChatMessage::new(Role::System, STEP_SYSTEM),
                     ChatMessage::new(Role::User, d.task.prompt.clone()),
@@ -189,10 +207,7 @@ impl Services {
                     repeat_penalty: 1.15,
                     ..GenOptions::default()
                 };
-                tokio::task::spawn_blocking(move || m.chat(&msgs, &opts))
-                    .await
-                    .map_err(|e| ServiceError::Join(e.to_string()))??
-                    .text
+                m.chat(msgs, opts).await?.text
             }
             Some(Client::OpenAi(x)) => {
                 remote(&name, x.complete(STEP_SYSTEM, &d.task.prompt).await)?
@@ -211,7 +226,7 @@ impl Services {
 /// A cloud API's answer text, or its error named after the registry service.
 fn remote(
     service: &str,
-    r: Result<aos_worker::executor::Output, aos_worker::executor::ExecError>,
+    r: Result<aos_llm::Completion, aos_llm::RemoteError>,
 ) -> Result<String, ServiceError> {
     r.map(|o| o.text).map_err(|source| ServiceError::Remote {
         service: service.to_owned(),

@@ -6,7 +6,8 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use aos_coordinator::{
-    AskOptions, ConflictAction, Coordinator, LlmRegistry, Router, Services, planner::PlanOutcome,
+    AskOptions, ConflictAction, Coordinator, LlmRegistry, Progress, Router, Services,
+    planner::PlanOutcome,
 };
 use aos_protocol::{
     AgentKey, SignedMessage,
@@ -108,6 +109,7 @@ fn plan(request: &str) -> PlanOutcome {
         merged_duplicates: 0,
         raw: String::new(),
         tokens_per_second: 0.0,
+        privacy: Default::default(),
     }
 }
 
@@ -253,4 +255,35 @@ async fn pii_never_leaves_the_machine() {
     opts.delegation.strip_pii = false;
     c.execute(request, plan(request), &opts, |_| {}).await;
     assert!(ra.bodies.lock().unwrap()[0].contains("maria.okafor@example.org"));
+}
+
+/// Regression (issue 12): a step no service can take gave an empty answer and no reason
+/// (the router's error was dropped). The report, the progress and the answer say why.
+#[tokio::test]
+async fn an_unroutable_step_says_why() {
+    let (c, ra, rb) = setup("a", "b").await;
+    let mut p = plan("Summarise the incident.");
+    // more tokens than any service holds
+    p.plan.steps[0].estimated_tokens = 150_000;
+    let mut told = Vec::new();
+    let r = c
+        .execute("Summarise the incident.", p, &AskOptions::default(), |e| {
+            if let Progress::Unroutable(e) = e {
+                told.push(e.to_string());
+            }
+        })
+        .await;
+    let s = &r.steps[0];
+    assert!(s.contributions.is_empty());
+    let why = s.unroutable.as_deref().expect("the step says why");
+    assert!(why.contains("150000 tokens"), "{why}");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].contains("no service can take step s1"), "{told:?}");
+    assert!(
+        r.answer.contains("no service can take this step") && r.answer.contains("150000"),
+        "{}",
+        r.answer
+    );
+    assert_eq!(r.needs_human_review, vec!["s1".to_owned()]);
+    assert!(ra.bodies.lock().unwrap().is_empty() && rb.bodies.lock().unwrap().is_empty());
 }

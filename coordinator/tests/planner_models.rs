@@ -6,8 +6,8 @@ mod common;
 use aos_coordinator::{Planner, PlannerOptions};
 use aos_protocol::messages::Message;
 
-#[test]
-fn default_model_plans_valid_plans() {
+#[tokio::test]
+async fn default_model_plans_valid_plans() {
     let model = common::default_model();
     let planner = Planner::new(&model);
     let requests = [
@@ -17,7 +17,7 @@ fn default_model_plans_valid_plans() {
     ];
     let mut fallbacks = 0;
     for r in requests {
-        let out = planner.plan(r, &PlannerOptions::default()).unwrap();
+        let out = planner.plan(r, &PlannerOptions::default()).await.unwrap();
         out.plan.validate().unwrap();
         assert!((1..=4).contains(&out.plan.steps.len()), "{:?}", out.plan);
         let mut ids: Vec<_> = out.plan.steps.iter().map(|s| s.id.clone()).collect();
@@ -43,8 +43,8 @@ fn default_model_plans_valid_plans() {
     );
 }
 
-#[test]
-fn tiny_model_plumbing_and_fallback() {
+#[tokio::test]
+async fn tiny_model_plumbing_and_fallback() {
     let model = common::tiny_model();
     let planner = Planner::new(&model);
     let out = planner
@@ -55,6 +55,7 @@ fn tiny_model_plumbing_and_fallback() {
                 ..PlannerOptions::default()
             },
         )
+        .await
         .unwrap();
     out.plan.validate().unwrap();
     // random weights under a 48-token limit cut the JSON short (deterministic: greedy, fixed
@@ -67,7 +68,10 @@ fn tiny_model_plumbing_and_fallback() {
     assert_eq!(out.plan.steps.len(), 1);
     assert_eq!(out.plan.steps[0].step_type.as_str(), "simple_analysis");
     assert!(
-        planner.plan("   ", &PlannerOptions::default()).is_err(),
+        planner
+            .plan("   ", &PlannerOptions::default())
+            .await
+            .is_err(),
         "an empty request is refused"
     );
 }

@@ -1,10 +1,18 @@
-//! # aos-llm — the local model
+//! # aos-llm — the models
 //!
-//! One GGUF model run by llama.cpp (`llama-cpp-2`), shared by the worker's local executor
-//! and the coordinator's planner (white paper §3.3: "a local model plans privately").
+//! The one home of model calls (DESIGN.md "Homes"): the worker's executors and the
+//! coordinator's planner and services all go through this crate.
 //!
-//! * [`LocalModel::load`] loads a GGUF file (the llama.cpp backend is initialised once per
-//!   process). Threads are always explicit: llama.cpp's default of 4 halves speed on 2 cores.
+//! | cargo feature | what | module |
+//! |---|---|---|
+//! | `local` | one GGUF model run by llama.cpp (`llama-cpp-2`), owned by a thread: [`LocalClient`] | `model`, `actor` |
+//! | `remote` | OpenAI-compatible and Anthropic HTTP clients (reqwest only, no llama.cpp) | [`remote`] |
+//!
+//! Local model (white paper §3.3: "a local model plans privately"):
+//! * [`LocalClient::spawn`] loads a GGUF file in a thread that owns it (the llama.cpp
+//!   backend is initialised once per process); requests arrive on a bounded channel and
+//!   replies go back on a oneshot. Threads are always explicit: llama.cpp's default of 4
+//!   halves speed on 2 cores.
 //! * [`LocalModel::chat`] applies the model's built-in chat template (ChatML for SmolLM2 and
 //!   Qwen), tokenises with special tokens parsed, and generates.
 //! * A GBNF grammar (e.g. from [`json_schema_to_grammar`]) constrains output. The grammar is
@@ -13,7 +21,22 @@
 //!   grammar costs little speed. A grammar does not guarantee complete JSON under a token
 //!   limit: callers bound their schemas and validate anyway.
 
+#[cfg(feature = "local")]
+mod actor;
+mod chat;
+mod error;
+#[cfg(feature = "local")]
 mod model;
+#[cfg(feature = "remote")]
+pub mod remote;
 
+#[cfg(feature = "local")]
+pub use actor::{Command, LocalClient, QUEUE_DEPTH};
+pub use chat::{ChatMessage, Completion, Role};
+pub use error::LlmError;
+#[cfg(feature = "local")]
 pub use llama_cpp_2::json_schema_to_grammar;
-pub use model::{ChatMessage, GenOptions, Generation, LlmError, LocalModel, ModelOptions, Role};
+#[cfg(feature = "local")]
+pub use model::{GenOptions, Generation, LocalModel, ModelOptions};
+#[cfg(feature = "remote")]
+pub use remote::{AnthropicClient, OpenAiClient, RemoteConfig, RemoteError};

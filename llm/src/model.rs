@@ -1,5 +1,6 @@
 //! Loading and running a GGUF model.
 
+use crate::{ChatMessage, LlmError, Role};
 use std::{num::NonZeroU32, path::Path, sync::OnceLock, time::Instant};
 
 use llama_cpp_2::{
@@ -11,43 +12,6 @@ use llama_cpp_2::{
     token::data::LlamaTokenData,
     token::data_array::LlamaTokenDataArray,
 };
-
-/// Errors of the local model.
-#[derive(Debug, thiserror::Error)]
-pub enum LlmError {
-    /// The llama.cpp backend could not start.
-    #[error("llama.cpp backend: {0}")]
-    Backend(String),
-    /// The GGUF file is missing or unreadable.
-    #[error("cannot load model {path}: {reason}")]
-    Load {
-        /// The file.
-        path: String,
-        /// Why.
-        reason: String,
-    },
-    /// The chat template could not be applied.
-    #[error("chat template: {0}")]
-    Template(String),
-    /// The prompt and output do not fit the context window.
-    #[error(
-        "prompt of {prompt_tokens} tokens + {max_tokens} output tokens exceeds the context of {n_ctx}"
-    )]
-    ContextOverflow {
-        /// Prompt length in tokens.
-        prompt_tokens: usize,
-        /// Requested output tokens.
-        max_tokens: u32,
-        /// The model's context window.
-        n_ctx: u32,
-    },
-    /// The grammar does not parse.
-    #[error("grammar rejected by llama.cpp: {0}")]
-    Grammar(String),
-    /// Decoding failed.
-    #[error("llama.cpp decode failed: {0}")]
-    Decode(String),
-}
 
 /// Model-wide options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,36 +54,6 @@ impl Default for GenOptions {
             seed: 1234,
             grammar: None,
             repeat_penalty: 1.0,
-        }
-    }
-}
-
-/// Chat roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// System prompt.
-    System,
-    /// User turn.
-    User,
-    /// Assistant turn.
-    Assistant,
-}
-
-/// One chat message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChatMessage {
-    /// Who speaks.
-    pub role: Role,
-    /// What is said.
-    pub content: String,
-}
-
-impl ChatMessage {
-    /// A message.
-    pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self {
-            role,
-            content: content.into(),
         }
     }
 }

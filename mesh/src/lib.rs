@@ -37,7 +37,7 @@ pub use config::MeshConfig;
 pub use error::MeshError;
 pub use keys::{agent_id_of, keypair_of, peer_id_of};
 pub use network::{Client, Gossip, MeshStats, spawn};
-pub use topic::{TASK_POSTED, Topic};
+pub use topic::{TASK_ANNOUNCEMENT, Topic};
 pub use validation::{GossipValidator, Verdict};
 
 /// Re-export of the libp2p version this crate is built on (for `Multiaddr`, `PeerId`).

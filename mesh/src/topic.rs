@@ -3,16 +3,16 @@
 use aos_protocol::envelope::domains;
 use libp2p::gossipsub::{IdentTopic, TopicHash};
 
-/// Domain tag of a task-posted announcement: the terms of a task posted on chain
-/// (ABI-encoded `TaskParams`) plus its spec blob; the payload format is defined by the
-/// worker crate (`aos_worker::announce`). Accepted on [`Topic::Tasks`].
-pub const TASK_POSTED: &str = "aos/task-posted/v1";
+/// Domain tag of a task announcement
+/// ([`aos_protocol::messages::TaskAnnouncement`]): the terms of a task posted on chain
+/// plus its spec blob. Accepted on [`Topic::Tasks`].
+pub use aos_protocol::envelope::domains::TASK_ANNOUNCEMENT;
 
 /// A gossip topic. Names carry the chain id so deployments do not mix:
 /// `aos/<chain id>/<kind>/1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Topic {
-    /// Task announcements ([`TASK_POSTED`], `aos/task-announce/v1`, `aos/human-task/v1`).
+    /// Task announcements ([`TASK_ANNOUNCEMENT`], `aos/human-task/v1`).
     Tasks,
     /// Task results (`aos/result/v1`).
     Results,
@@ -46,7 +46,7 @@ impl Topic {
     /// The envelope domain tags a message on this topic may carry; any other is rejected.
     pub fn domains(self) -> &'static [&'static str] {
         match self {
-            Self::Tasks => &[TASK_POSTED, domains::TASK_ANNOUNCE, domains::HUMAN_TASK],
+            Self::Tasks => &[TASK_ANNOUNCEMENT, domains::HUMAN_TASK],
             Self::Results => &[domains::RESULT],
             Self::Karma => &[domains::KARMA_ATTESTATION],
         }

@@ -108,7 +108,7 @@ async fn quic_transport_works() {
     a.wait_for_topic_peers(Topic::Tasks, 1, Duration::from_secs(10))
         .await
         .unwrap();
-    let e = env(&ka, aos_mesh::TASK_POSTED, 1, now_ms(), b"task");
+    let e = env(&ka, aos_mesh::TASK_ANNOUNCEMENT, 1, now_ms(), b"task");
     a.publish(Topic::Tasks, &e).await.unwrap();
     assert_eq!(recv(&mut rx).await.envelope, e);
 }
@@ -284,7 +284,13 @@ async fn flooding_peer_is_rate_limited_and_memory_stays_bounded() {
     let start = tokio::time::Instant::now();
     let total = 200u64;
     for n in 0..total {
-        let e = env(&kf, aos_mesh::TASK_POSTED, n + 1, now_ms(), &[0u8; 512]);
+        let e = env(
+            &kf,
+            aos_mesh::TASK_ANNOUNCEMENT,
+            n + 1,
+            now_ms(),
+            &[0u8; 512],
+        );
         f.publish(Topic::Tasks, &e).await.unwrap();
         tokio::time::sleep_until(start + Duration::from_millis(10 * (n + 1))).await;
     }
@@ -315,7 +321,7 @@ async fn flooding_peer_is_rate_limited_and_memory_stays_bounded() {
     }
     assert!(queued <= 16);
     // rate state is per identity: an honest sender still gets through at once
-    let e = env(&kh, aos_mesh::TASK_POSTED, 1, now_ms(), b"honest");
+    let e = env(&kh, aos_mesh::TASK_ANNOUNCEMENT, 1, now_ms(), b"honest");
     h.publish(Topic::Tasks, &e).await.unwrap();
     assert_eq!(recv(&mut rx).await.envelope, e);
     assert!(s.tracked_senders <= 10_000);

@@ -41,8 +41,10 @@ pub const MAX_DOMAIN_LEN: usize = 64;
 
 /// Well-known domain tags (`aos/<message>/v<version>`).
 pub mod domains {
-    /// A task announcement ([`crate::messages::TaskSpec`]).
-    pub const TASK_ANNOUNCE: &str = "aos/task-announce/v1";
+    /// A task announcement ([`crate::messages::TaskAnnouncement`]): the terms of a task
+    /// posted on chain and, optionally, its spec. (The tag's wire text predates the type's
+    /// name and stays for compatibility with running peers.)
+    pub const TASK_ANNOUNCEMENT: &str = "aos/task-posted/v1";
     /// A human task ([`crate::messages::HumanTask`]).
     pub const HUMAN_TASK: &str = "aos/human-task/v1";
     /// A delegation ([`crate::messages::Delegation`]).
@@ -80,7 +82,7 @@ pub enum EnvelopeError {
 /// A signed envelope (field meanings in the [module docs](self)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
-    /// Domain tag naming the payload's type and version, e.g. `"aos/task-announce/v1"`.
+    /// Domain tag naming the payload's type and version, e.g. `"aos/result/v1"`.
     pub domain: String,
     /// EIP-155 chain id of the deployment the message belongs to.
     pub chain_id: u64,

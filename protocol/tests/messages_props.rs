@@ -41,7 +41,7 @@ prop_compose! {
             0.0f64..=1.0, 0..4),
         skills in prop::collection::vec("[a-z_]{1,10}", 0..3),
         deadline_ms in 1u64..10_000_000,
-        amount in 0.0f64..1e6,
+        amount in any::<u128>(),
         input in arb_json(),
         depth in 0u32..=16,
         created_at in any::<u64>(),
@@ -49,7 +49,7 @@ prop_compose! {
         let mut t = TaskSpec {
             task_id, task_type: ty, requester: key(seed).agent_id(),
             requirements: Requirements { karma_min: mins, required_skills: skills, deadline_ms },
-            payment: Money { amount, currency: "ETH".into() },
+            payment: Money::eth_wei(amount),
             input, delegation_allowed: depth > 0, max_delegation_depth: depth, created_at,
             signature: None,
         };
@@ -71,7 +71,7 @@ proptest! {
         prop_assert!(from_c.verify_signature().is_ok());
         prop_assert_eq!(from_c.to_cbor().unwrap(), c);
         let mut changed = t;
-        changed.payment.amount += 1.0;
+        changed.payment.amount.push('1');
         prop_assert!(changed.verify_signature().is_err());
     }
 
@@ -119,7 +119,7 @@ fn white_paper_task_spec_parses_and_validates() {
     let mut v = json!({ "task_id": "sha256:abc", "type": "research_analysis", "requester": k.agent_id(),
         "requirements": { "karma_min": { "accuracy.financial_analysis": 0.75, "reliability.task_completion": 0.90 },
             "required_skills": ["financial_analysis"], "deadline_ms": 3600000 },
-        "payment": { "amount": 0.05, "currency": "ETH" },
+        "payment": { "amount": "50000000000000000", "currency": "ETH", "decimals": 18 },
         "input": { "company": "NVDA", "question": "Analyze Q4 guidance risk" },
         "delegation_allowed": true, "max_delegation_depth": 2, "created_at": 1738800000000u64 });
     let mut t = TaskSpec::from_json(v.to_string().as_bytes()).unwrap();

@@ -219,7 +219,7 @@ impl Devnet {
             aos_protocol::AgentKey::generate().agent_id(),
             prompt,
             1_800_000,
-            0.01,
+            10_000_000_000_000_000, // 0.01 ETH
         );
         let p = self.dir.join(format!("{name}.json"));
         std::fs::write(&p, spec.to_json().expect("spec")).expect("write spec");

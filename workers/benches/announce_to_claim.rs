@@ -24,7 +24,7 @@ use aos_chain::{TaskParams, domain_to_bytes32};
 use aos_mesh::{MeshConfig, Topic};
 use aos_protocol::messages::{Message, Money, Requirements, TaskSpec};
 use aos_protocol::{AgentKey, ContentId};
-use aos_worker::TaskAnnouncement;
+use aos_worker::announce::{announcement, decode};
 use aos_worker::config::WorkerConfig;
 use aos_worker::decide::{OwnKarma, check_spec, check_terms};
 
@@ -104,16 +104,16 @@ async fn bench() {
         let me = Address::with_last_byte(i as u8);
         tokio::spawn(async move {
             while let Some(g) = rx.recv().await {
-                let Ok(a) = TaskAnnouncement::decode(&g.envelope.payload) else {
+                let Ok((params, spec)) = decode(&g.envelope.payload) else {
                     continue;
                 };
-                if check_terms(&cfg, me, &a.params, now_s()).is_err() {
+                if check_terms(&cfg, me, &params, now_s()).is_err() {
                     continue;
                 }
-                let Some(spec) = a.spec.as_deref().and_then(|s| TaskSpec::from_json(s).ok()) else {
+                let Some(spec) = spec.as_deref().and_then(|s| TaskSpec::from_json(s).ok()) else {
                     continue;
                 };
-                if check_spec(&cfg, &a.params, &spec, OwnKarma::default(), |_| true).is_ok() {
+                if check_spec(&cfg, &params, &spec, OwnKarma::default(), |_| true).is_ok() {
                     decided
                         .lock()
                         .unwrap()
@@ -137,7 +137,7 @@ async fn bench() {
                 deadline_ms: 3_600_000,
                 ..Default::default()
             },
-            payment: Money { amount: 0.01, currency: "ETH".into() },
+            payment: Money::eth_wei(10_000_000_000_000_000),
             input: serde_json::json!({"prompt": "Summarise the attached quarterly report in three bullet points."}),
             delegation_allowed: false,
             max_delegation_depth: 0,
@@ -153,20 +153,17 @@ async fn bench() {
             .with_spec_hash(B256::from(ContentId::of(&spec).0))
             .with_salt(n)
             .build();
-        let env = TaskAnnouncement {
-            params,
-            spec: Some(spec),
-        }
-        .to_envelope(
-            rkey,
-            31337,
-            n,
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_millis() as u64,
-        )
-        .unwrap();
+        let env = announcement(&params, Some(spec))
+            .to_envelope(
+                rkey,
+                31337,
+                n,
+                SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis() as u64,
+            )
+            .unwrap();
         payload_len = env.encoded_len();
         sent.insert(n, Instant::now());
         rclient.publish(Topic::Tasks, &env).await.unwrap();

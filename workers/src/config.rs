@@ -161,6 +161,18 @@ pub struct CloudConfig {
     pub task_types: Vec<String>,
 }
 
+impl CloudConfig {
+    /// The endpoint settings the aos-llm client takes.
+    pub fn remote(&self) -> aos_llm::RemoteConfig {
+        aos_llm::RemoteConfig {
+            base_url: self.base_url.clone(),
+            model: self.model.clone(),
+            max_tokens: self.max_tokens,
+            timeout: std::time::Duration::from_secs(self.timeout_s),
+        }
+    }
+}
+
 /// Settings of the human executor.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]

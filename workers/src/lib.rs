@@ -31,7 +31,6 @@ pub mod register;
 pub mod secrets;
 pub mod store;
 
-pub use announce::TaskAnnouncement;
 pub use config::WorkerConfig;
 pub use engine::{Source, StepError, Worker, WorkerError, WorkerEvent, WorkerParts};
 pub use store::{Store, TaskPhase};

@@ -3,8 +3,17 @@
 //! step as a paid on-chain task taken by mesh workers — and aggregated (§4.4). `aos` runs the
 //! `aos-coordinator` binary with the global settings (rpc, deployments, keystore, indexer,
 //! bootstrap, model), so a devnet's config file is all it needs.
+//!
+//! A step is public (a paid task, its prompt stripped of PII) unless `--local`, or the
+//! planner flags it private *and* the PII detector finds personal data in the request; the
+//! plan printed says why each private step stays local. `--max-escrow` bounds what the
+//! request escrows on chain, in the chain's asset. On a devnet the coordinator's state
+//! (blobs, announcement nonce) lives in the devnet folder.
 
-use std::{path::PathBuf, process::Command};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
 
 use clap::Args;
 use eyre::{Result, WrapErr, bail};
@@ -23,6 +32,9 @@ use crate::{ctx::Ctx, procs::require_binary};
 
   # the coordinator's whole report, for machines
   aos --json ask \"…\" --file report.txt | jq .answer
+
+  # at most 0.03 ETH escrowed on chain for the whole request
+  aos ask \"…\" --file report.txt --max-escrow 0.03eth
 
   # anything after -- goes to aos-coordinator ask (see aos-coordinator ask --help)
   aos ask \"…\" -- --redundancy 2 --budget 0.5")]
@@ -45,6 +57,11 @@ pub(crate) struct AskArgs {
     /// Payment per sub-task.
     #[arg(long, default_value = "0.01eth")]
     payment: crate::units::Amount,
+    /// Most the whole request escrows on chain (the budget in the chain's asset; the
+    /// coordinator's USD `--budget` prices market steps at $0). A step that would pass it
+    /// is not posted and says so.
+    #[arg(long, default_value = "0.1eth", value_name = "AMOUNT")]
+    max_escrow: crate::units::Amount,
     /// More `aos-coordinator ask` arguments.
     #[arg(last = true)]
     extra: Vec<String>,
@@ -61,6 +78,9 @@ impl AskArgs {
             domain: domain.to_owned(),
             payment: crate::units::Amount(alloy::primitives::U256::from(
                 10_000_000_000_000_000u128,
+            )),
+            max_escrow: crate::units::Amount(alloy::primitives::U256::from(
+                100_000_000_000_000_000u128,
             )),
             extra: Vec::new(),
         }
@@ -124,12 +144,19 @@ pub(crate) fn coordinator_command(ctx: &Ctx, a: &AskArgs) -> Result<Command> {
             .0
             .try_into()
             .wrap_err("--payment does not fit uint128")?;
+        let max_escrow_wei: u128 = a
+            .max_escrow
+            .0
+            .try_into()
+            .wrap_err("--max-escrow does not fit uint128")?;
         cmd.arg("--mesh-domain")
             .arg(&a.domain)
             .arg("--mesh-payment-wei")
             .arg(wei.to_string())
+            .arg("--max-escrow-wei")
+            .arg(max_escrow_wei.to_string())
             .arg("--data-dir")
-            .arg(s.data_dir.join("coordinator"))
+            .arg(coordinator_dir(&s.deployments, &s.data_dir))
             .arg("--prefer-mesh");
     }
     if a.public {
@@ -137,6 +164,16 @@ pub(crate) fn coordinator_command(ctx: &Ctx, a: &AskArgs) -> Result<Command> {
     }
     cmd.args(&a.extra);
     Ok(cmd)
+}
+
+/// The coordinator's state folder: `<devnet>/coordinator` when `deployments` belongs to a
+/// devnet (a `devnet.json` beside it), so its state stays with the devnet it was made for
+/// and nothing is left outside the devnet folder; else `<data_dir>/coordinator`.
+fn coordinator_dir(deployments: &Path, data_dir: &Path) -> PathBuf {
+    match deployments.parent() {
+        Some(d) if d.join("devnet.json").is_file() => d.join("coordinator"),
+        _ => data_dir.join("coordinator"),
+    }
 }
 
 /// Run `aos ask`.
@@ -147,4 +184,30 @@ pub(crate) fn run(ctx: &Ctx, a: AskArgs) -> Result<()> {
         bail!("aos-coordinator ask failed ({st}); its messages are above");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (issue 12): `aos ask` on a devnet kept the coordinator's state (blobs,
+    /// nonce) in the user's data folder, which `aos devnet down` never cleans.
+    #[test]
+    fn coordinator_state_lives_in_the_devnet_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let devnet = tmp.path().join(".devnet");
+        std::fs::create_dir_all(&devnet).unwrap();
+        std::fs::write(devnet.join("deployments.json"), "{}").unwrap();
+        let data = tmp.path().join("data");
+        // a deployments file without a devnet: the data folder
+        assert_eq!(
+            coordinator_dir(&devnet.join("deployments.json"), &data),
+            data.join("coordinator")
+        );
+        std::fs::write(devnet.join("devnet.json"), "{}").unwrap();
+        assert_eq!(
+            coordinator_dir(&devnet.join("deployments.json"), &data),
+            devnet.join("coordinator")
+        );
+    }
 }

@@ -334,7 +334,7 @@ impl Demo<'_> {
             AgentKey::generate().agent_id(),
             prompt,
             1_800_000,
-            0.01,
+            10_000_000_000_000_000, // 0.01 ETH
         );
         let bytes = spec.to_json().map_err(|e| eyre!("spec: {e}"))?;
         let path = self.dir.join(format!("specs/{name}.json"));

@@ -2,9 +2,9 @@
 //! test binary with 1 thread (TOOLCHAIN.md).
 #![allow(dead_code, unreachable_pub)]
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use aos_llm::{LocalModel, ModelOptions};
+use aos_llm::{LocalClient, ModelOptions};
 
 /// Path printed by `script/fetch-model.sh <arg>` (`--default` or `--tiny`).
 pub fn fetch(arg: &str) -> String {
@@ -23,27 +23,26 @@ pub fn fetch(arg: &str) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
-fn load(arg: &str) -> Arc<LocalModel> {
-    Arc::new(
-        LocalModel::load(
-            fetch(arg),
-            ModelOptions {
-                threads: 1,
-                n_ctx: 2048,
-            },
-        )
-        .unwrap(),
+/// The model behind aos-llm's actor (the path the coordinator's CLI takes).
+fn load(arg: &str) -> LocalClient {
+    LocalClient::spawn(
+        fetch(arg),
+        ModelOptions {
+            threads: 1,
+            n_ctx: 2048,
+        },
     )
+    .unwrap()
 }
 
 /// The default SmolLM2 model.
-pub fn default_model() -> Arc<LocalModel> {
-    static M: OnceLock<Arc<LocalModel>> = OnceLock::new();
+pub fn default_model() -> LocalClient {
+    static M: OnceLock<LocalClient> = OnceLock::new();
     M.get_or_init(|| load("--default")).clone()
 }
 
 /// The tiny random-weight model.
-pub fn tiny_model() -> Arc<LocalModel> {
-    static M: OnceLock<Arc<LocalModel>> = OnceLock::new();
+pub fn tiny_model() -> LocalClient {
+    static M: OnceLock<LocalClient> = OnceLock::new();
     M.get_or_init(|| load("--tiny")).clone()
 }

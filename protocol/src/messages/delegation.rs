@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{MAX_ID_LEN, MAX_TEXT_LEN, Message, check_amount, check_currency, check_str};
+use super::common::{MAX_ID_LEN, MAX_TEXT_LEN, Message, check_currency, check_nonneg, check_str};
 use super::error::MessageError;
 use crate::identity::{AgentId, AgentSignature};
 use crate::signing::SignedMessage;
@@ -94,7 +94,7 @@ impl Message for Delegation {
                 "must be in [0, 2]",
             ));
         }
-        check_amount("budget.max_cost", self.budget.max_cost)?;
+        check_nonneg("budget.max_cost", self.budget.max_cost)?;
         check_currency("budget.currency", &self.budget.currency)?;
         if self.timeout_ms == 0 {
             return Err(MessageError::invalid("timeout_ms", "must be > 0"));

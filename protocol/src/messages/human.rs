@@ -208,7 +208,7 @@ mod tests {
 
     #[test]
     fn white_paper_example_and_radius() {
-        let j = br#"{ "task_id": "sha256:abc", "type": "human_task", "description": "Photograph commercial property at 123 Main St, San Francisco", "required_capabilities": ["san_francisco_local", "photography"], "payment": { "amount": 15.00, "currency": "USD" }, "deadline": "2026-02-07T18:00:00Z", "verification": { "type": "photo_geolocation", "coordinates": { "lat": 37.7749, "lng": -122.4194 }, "radius_meters": 50 }, "escrow_id": "0x01" }"#;
+        let j = br#"{ "task_id": "sha256:abc", "type": "human_task", "description": "Photograph commercial property at 123 Main St, San Francisco", "required_capabilities": ["san_francisco_local", "photography"], "payment": { "amount": "1500", "currency": "USD", "decimals": 2 }, "deadline": "2026-02-07T18:00:00Z", "verification": { "type": "photo_geolocation", "coordinates": { "lat": 37.7749, "lng": -122.4194 }, "radius_meters": 50 }, "escrow_id": "0x01" }"#;
         let t = HumanTask::from_json(j).unwrap();
         // ~0.0003° latitude ≈ 33 m north: inside; 0.001° ≈ 111 m: outside
         let near = Coordinates {

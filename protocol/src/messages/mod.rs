@@ -7,6 +7,7 @@
 //! implement [`crate::signing::SignedMessage`]. Unknown JSON fields are rejected, so a
 //! signature covers everything a receiver reads.
 
+mod announcement;
 mod attestation;
 mod common;
 mod delegation;
@@ -18,6 +19,7 @@ mod result_blob;
 pub mod schema;
 mod task;
 
+pub use announcement::TaskAnnouncement;
 pub use attestation::KarmaAttestation;
 pub use common::{MAX_MESSAGE_BYTES, Message, Money};
 pub use delegation::{DelegatedTask, Delegation, DelegationBudget, Privacy};

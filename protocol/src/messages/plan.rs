@@ -6,7 +6,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::common::{MAX_ID_LEN, MAX_TEXT_LEN, Message, check_amount, check_str};
+use super::common::{MAX_ID_LEN, MAX_TEXT_LEN, Message, check_nonneg, check_str};
 use super::error::MessageError;
 
 /// Most steps in one plan.
@@ -145,7 +145,7 @@ impl Message for Plan {
                 return Err(MessageError::invalid("steps.type", "must be a-z0-9_"));
             }
             check_str("steps.description", &s.description, MAX_TEXT_LEN, false)?;
-            check_amount("steps.budget", s.budget)?;
+            check_nonneg("steps.budget", s.budget)?;
         }
         Ok(())
     }

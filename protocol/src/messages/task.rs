@@ -29,11 +29,12 @@ pub struct Requirements {
     pub deadline_ms: u64,
 }
 
-/// A task announcement (white paper §6.2). Signed by `requester`.
+/// A task spec (white paper §6.2): what to do, for whom, for how much. Signed by
+/// `requester`; stored as a blob whose BLAKE3 hash is the task's on-chain `specHash`.
 ///
 /// Rules ([`Message::validate`]): `task_id`, `type` non-empty ≤ 128 bytes; every
 /// `karma_min` key a known dimension with a valid minimum; at most 64 skills;
-/// `deadline_ms > 0`; payment finite ≥ 0 with a currency code; `max_delegation_depth ≤ 16`
+/// `deadline_ms > 0`; payment an exact integer amount with a currency code; `max_delegation_depth ≤ 16`
 /// and 0 unless `delegation_allowed`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -64,7 +65,7 @@ pub struct TaskSpec {
 
 impl TaskSpec {
     /// An unsigned spec asking `prompt` (input `{"prompt": …}`, the shape aos-worker's
-    /// executors read): `deadline_ms` from claim to submission, `amount` ETH, no karma floor,
+    /// executors read): `deadline_ms` from claim to submission, `payment_wei` wei of ETH, no karma floor,
     /// no skills, no delegation, `created_at` 0.
     pub fn prompt(
         task_id: impl Into<String>,
@@ -72,7 +73,7 @@ impl TaskSpec {
         requester: AgentId,
         prompt: &str,
         deadline_ms: u64,
-        amount: f64,
+        payment_wei: u128,
     ) -> Self {
         Self {
             task_id: task_id.into(),
@@ -82,10 +83,7 @@ impl TaskSpec {
                 deadline_ms,
                 ..Default::default()
             },
-            payment: Money {
-                amount,
-                currency: "ETH".into(),
-            },
+            payment: Money::eth_wei(payment_wei),
             input: serde_json::json!({ "prompt": prompt }),
             delegation_allowed: false,
             max_delegation_depth: 0,

@@ -173,10 +173,10 @@ mod tests {
     }
 
     fn timeout() -> ExecError {
-        ExecError::Timeout {
+        ExecError::Remote(aos_llm::RemoteError::Timeout {
             service: "openai",
             after: Duration::from_secs(1),
-        }
+        })
     }
 
     #[test]
@@ -201,15 +201,23 @@ mod tests {
         assert!(exec(0, timeout()).is_retryable());
         assert!(exec(2, timeout()).is_retryable());
         assert!(!exec(3, timeout()).is_retryable());
-        let api = |status| ExecError::Api {
-            service: "openai",
-            status,
-            message: String::new(),
+        let api = |status| {
+            ExecError::Remote(aos_llm::RemoteError::Api {
+                service: "openai",
+                status,
+                message: String::new(),
+            })
         };
         assert!(exec(1, api(503)).is_retryable());
         assert!(exec(1, api(429)).is_retryable());
         assert!(!exec(1, api(401)).is_retryable());
-        assert!(!exec(1, ExecError::Model("bad prompt".into())).is_retryable());
+        assert!(
+            !exec(
+                1,
+                ExecError::Model(aos_llm::LlmError::Template("bad prompt".into()))
+            )
+            .is_retryable()
+        );
     }
 
     #[test]
@@ -246,8 +254,12 @@ mod tests {
     #[test]
     fn messages() {
         assert_eq!(
-            exec(3, ExecError::Model("boom".into())).to_string(),
-            "openai executor: local model: boom"
+            exec(
+                3,
+                ExecError::Model(aos_llm::LlmError::Template("boom".into()))
+            )
+            .to_string(),
+            "openai executor: local model: chat template: boom"
         );
         assert_eq!(
             StepError::NoExecutor("vision".into()).to_string(),

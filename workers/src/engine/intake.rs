@@ -16,7 +16,6 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::{Source, TX_TIMEOUT, Worker, WorkerError, WorkerEvent, is_wrong_status, now_ms};
-use crate::announce::TaskAnnouncement;
 use crate::decide::{OwnKarma, Refusal, check_spec, check_terms};
 use crate::store::TaskPhase;
 
@@ -49,14 +48,14 @@ impl Worker {
             let tx = tx.clone();
             side.spawn(async move {
                 while let Some(g) = rx.recv().await {
-                    if g.envelope.domain != aos_mesh::TASK_POSTED {
+                    if g.envelope.domain != aos_mesh::TASK_ANNOUNCEMENT {
                         continue;
                     }
-                    match TaskAnnouncement::decode(&g.envelope.payload) {
-                        Ok(a) => {
+                    match crate::announce::decode(&g.envelope.payload) {
+                        Ok((params, spec)) => {
                             let c = Candidate {
-                                params: a.params,
-                                spec: a.spec,
+                                params,
+                                spec,
                                 source: Source::Gossip,
                             };
                             // full: drop; the chain poll will bring it

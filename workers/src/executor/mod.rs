@@ -1,10 +1,12 @@
 //! Executors: what actually does a task. One trait, several kinds (DESIGN.md "worker").
+//! The model ones are thin adapters over aos-llm (the model actor and the cloud clients
+//! live there, shared with the coordinator).
 //!
 //! | kind | module |
 //! |---|---|
-//! | local llama (GGUF via llama.cpp) | [`llama`] (cargo feature `llama`) |
-//! | OpenAI-compatible Chat Completions | [`openai`] |
-//! | Anthropic Messages | [`anthropic`] |
+//! | local llama (GGUF via llama.cpp) | [`llama`] (cargo feature `llama` → `aos-llm/local`) |
+//! | OpenAI-compatible Chat Completions | [`openai`] ([`aos_llm::OpenAiClient`]) |
+//! | Anthropic Messages | [`anthropic`] ([`aos_llm::AnthropicClient`]) |
 //! | a person | [`human`] |
 //! | echo (development) | [`EchoExecutor`] |
 
@@ -51,18 +53,8 @@ impl Job {
     }
 }
 
-/// What an executor produced.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Output {
-    /// The answer.
-    pub text: String,
-    /// Model or service name.
-    pub model: Option<String>,
-    /// Tokens read, if known.
-    pub input_tokens: Option<u64>,
-    /// Tokens generated, if known.
-    pub output_tokens: Option<u64>,
-}
+/// What an executor produced (text, model, token counts).
+pub type Output = aos_llm::Completion;
 
 /// An executor failure.
 #[derive(Debug, thiserror::Error)]
@@ -70,35 +62,18 @@ pub enum ExecError {
     /// The result is not there yet (a person has not submitted); try again later.
     #[error("waiting for a person to submit the result")]
     Pending,
-    /// The remote API answered with an error status.
-    #[error("{service} returned HTTP {status}: {message}")]
-    Api {
-        /// Service name.
-        service: &'static str,
-        /// HTTP status.
-        status: u16,
-        /// The API's error message.
-        message: String,
-    },
-    /// The request timed out.
-    #[error("{service} timed out after {after:?}")]
-    Timeout {
-        /// Service name.
-        service: &'static str,
-        /// The timeout.
-        after: Duration,
-    },
-    /// Transport or decoding failure.
-    #[error("{service}: {message}")]
-    Transport {
-        /// Service name.
-        service: &'static str,
-        /// What went wrong.
-        message: String,
-    },
-    /// The local model failed.
+    /// A cloud API call failed.
+    #[error(transparent)]
+    Remote(#[from] aos_llm::RemoteError),
+    /// The local model failed (the message repeats the source's: the engine logs one line).
     #[error("local model: {0}")]
-    Model(String),
+    Model(#[from] aos_llm::LlmError),
+    /// A cloud executor is configured but no secrets passphrase was given.
+    #[error("a cloud executor needs the secrets passphrase (AOS_SECRETS_PASSPHRASE)")]
+    NoPassphrase,
+    /// A `local_llama` executor is configured but this binary was built without it.
+    #[error("this aos-worker was built without the `llama` feature")]
+    NoLlama,
     /// A secret could not be read.
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
@@ -108,11 +83,13 @@ pub enum ExecError {
 }
 
 impl ExecError {
-    /// Whether trying again later may succeed (timeouts, 429, 5xx, transport, pending).
+    /// Whether trying again later may succeed (pending, and what
+    /// [`aos_llm::RemoteError::is_retryable`] says: timeouts, 429, 5xx, transport).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Pending | Self::Timeout { .. } | Self::Transport { .. } => true,
-            Self::Api { status, .. } => *status == 429 || *status >= 500,
+            Self::Pending => true,
+            Self::Remote(e) => e.is_retryable(),
+            Self::Model(e) => e.is_retryable(),
             _ => false,
         }
     }
@@ -181,13 +158,7 @@ pub fn build(
     passphrase: Option<&str>,
 ) -> Result<Vec<Arc<dyn Executor>>, ExecError> {
     let mut out: Vec<Arc<dyn Executor>> = Vec::new();
-    let pass = || {
-        passphrase.ok_or_else(|| ExecError::Transport {
-            service: "secrets",
-            message: "a cloud executor needs the secrets passphrase (AOS_SECRETS_PASSPHRASE)"
-                .into(),
-        })
-    };
+    let pass = || passphrase.ok_or(ExecError::NoPassphrase);
     for c in configs {
         match c {
             ExecutorConfig::Echo(e) => out.push(Arc::new(EchoExecutor::new(e.clone()))),
@@ -212,142 +183,9 @@ pub fn build(
             }
             #[cfg(not(feature = "llama"))]
             ExecutorConfig::LocalLlama(_) => {
-                return Err(ExecError::Model(
-                    "this aos-worker was built without the `llama` feature".into(),
-                ));
+                return Err(ExecError::NoLlama);
             }
         }
     }
     Ok(out)
-}
-
-/// Joins a base URL and an API path, not doubling a `/v1` the base already ends with
-/// (`https://api.openai.com` + `/v1/chat/completions`; `http://x/v1` + the same →
-/// `http://x/v1/chat/completions`; Gemini's `…/v1beta/openai` + `/chat/completions`).
-pub fn join_url(base: &str, path_with_v1: &str) -> String {
-    let base = base.trim_end_matches('/');
-    let rest = path_with_v1.trim_start_matches("/v1");
-    if base.ends_with("/v1") || base.ends_with("/openai") {
-        format!("{base}{rest}")
-    } else {
-        format!("{base}{path_with_v1}")
-    }
-}
-
-/// What the cloud executors share: their settings, the API key (zeroised on drop, never
-/// printed) and an HTTP client with the configured timeout.
-pub(crate) struct CloudClient {
-    pub(crate) cfg: crate::config::CloudConfig,
-    key: zeroize::Zeroizing<String>,
-    http: reqwest::Client,
-}
-
-impl std::fmt::Debug for CloudClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CloudClient")
-            .field("base_url", &self.cfg.base_url)
-            .field("model", &self.cfg.model)
-            .field("key", &"<redacted>")
-            .finish()
-    }
-}
-
-impl CloudClient {
-    pub(crate) fn new(
-        cfg: crate::config::CloudConfig,
-        key: zeroize::Zeroizing<String>,
-    ) -> Result<Self, ExecError> {
-        let http = http_client(Duration::from_secs(cfg.timeout_s))?;
-        Ok(Self { cfg, key, http })
-    }
-
-    pub(crate) fn key(&self) -> &str {
-        self.key.as_str()
-    }
-
-    /// POST `body` to `path` (joined to the base URL) with `headers`; the JSON of a 2xx
-    /// answer, else [`ExecError::Api`] with the API's `error.message` (where both the OpenAI
-    /// and the Anthropic formats put it).
-    pub(crate) async fn post(
-        &self,
-        service: &'static str,
-        path: &str,
-        headers: &[(&str, String)],
-        body: &serde_json::Value,
-    ) -> Result<serde_json::Value, ExecError> {
-        let timeout = Duration::from_secs(self.cfg.timeout_s);
-        let mut req = self
-            .http
-            .post(join_url(&self.cfg.base_url, path))
-            .json(body);
-        for (name, value) in headers {
-            req = req.header(*name, value);
-        }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| map_reqwest(service, timeout, e))?;
-        let status = resp.status();
-        let v: serde_json::Value = resp
-            .json()
-            .await
-            .map_err(|e| map_reqwest(service, timeout, e))?;
-        if !status.is_success() {
-            let message = v["error"]["message"]
-                .as_str()
-                .unwrap_or("no error message")
-                .to_owned();
-            return Err(ExecError::Api {
-                service,
-                status: status.as_u16(),
-                message,
-            });
-        }
-        Ok(v)
-    }
-}
-
-pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, ExecError> {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .build()
-        .map_err(|e| ExecError::Transport {
-            service: "http",
-            message: e.to_string(),
-        })
-}
-
-pub(crate) fn map_reqwest(service: &'static str, after: Duration, e: reqwest::Error) -> ExecError {
-    if e.is_timeout() {
-        ExecError::Timeout { service, after }
-    } else {
-        ExecError::Transport {
-            service,
-            message: e.to_string(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        assert_eq!(
-            join_url("https://api.openai.com", "/v1/chat/completions"),
-            "https://api.openai.com/v1/chat/completions"
-        );
-        assert_eq!(
-            join_url("http://127.0.0.1:8080/v1/", "/v1/chat/completions"),
-            "http://127.0.0.1:8080/v1/chat/completions"
-        );
-        assert_eq!(
-            join_url(
-                "https://generativelanguage.googleapis.com/v1beta/openai",
-                "/v1/chat/completions"
-            ),
-            "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
-        );
-    }
 }

@@ -9,10 +9,11 @@ use aos_chain::{AosContracts, Devnet, TaskParams, domain_to_bytes32};
 use aos_mesh::{MeshConfig, Topic};
 use aos_protocol::messages::{Message, Money, Requirements, TaskSpec};
 use aos_protocol::{AgentKey, ContentId};
+use aos_worker::announce::announcement;
 use aos_worker::config::{EchoConfig, ExecutorConfig, WorkerConfig};
 use aos_worker::executor::{EchoExecutor, Executor};
 use aos_worker::register::{Manifest, register};
-use aos_worker::{Store, TaskAnnouncement, Worker, WorkerEvent, WorkerParts};
+use aos_worker::{Store, Worker, WorkerEvent, WorkerParts};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -61,10 +62,7 @@ impl Requester {
                 deadline_ms: 3_600_000,
                 ..Default::default()
             },
-            payment: Money {
-                amount: 0.01,
-                currency: "ETH".into(),
-            },
+            payment: Money::eth_wei(PAYMENT_WEI),
             input: serde_json::json!({"prompt": format!("Summarise in one line: task number {salt}.")}),
             delegation_allowed: false,
             max_delegation_depth: 0,
@@ -90,12 +88,9 @@ impl Requester {
         self.contracts.post_task(&params).await.unwrap();
         if announce {
             self.nonce += 1;
-            let env = TaskAnnouncement {
-                params: params.clone(),
-                spec: Some(spec),
-            }
-            .to_envelope(&self.key, 31337, self.nonce, now_ms())
-            .unwrap();
+            let env = announcement(&params, Some(spec))
+                .to_envelope(&self.key, 31337, self.nonce, now_ms())
+                .unwrap();
             self.mesh.publish(Topic::Tasks, &env).await.unwrap();
         }
         assert_eq!(ContentId(params.specHash.0), spec_id);

@@ -1,15 +1,15 @@
 //! A delegation to the mesh creates an on-chain sub-task that a worker takes (real anvil,
 //! real libp2p swarms on loopback, the real aos-worker engine with an echo executor).
-
-mod common;
+//! It lives here, not in aos-coordinator's tests, because services never depend on each
+//! other (not even as dev-dependencies): this test runs both.
 
 use std::{sync::Arc, time::Duration};
 
 use alloy::primitives::{Address, B256, U256};
 use aos_chain::{Devnet, TaskParams, TaskStatus, domain_to_bytes32, task_id_of};
 use aos_coordinator::{
-    AskOptions, Coordinator, LlmRegistry, MeshDelegate, MeshSettings, Router, Services,
-    planner::PlanOutcome,
+    AskOptions, Coordinator, LlmRegistry, MarketDelegate, MarketSettings, NonceFile, Router,
+    Services, planner::PlanOutcome,
 };
 use aos_mesh::MeshConfig;
 use aos_protocol::{
@@ -104,18 +104,19 @@ async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
     // the coordinator routes a summarisation step to the mesh worker
     let mut reg = LlmRegistry::default_registry();
     reg.add_mesh_worker(&net.address(2).to_string(), "summarisation", 0.5, 0.0);
-    let model = common::tiny_model();
-    let settings = MeshSettings {
+    let model = tiny_model();
+    let settings = MarketSettings {
         parent_task_id: Some(parent_id),
         wait: Duration::from_secs(90),
-        ..MeshSettings::default()
+        ..MarketSettings::default()
     };
-    let delegate = Arc::new(MeshDelegate::new(
+    let delegate = Arc::new(MarketDelegate::new(
         coord.clone(),
         net.address(1),
         coord_mesh,
         coord_key.clone(),
         settings,
+        NonceFile::open(dir.path().join("coord/announce.nonce")).unwrap(),
     ));
     let services = Services::new(&reg, model.clone(), |_| None, 5, 64).with_mesh(delegate);
     let c = Coordinator::new(coord_key, model, Router::new(reg), services);
@@ -135,6 +136,7 @@ async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
         merged_duplicates: 0,
         raw: String::new(),
         tokens_per_second: 0.0,
+        privacy: Default::default(),
     };
     let report = c
         .execute(
@@ -200,4 +202,26 @@ async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
 
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
+}
+
+/// The tiny random-weight model (script/fetch-model.sh --tiny) behind aos-llm's actor.
+fn tiny_model() -> aos_llm::LocalClient {
+    let out = std::process::Command::new(aos_tests::root().join("script/fetch-model.sh"))
+        .arg("--tiny")
+        .output()
+        .expect("script/fetch-model.sh runs");
+    assert!(
+        out.status.success(),
+        "fetch-model --tiny: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = String::from_utf8(out.stdout).unwrap();
+    aos_llm::LocalClient::spawn(
+        path.trim(),
+        aos_llm::ModelOptions {
+            threads: 1,
+            n_ctx: 2048,
+        },
+    )
+    .unwrap()
 }
