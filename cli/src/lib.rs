@@ -16,6 +16,7 @@
 //! | `tx` | sending a transaction with a spinner, reverts decoded with next-step hints |
 //! | `logs` | `eth_getLogs` in bounded ranges; task terms from `TaskPosted` |
 //! | `blobs` | reading a blob by id (blob folder, cache, gateway, mesh), BLAKE3-verified |
+//! | `devnet_file` | `<dir>/devnet.json`: what `aos devnet up` made, read by `aos demo` |
 //! | `procs` | the devnet's detached services: start, wait until serving, stop by pid |
 //! | `cmd::*` | one file per subcommand group |
 
@@ -23,6 +24,7 @@ mod blobs;
 mod cli;
 mod cmd;
 mod ctx;
+mod devnet_file;
 mod logs;
 mod opts;
 mod output;

@@ -7,12 +7,10 @@ use std::path::Path;
 
 use eyre::{Result, WrapErr, bail, eyre};
 
-use super::{
-    UpArgs,
-    state::{Account, DevnetFile, WorkerProc, abs},
-};
+use super::UpArgs;
 use crate::{
     ctx::Ctx,
+    devnet_file::{Account, DevnetFile, WorkerProc, abs},
     procs::{Launch, Ready, StopOnDrop, find_binary, free_port, require_binary, start_service},
 };
 

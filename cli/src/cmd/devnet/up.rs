@@ -17,12 +17,10 @@ use aos_protocol::{ContentId, KdfParams};
 use eyre::{Result, WrapErr, bail, eyre};
 use serde_json::json;
 
-use super::{
-    UpArgs,
-    state::{Account, DevnetFile, abs},
-};
+use super::UpArgs;
 use crate::{
     ctx::Ctx,
+    devnet_file::{Account, DevnetFile, abs},
     output::{kv_table, table_with},
     procs::{Proc, StopOnDrop, free_port, stop},
     tx::send,
