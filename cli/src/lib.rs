@@ -18,13 +18,21 @@
 //! | `blobs` | reading a blob by id (blob folder, cache, gateway, mesh), BLAKE3-verified |
 //! | `devnet_file` | `<dir>/devnet.json`: what `aos devnet up` made, read by `aos demo` |
 //! | `procs` | the devnet's detached services: start, wait until serving, stop by pid |
+//! | `ids` | parsers of ids and addresses (`0x…`, dispute numbers) |
+//! | `agents` | agent key file, registration, juror stake (worker, juror, devnet) |
+//! | `court` | dispute records and seats with next-step errors (dispute, juror) |
+//! | `karma` | an agent's on-chain karma and earnings, and their table (karma, worker) |
 //! | `cmd::*` | one file per subcommand group |
 
+mod agents;
 mod blobs;
 mod cli;
 mod cmd;
+mod court;
 mod ctx;
 mod devnet_file;
+mod ids;
+mod karma;
 mod logs;
 mod opts;
 mod output;

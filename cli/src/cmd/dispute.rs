@@ -5,16 +5,17 @@ use std::time::Duration;
 
 use alloy::{primitives::Address, providers::Provider};
 use aos_chain::{
-    AosContracts, ChainError, Phase, Revert, SeatState, Verdict, bytes32_to_domain,
+    AosContracts, ChainError, Phase, Revert, Verdict, bytes32_to_domain,
     dispute_court::DisputeCourt::{self, DisputeCourtErrors},
     events_of,
 };
 use clap::{Args, Subcommand};
-use eyre::{Result, WrapErr, bail, eyre};
+use eyre::{Result, WrapErr, bail};
 use serde_json::{Value, json};
 
-use super::parse_address;
+use crate::ids::parse_address;
 use crate::{
+    court::{PHASE_DRAWING, SEAT_SETTLED, dispute_of, drawn_seats, phase_name, seat_name},
     ctx::Ctx,
     logs::ruling_name,
     output::{kv_table, table_with},
@@ -50,7 +51,7 @@ pub(crate) enum DisputeCmd {
 #[derive(Debug, Args)]
 pub(crate) struct DisputeId {
     /// Dispute id (1, 2, …), as printed by `aos task reject`.
-    #[arg(value_parser = super::parse_dispute_id)]
+    #[arg(value_parser = crate::ids::parse_dispute_id)]
     id: u64,
 }
 
@@ -58,7 +59,7 @@ pub(crate) struct DisputeId {
 #[derive(Debug, Args)]
 pub(crate) struct DrawArgs {
     /// Dispute id.
-    #[arg(value_parser = super::parse_dispute_id)]
+    #[arg(value_parser = crate::ids::parse_dispute_id)]
     id: u64,
     /// Candidates tried per transaction.
     #[arg(long, default_value_t = 60)]
@@ -72,7 +73,7 @@ pub(crate) struct DrawArgs {
 #[derive(Debug, Args)]
 pub(crate) struct SettleArgs {
     /// Dispute id.
-    #[arg(value_parser = super::parse_dispute_id)]
+    #[arg(value_parser = crate::ids::parse_dispute_id)]
     id: u64,
     /// Only this round.
     #[arg(long)]
@@ -82,54 +83,12 @@ pub(crate) struct SettleArgs {
     juror: Option<Address>,
 }
 
-/// IDisputeCourt.Phase by number.
-pub(crate) fn phase_name(p: u8) -> &'static str {
-    Phase::name_of(p)
-}
-
-/// IDisputeCourt.SeatState by number.
-pub(crate) fn seat_name(s: u8) -> &'static str {
-    SeatState::name_of(s)
-}
-
 /// IDisputeCourt.Verdict by number.
 fn verdict_name(v: u8) -> &'static str {
     Verdict::name_of(v)
 }
 
-/// Phase numbers.
-pub(crate) const PHASE_DRAWING: u8 = Phase::Drawing as u8;
 const PHASE_SOLVED: u8 = Phase::Solved as u8;
-/// Seat state numbers.
-pub(crate) const SEAT_SETTLED: u8 = SeatState::Settled as u8;
-
-/// Seats drawn, from `JurorDrawn` events: `(dispute, round, juror)`, optionally for one
-/// dispute and/or one juror, in draw order.
-pub(crate) async fn drawn_seats(
-    c: &AosContracts,
-    dispute: Option<u64>,
-    juror: Option<Address>,
-) -> Result<Vec<(u64, u64, Address)>> {
-    c.drawn_seats(dispute, juror)
-        .await
-        .wrap_err("cannot read the court's JurorDrawn events")
-}
-
-/// The dispute record, with an error naming the id when it does not exist.
-pub(crate) async fn dispute_of(
-    c: &AosContracts,
-    id: u64,
-) -> Result<aos_chain::dispute_court::IDisputeCourt::Dispute> {
-    let d = c
-        .dispute(id)
-        .await
-        .wrap_err("DisputeCourt.disputeOf failed")?;
-    if d.phase == Phase::None as u8 {
-        let n = c.dispute_count().await.unwrap_or_default();
-        bail!("no dispute {id} (this court has {n}; ids start at 1)");
-    }
-    Ok(d)
-}
 
 /// Run a dispute command.
 pub(crate) async fn run(ctx: &Ctx, cmd: DisputeCmd) -> Result<()> {
@@ -462,13 +421,4 @@ async fn settle(ctx: &Ctx, a: SettleArgs) -> Result<()> {
             format!("{t}\nnext: jurors `aos juror withdraw`")
         });
     Ok(())
-}
-
-/// The error for a juror without a votable seat in the current round.
-pub(crate) fn no_seat(id: u64, round: u8, state: u8) -> eyre::Report {
-    eyre!(
-        "this account's seat in round {round} of dispute {id} is {} — only drawn jurors vote \
-         (`aos juror status` lists your seats)",
-        seat_name(state)
-    )
 }

@@ -17,8 +17,8 @@ use eyre::{Result, WrapErr, bail};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{blob::FetchArgs, parse_b256};
 use crate::{blobs, ctx::Ctx};
+use crate::{blobs::FetchArgs, ids::parse_b256};
 
 /// `task result` examples.
 pub(crate) const EXAMPLES: &str = "\
@@ -42,17 +42,6 @@ pub(crate) struct ResultArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     fetch: FetchArgs,
-}
-
-/// What a requester does after posting task `id`: follow it, read the answer once a worker
-/// submitted, then settle (the worker's side, claiming, is the worker's business).
-pub(crate) fn after_post(id: B256) -> String {
-    format!(
-        "next: a worker claims and works it; follow it with `aos task show {id:#x}`, read the \
-         answer once submitted with `aos task result {id:#x}`, then `aos task accept {id:#x}` \
-         (pays) or `aos task reject {id:#x}` (disputes) within the review window; nobody \
-         claimed it by the claim deadline? `aos task cancel {id:#x}`, then `aos withdraw`"
-    )
 }
 
 /// The fields of an aos-worker result blob this command shows.
@@ -171,20 +160,6 @@ pub(crate) async fn run(ctx: &Ctx, a: ResultArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_post_hint_tells_the_requester_what_to_do_next() {
-        let h = after_post(B256::repeat_byte(0xab));
-        for want in [
-            "aos task show",
-            "aos task result",
-            "aos task accept",
-            "aos task reject",
-        ] {
-            assert!(h.contains(want), "{h}");
-        }
-        assert!(!h.contains("aos task claim"), "{h}");
-    }
 
     #[test]
     fn the_answer_of_a_worker_blob_is_its_output_and_other_blobs_are_text() {

@@ -5,20 +5,18 @@
 use std::{path::PathBuf, time::Duration};
 
 use alloy::primitives::{Address, B256, U256};
-use aos_chain::{
-    AosContracts, TaskParams, TaskStatus, bytes32_to_domain, domain_to_bytes32, stake_of,
-};
+use aos_chain::{TaskParams, TaskStatus, bytes32_to_domain, domain_to_bytes32, stake_of};
 use aos_protocol::ContentId;
 use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail, eyre};
 use serde_json::{Value, json};
 
-use super::{parse_address, parse_b256};
 use crate::{
     ctx::Ctx,
+    ids::{parse_address, parse_b256},
     logs::{Posted, task_history, task_terms},
     output::{kv_table, table_with},
-    tx::send,
+    tx::{ensure_allowance, send},
     units::{
         Amount, fmt_asset, fmt_deadline, fmt_deadline_while, fmt_duration, fmt_wad, parse_duration,
         parse_fraction,
@@ -279,29 +277,15 @@ pub(crate) async fn run(ctx: &Ctx, cmd: TaskCmd) -> Result<()> {
     }
 }
 
-/// Approve `spender` for `amount` of `token` when the allowance is short.
-pub(crate) async fn ensure_allowance(
-    ctx: &Ctx,
-    c: &AosContracts,
-    me: Address,
-    token: Address,
-    spender: Address,
-    amount: U256,
-) -> Result<()> {
-    let have = c
-        .allowance(token, me, spender)
-        .await
-        .wrap_err_with(|| format!("cannot read the allowance of token {token}"))?;
-    if have >= amount {
-        return Ok(());
-    }
-    send(
-        &ctx.out,
-        &format!("approve {amount} of {token}"),
-        c.approve(token, spender, amount),
+/// What a requester does after posting task `id`: follow it, read the answer once a worker
+/// submitted, then settle (the worker's side, claiming, is the worker's business).
+pub(crate) fn after_post(id: B256) -> String {
+    format!(
+        "next: a worker claims and works it; follow it with `aos task show {id:#x}`, read the \
+         answer once submitted with `aos task result {id:#x}`, then `aos task accept {id:#x}` \
+         (pays) or `aos task reject {id:#x}` (disputes) within the review window; nobody \
+         claimed it by the claim deadline? `aos task cancel {id:#x}`, then `aos withdraw`"
     )
-    .await?;
-    Ok(())
 }
 
 async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
@@ -397,7 +381,7 @@ async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
             format!(
                 "task {id:#x}\n{}\n{}",
                 kv_table(terms_rows(id, &params, now, TaskStatus::Open)),
-                super::result::after_post(id)
+                after_post(id)
             )
         },
     );
@@ -655,6 +639,20 @@ impl<T> MapUnit for aos_chain::TxOutcome<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_post_hint_tells_the_requester_what_to_do_next() {
+        let h = after_post(B256::repeat_byte(0xab));
+        for want in [
+            "aos task show",
+            "aos task result",
+            "aos task accept",
+            "aos task reject",
+        ] {
+            assert!(h.contains(want), "{h}");
+        }
+        assert!(!h.contains("aos task claim"), "{h}");
+    }
 
     #[test]
     fn status_names() {

@@ -153,7 +153,7 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         let _ = std::fs::remove_file(&path);
         // Dev keys on a throwaway chain: cheap KDF parameters keep `up` fast. Real keys
         // (`aos worker register`) use aos-protocol's defaults.
-        let (key, _) = super::super::worker::load_or_create_agent_key(
+        let (key, _) = crate::agents::load_or_create_agent_key(
             &path,
             password,
             KdfParams::insecure_for_tests(),
@@ -165,7 +165,7 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
             "domains": [a.domain],
             "version": 1
         }))?;
-        super::super::worker::register_with(ctx, &c, acct.address, &key, &manifest).await?;
+        crate::agents::register_with(ctx, &c, acct.address, &key, &manifest).await?;
         acct.agent_key = Some(path);
         acct.agent_id = Some(key.agent_id().to_string());
     }
@@ -185,7 +185,7 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
             salt += 1;
             warm_up_task(ctx, &requester, &jc, keys[1].address(), domain, salt).await?;
         }
-        super::super::juror::join_with(ctx, &jc, acct.address, a.juror_stake.0).await?;
+        crate::agents::join_with(ctx, &jc, acct.address, a.juror_stake.0).await?;
     }
 
     // 6. record, hook, config
