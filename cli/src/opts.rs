@@ -16,7 +16,12 @@ use serde::{Deserialize, Serialize};
 
 /// Where the chain, the contracts, the indexer, the mesh and the model are: the shared
 /// groups of `aos-args` (the names every AOS binary uses) plus what only `aos` reads.
+///
+/// No clap group of its own: clap names a struct's group after the struct, and the
+/// flattened `aos_args::RpcArgs` already takes the name `RpcArgs` (a debug build of `aos`
+/// panicked at start on the duplicate).
 #[derive(Debug, Clone, Default, Args, Serialize)]
+#[group(skip)]
 pub(crate) struct RpcArgs {
     /// Chain endpoint and deployments [config `rpc`, `deployments`; default
     /// http://127.0.0.1:8545 and .devnet/deployments.json].
