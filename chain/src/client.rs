@@ -363,3 +363,87 @@ impl AosContracts {
         Ok(b.header.timestamp)
     }
 }
+
+/// Event history reads: the scans run through [`AosContracts::scan_logs`] (from the
+/// deployment block, adaptive ranges).
+impl AosContracts {
+    /// Every TaskMarket event about `task_id` (each carries the id as its first indexed
+    /// topic), oldest first, decoded and with its log (block, transaction); a log this
+    /// binding cannot decode is skipped.
+    ///
+    /// # Errors
+    /// [`ChainError::Scan`] when the logs cannot be read.
+    pub async fn task_events(
+        &self,
+        task_id: B256,
+    ) -> Result<Vec<(Log, TaskMarket::TaskMarketEvents)>, ChainError> {
+        use alloy::sol_types::SolEventInterface as _;
+        let f = Filter::new()
+            .address(self.deployments().task_market)
+            .topic1(task_id);
+        Ok(self
+            .scan_logs(&f)
+            .await?
+            .into_iter()
+            .filter_map(|l| {
+                let ev = TaskMarket::TaskMarketEvents::decode_log(&l.inner).ok()?;
+                Some((l, ev.data))
+            })
+            .collect())
+    }
+
+    /// The latest `TaskSubmitted` of `task_id`: `(result hash, worker)`; `None` when no
+    /// worker submitted since the deployment block.
+    ///
+    /// # Errors
+    /// [`ChainError::Scan`] when the logs cannot be read.
+    pub async fn last_submission(
+        &self,
+        task_id: B256,
+    ) -> Result<Option<(B256, Address)>, ChainError> {
+        let f = Filter::new()
+            .address(self.deployments().task_market)
+            .event_signature(TaskMarket::TaskSubmitted::SIGNATURE_HASH)
+            .topic1(task_id);
+        Ok(self
+            .scan_logs(&f)
+            .await?
+            .iter()
+            .filter_map(|l| TaskMarket::TaskSubmitted::decode_log(&l.inner).ok())
+            .rfind(|e| e.taskId == task_id)
+            .map(|e| (e.resultHash, e.worker)))
+    }
+
+    /// The domains and assets `agent` has karma or earnings in, from KarmaRegistry's
+    /// `KarmaRecorded` / `EarningsRecorded` events, in first-seen order; the assets always
+    /// start with ETH (the zero address).
+    ///
+    /// # Errors
+    /// [`ChainError::Scan`] when the logs cannot be read.
+    pub async fn karma_footprint(
+        &self,
+        agent: Address,
+    ) -> Result<(Vec<B256>, Vec<Address>), ChainError> {
+        let f = Filter::new()
+            .address(self.deployments().karma_registry)
+            .event_signature(vec![
+                KarmaRegistry::KarmaRecorded::SIGNATURE_HASH,
+                KarmaRegistry::EarningsRecorded::SIGNATURE_HASH,
+            ])
+            .topic1(agent.into_word());
+        let mut domains = Vec::new();
+        let mut assets = vec![Address::ZERO];
+        for l in self.scan_logs(&f).await? {
+            if let Ok(e) = KarmaRegistry::KarmaRecorded::decode_log(&l.inner) {
+                if !domains.contains(&e.data.domain) {
+                    domains.push(e.data.domain);
+                }
+            } else if let Ok(e) = KarmaRegistry::EarningsRecorded::decode_log(&l.inner)
+                && !assets.contains(&e.data.asset)
+            {
+                assets.push(e.data.asset);
+            }
+        }
+        Ok((domains, assets))
+    }
+}

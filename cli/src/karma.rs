@@ -2,14 +2,8 @@
 //! `aos worker status`: decayed accuracy and completion per domain (WAD, 1e18 = 1.0),
 //! counts, earnings.
 
-use alloy::{
-    primitives::{Address, B256, U256},
-    rpc::types::Filter,
-    sol_types::SolEvent,
-};
-use aos_chain::{
-    AosContracts, bytes32_to_domain, domain_to_bytes32, karma_registry::KarmaRegistry,
-};
+use alloy::primitives::{Address, B256, U256};
+use aos_chain::{AosContracts, bytes32_to_domain, domain_to_bytes32};
 use eyre::{Result, WrapErr};
 use serde::Serialize;
 
@@ -47,36 +41,6 @@ fn name(d: B256) -> String {
     bytes32_to_domain(d).unwrap_or_else(|_| format!("{d:#x}"))
 }
 
-/// Domains and assets `agent` has karma or earnings in, from KarmaRecorded/EarningsRecorded.
-async fn discover(c: &AosContracts, agent: Address) -> Result<(Vec<B256>, Vec<Address>)> {
-    let d = c.deployments();
-    let f = Filter::new()
-        .address(d.karma_registry)
-        .event_signature(vec![
-            KarmaRegistry::KarmaRecorded::SIGNATURE_HASH,
-            KarmaRegistry::EarningsRecorded::SIGNATURE_HASH,
-        ])
-        .topic1(agent.into_word());
-    let mut domains = Vec::new();
-    let mut assets = vec![Address::ZERO];
-    let found = c
-        .scan_logs(&f)
-        .await
-        .wrap_err("cannot read the karma registry's events")?;
-    for l in found {
-        if let Ok(e) = KarmaRegistry::KarmaRecorded::decode_log(&l.inner) {
-            if !domains.contains(&e.data.domain) {
-                domains.push(e.data.domain);
-            }
-        } else if let Ok(e) = KarmaRegistry::EarningsRecorded::decode_log(&l.inner)
-            && !assets.contains(&e.data.asset)
-        {
-            assets.push(e.data.asset);
-        }
-    }
-    Ok((domains, assets))
-}
-
 /// Karma of `agent` in `domains` (names; empty = every domain it has karma in), and its
 /// earnings per asset.
 pub(crate) async fn karma_of(
@@ -84,7 +48,10 @@ pub(crate) async fn karma_of(
     agent: Address,
     domains: &[String],
 ) -> Result<(Vec<DomainKarma>, Vec<Earning>)> {
-    let (found, assets) = discover(c, agent).await?;
+    let (found, assets) = c
+        .karma_footprint(agent)
+        .await
+        .wrap_err("cannot read the karma registry's events")?;
     let domains: Vec<B256> = if domains.is_empty() {
         found
     } else {

@@ -5,12 +5,8 @@
 
 use std::path::PathBuf;
 
-use alloy::{
-    primitives::{Address, B256},
-    rpc::types::Filter,
-    sol_types::SolEvent,
-};
-use aos_chain::{TaskStatus, task_market::TaskMarket};
+use alloy::primitives::{Address, B256};
+use aos_chain::TaskStatus;
 use aos_protocol::ContentId;
 use clap::Args;
 use eyre::{Result, WrapErr, bail};
@@ -87,20 +83,12 @@ async fn submitted(ctx: &Ctx, id: B256) -> Result<(B256, Address)> {
         }
         _ => {}
     }
-    let f = Filter::new()
-        .address(c.deployments().task_market)
-        .event_signature(TaskMarket::TaskSubmitted::SIGNATURE_HASH)
-        .topic1(id);
-    let logs = c
-        .scan_logs(&f)
+    let last = c
+        .last_submission(id)
         .await
         .wrap_err("cannot read the task's TaskSubmitted events")?;
-    let last = logs
-        .iter()
-        .filter_map(|l| TaskMarket::TaskSubmitted::decode_log(&l.inner).ok())
-        .rfind(|e| e.taskId == id);
     match last {
-        Some(e) => Ok((e.resultHash, e.worker)),
+        Some(found) => Ok(found),
         None => bail!(
             "task {id:#x} is {status:?} but no TaskSubmitted event was found since block {}",
             c.deployments().start_block
