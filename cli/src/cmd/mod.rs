@@ -8,7 +8,6 @@ pub(crate) mod devnet;
 pub(crate) mod dispute;
 pub(crate) mod juror;
 pub(crate) mod karma;
-pub(crate) mod result;
 pub(crate) mod task;
 pub(crate) mod withdraw;
 pub(crate) mod worker;

@@ -13,8 +13,11 @@ use eyre::{Result, WrapErr, bail};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{blobs, ctx::Ctx};
-use crate::{blobs::FetchArgs, ids::parse_b256};
+use crate::{
+    blobs::{self, FetchArgs},
+    ctx::Ctx,
+    ids::parse_b256,
+};
 
 /// `task result` examples.
 pub(crate) const EXAMPLES: &str = "\
