@@ -57,7 +57,7 @@ pub(super) async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
         ctx.out
             .detail(format!("  spec published as {}", path.display()));
     }
-    let domain = domain_to_bytes32(&a.domain).map_err(|e| eyre!("--domain: {e}"))?;
+    let domain = domain_to_bytes32(&a.domain).wrap_err("--domain")?;
     let payment: u128 = a.payment.0.try_into().map_err(|_| {
         eyre!(
             "--payment {} does not fit the market's uint128",

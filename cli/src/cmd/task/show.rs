@@ -76,7 +76,7 @@ pub(super) async fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         .as_deref()
         .map(domain_to_bytes32)
         .transpose()
-        .map_err(|e| eyre!("--domain: {e}"))?;
+        .wrap_err("--domain")?;
     let posted = c
         .posted_tasks(a.requester, domain)
         .await
