@@ -447,3 +447,76 @@ impl AosContracts {
         Ok((domains, assets))
     }
 }
+
+/// Naming transactions for people (gas reports, histories).
+impl AosContracts {
+    /// `Contract.function` of a transaction to `to` with calldata `input`, by the selector in
+    /// this deployment's bindings (`Contract.?` for an unknown selector); `contract creation`
+    /// when `to` is `None`; `other` for any other address or calldata without a selector.
+    pub fn call_name(&self, to: Option<Address>, input: &[u8]) -> String {
+        let d = self.deployments();
+        let sel: Option<[u8; 4]> = input.get(..4).and_then(|s| s.try_into().ok());
+        match (to, sel) {
+            (Some(t), Some(s)) if t == d.task_market => format!(
+                "TaskMarket.{}",
+                TaskMarket::TaskMarketCalls::name_by_selector(s).unwrap_or("?")
+            ),
+            (Some(t), Some(s)) if t == d.dispute_court => format!(
+                "DisputeCourt.{}",
+                DisputeCourt::DisputeCourtCalls::name_by_selector(s).unwrap_or("?")
+            ),
+            (Some(t), Some(s)) if t == d.agent_registry => format!(
+                "AgentRegistry.{}",
+                AgentRegistry::AgentRegistryCalls::name_by_selector(s).unwrap_or("?")
+            ),
+            (Some(t), Some(s)) if t == d.karma_registry => format!(
+                "KarmaRegistry.{}",
+                KarmaRegistry::KarmaRegistryCalls::name_by_selector(s).unwrap_or("?")
+            ),
+            (None, _) => "contract creation".into(),
+            _ => "other".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::{providers::ProviderBuilder, sol_types::SolCall};
+
+    use super::*;
+
+    fn contracts() -> AosContracts {
+        let d = Deployments {
+            chain_id: 31337,
+            start_block: 0,
+            deployer: Address::ZERO,
+            owner: Address::ZERO,
+            agent_registry: Address::repeat_byte(3),
+            karma_registry: Address::repeat_byte(4),
+            randomness: Address::repeat_byte(5),
+            dispute_court: Address::repeat_byte(2),
+            task_market: Address::repeat_byte(1),
+        };
+        let p = ProviderBuilder::new()
+            .connect_http("http://127.0.0.1:1".parse().expect("url"))
+            .erased();
+        AosContracts::new(p, d)
+    }
+
+    #[test]
+    fn a_transaction_is_named_by_its_contract_and_selector() {
+        let c = contracts();
+        let sel = TaskMarket::feeBpsCall::SELECTOR;
+        assert_eq!(
+            c.call_name(Some(Address::repeat_byte(1)), &sel),
+            "TaskMarket.feeBps"
+        );
+        assert_eq!(
+            c.call_name(Some(Address::repeat_byte(1)), &[0xde, 0xad, 0xbe, 0xef]),
+            "TaskMarket.?"
+        );
+        assert_eq!(c.call_name(None, &[]), "contract creation");
+        assert_eq!(c.call_name(Some(Address::repeat_byte(9)), &sel), "other");
+        assert_eq!(c.call_name(Some(Address::repeat_byte(1)), &[1, 2]), "other");
+    }
+}

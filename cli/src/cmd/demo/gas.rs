@@ -1,17 +1,9 @@
 //! Gas accounting: every transaction of a phase's blocks, named by the contract function it
-//! called (its selector looked up in aos-chain's bindings), summed per function.
+//! called ([`aos_chain::AosContracts::call_name`]), summed per function.
 
 use std::collections::BTreeMap;
 
-use alloy::{
-    eips::BlockNumberOrTag,
-    primitives::{Address, Bytes},
-    providers::Provider,
-};
-use aos_chain::{
-    Deployments, agent_registry::AgentRegistry, dispute_court::DisputeCourt,
-    karma_registry::KarmaRegistry, task_market::TaskMarket,
-};
+use alloy::{eips::BlockNumberOrTag, providers::Provider};
 use eyre::Result;
 use serde::Serialize;
 
@@ -28,31 +20,6 @@ pub(super) struct GasRow {
     pub(super) calls: u64,
     /// Gas they used, in all.
     pub(super) gas: u64,
-}
-
-/// `Contract.function` of a transaction to `to` with calldata `input`.
-fn step_name(d: &Deployments, to: Option<Address>, input: &Bytes) -> String {
-    let sel: Option<[u8; 4]> = input.get(..4).and_then(|s| s.try_into().ok());
-    match (to, sel) {
-        (Some(t), Some(s)) if t == d.task_market => format!(
-            "TaskMarket.{}",
-            TaskMarket::TaskMarketCalls::name_by_selector(s).unwrap_or("?")
-        ),
-        (Some(t), Some(s)) if t == d.dispute_court => format!(
-            "DisputeCourt.{}",
-            DisputeCourt::DisputeCourtCalls::name_by_selector(s).unwrap_or("?")
-        ),
-        (Some(t), Some(s)) if t == d.agent_registry => format!(
-            "AgentRegistry.{}",
-            AgentRegistry::AgentRegistryCalls::name_by_selector(s).unwrap_or("?")
-        ),
-        (Some(t), Some(s)) if t == d.karma_registry => format!(
-            "KarmaRegistry.{}",
-            KarmaRegistry::KarmaRegistryCalls::name_by_selector(s).unwrap_or("?")
-        ),
-        (None, _) => "contract creation".into(),
-        _ => "other".into(),
-    }
 }
 
 impl Demo<'_> {
@@ -96,7 +63,7 @@ impl Demo<'_> {
         Ok(b.transactions
             .txns()
             .map(|tx| {
-                let name = step_name(&self.net.deployments, tx.inner.to(), tx.inner.input());
+                let name = self.reader.call_name(tx.inner.to(), tx.inner.input());
                 let gas = receipts
                     .iter()
                     .find(|r| r.transaction_hash == *tx.inner.tx_hash())
