@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use alloy::{primitives::Address, providers::Provider};
+use alloy::{
+    primitives::{Address, B256},
+    providers::Provider,
+};
 use aos_chain::{
     AosContracts, ChainError, Phase, Revert, Verdict, bytes32_to_domain,
     dispute_court::DisputeCourt::{self, DisputeCourtErrors},
@@ -120,39 +123,7 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
     let seats = drawn_seats(&c, Some(id), None).await?;
     let mut rounds = Vec::new();
     for r in 0..=u64::from(d.round) {
-        let rd = c
-            .dispute_round(id, r)
-            .await
-            .wrap_err("DisputeCourt.roundOf failed")?;
-        let mut votes = Vec::new();
-        for choice in 0..=u64::from(d.choices) {
-            let v = c
-                .votes_for(id, r, choice)
-                .await
-                .wrap_err("DisputeCourt.votesFor failed")?;
-            votes.push(v.saturating_to::<u64>());
-        }
-        let mut round_seats = Vec::new();
-        for (_, sr, j) in seats.iter().filter(|s| s.1 == r) {
-            let s = c
-                .seat(id, *sr, *j)
-                .await
-                .wrap_err("DisputeCourt.seatOf failed")?;
-            round_seats.push(json!({
-                "juror": j,
-                "state": seat_name(s.state),
-                "choice": (s.state >= 3).then_some(s.choice),
-            }));
-        }
-        rounds.push(json!({
-            "round": r,
-            "jurors": rd.jurors,
-            "drawn": rd.drawn,
-            "commits": rd.commits,
-            "unstaffed": rd.unstaffed,
-            "votes": votes,
-            "seats": round_seats,
-        }));
+        rounds.push(round_doc(&c, id, r, d.choices, &seats).await?);
     }
     let domain =
         bytes32_to_domain(parties.domain).unwrap_or_else(|_| format!("{:#x}", parties.domain));
@@ -187,42 +158,95 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
         if let Some(t) = task {
             rows.insert(1, ("task".into(), format!("{t:#x}")));
         }
-        let mut t = table_with(&["round", "juror", "seat", "vote"]);
-        for r in &rounds {
-            for s in r["seats"].as_array().into_iter().flatten() {
-                t.add_row(vec![
-                    r["round"].to_string(),
-                    s["juror"].as_str().unwrap_or_default().to_owned(),
-                    s["state"].as_str().unwrap_or_default().to_owned(),
-                    match &s["choice"] {
-                        Value::Null => "-".to_owned(),
-                        v => v.to_string(),
-                    },
-                ]);
-            }
-        }
-        let next = match d.phase {
-            1 => format!("next: `aos dispute draw {id}`"),
-            2 => format!("next: seated jurors `aos juror commit {id} --choice N`"),
-            3 => format!("next: seated jurors `aos juror reveal {id}`"),
-            4 => format!("next: after the appeal window, `aos dispute advance {id}`"),
-            5 if !d.delivered => format!("next: `aos dispute advance {id}` delivers the ruling"),
-            5 => match task {
-                Some(t) => {
-                    format!("next: `aos task execute-ruling {t:#x}` and `aos dispute settle {id}`")
-                }
-                None => format!("next: `aos dispute settle {id}`"),
-            },
-            _ => String::new(),
-        };
+        let next = next_step(id, d.phase, d.delivered, task);
         let seats = if seats.is_empty() {
             "seats: none drawn yet".to_owned()
         } else {
-            format!("seats\n{t}")
+            format!("seats\n{}", seats_table(&rounds))
         };
         format!("{}\n{seats}\n{next}", kv_table(rows))
     });
     Ok(())
+}
+
+/// Round `r` of dispute `id` as JSON: its counters, the votes per choice, its seats.
+async fn round_doc(
+    c: &AosContracts,
+    id: u64,
+    r: u64,
+    choices: u8,
+    seats: &[(u64, u64, Address)],
+) -> Result<Value> {
+    let rd = c
+        .dispute_round(id, r)
+        .await
+        .wrap_err("DisputeCourt.roundOf failed")?;
+    let mut votes = Vec::new();
+    for choice in 0..=u64::from(choices) {
+        let v = c
+            .votes_for(id, r, choice)
+            .await
+            .wrap_err("DisputeCourt.votesFor failed")?;
+        votes.push(v.saturating_to::<u64>());
+    }
+    let mut round_seats = Vec::new();
+    for (_, sr, j) in seats.iter().filter(|s| s.1 == r) {
+        let s = c
+            .seat(id, *sr, *j)
+            .await
+            .wrap_err("DisputeCourt.seatOf failed")?;
+        round_seats.push(json!({
+            "juror": j,
+            "state": seat_name(s.state),
+            "choice": (s.state >= 3).then_some(s.choice),
+        }));
+    }
+    Ok(json!({
+        "round": r,
+        "jurors": rd.jurors,
+        "drawn": rd.drawn,
+        "commits": rd.commits,
+        "unstaffed": rd.unstaffed,
+        "votes": votes,
+        "seats": round_seats,
+    }))
+}
+
+/// The seats of every round (from [`round_doc`]), for people.
+fn seats_table(rounds: &[Value]) -> String {
+    let mut t = table_with(&["round", "juror", "seat", "vote"]);
+    for r in rounds {
+        for s in r["seats"].as_array().into_iter().flatten() {
+            t.add_row(vec![
+                r["round"].to_string(),
+                s["juror"].as_str().unwrap_or_default().to_owned(),
+                s["state"].as_str().unwrap_or_default().to_owned(),
+                match &s["choice"] {
+                    Value::Null => "-".to_owned(),
+                    v => v.to_string(),
+                },
+            ]);
+        }
+    }
+    t.to_string()
+}
+
+/// What moves dispute `id` on from `phase`.
+fn next_step(id: u64, phase: u8, delivered: bool, task: Option<B256>) -> String {
+    match phase {
+        1 => format!("next: `aos dispute draw {id}`"),
+        2 => format!("next: seated jurors `aos juror commit {id} --choice N`"),
+        3 => format!("next: seated jurors `aos juror reveal {id}`"),
+        4 => format!("next: after the appeal window, `aos dispute advance {id}`"),
+        5 if !delivered => format!("next: `aos dispute advance {id}` delivers the ruling"),
+        5 => match task {
+            Some(t) => {
+                format!("next: `aos task execute-ruling {t:#x}` and `aos dispute settle {id}`")
+            }
+            None => format!("next: `aos dispute settle {id}`"),
+        },
+        _ => String::new(),
+    }
 }
 
 fn is_randomness_pending(e: &ChainError) -> bool {
@@ -421,4 +445,24 @@ async fn settle(ctx: &Ctx, a: SettleArgs) -> Result<()> {
             format!("{t}\nnext: jurors `aos juror withdraw`")
         });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_step_follows_the_phase() {
+        assert!(next_step(3, 1, false, None).contains("aos dispute draw 3"));
+        assert!(next_step(3, 2, false, None).contains("aos juror commit 3"));
+        assert!(next_step(3, 5, false, None).contains("delivers the ruling"));
+        let t = B256::repeat_byte(0xab);
+        let s = next_step(3, 5, true, Some(t));
+        assert!(
+            s.contains(&format!("aos task execute-ruling {t:#x}")) && s.contains("settle 3"),
+            "{s}"
+        );
+        assert_eq!(next_step(3, 5, true, None), "next: `aos dispute settle 3`");
+        assert_eq!(next_step(3, 0, false, None), "");
+    }
 }
