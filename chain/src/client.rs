@@ -363,3 +363,160 @@ impl AosContracts {
         Ok(b.header.timestamp)
     }
 }
+
+/// Event history reads: the scans run through [`AosContracts::scan_logs`] (from the
+/// deployment block, adaptive ranges).
+impl AosContracts {
+    /// Every TaskMarket event about `task_id` (each carries the id as its first indexed
+    /// topic), oldest first, decoded and with its log (block, transaction); a log this
+    /// binding cannot decode is skipped.
+    ///
+    /// # Errors
+    /// [`ChainError::Scan`] when the logs cannot be read.
+    pub async fn task_events(
+        &self,
+        task_id: B256,
+    ) -> Result<Vec<(Log, TaskMarket::TaskMarketEvents)>, ChainError> {
+        use alloy::sol_types::SolEventInterface as _;
+        let f = Filter::new()
+            .address(self.deployments().task_market)
+            .topic1(task_id);
+        Ok(self
+            .scan_logs(&f)
+            .await?
+            .into_iter()
+            .filter_map(|l| {
+                let ev = TaskMarket::TaskMarketEvents::decode_log(&l.inner).ok()?;
+                Some((l, ev.data))
+            })
+            .collect())
+    }
+
+    /// The latest `TaskSubmitted` of `task_id`: `(result hash, worker)`; `None` when no
+    /// worker submitted since the deployment block.
+    ///
+    /// # Errors
+    /// [`ChainError::Scan`] when the logs cannot be read.
+    pub async fn last_submission(
+        &self,
+        task_id: B256,
+    ) -> Result<Option<(B256, Address)>, ChainError> {
+        let f = Filter::new()
+            .address(self.deployments().task_market)
+            .event_signature(TaskMarket::TaskSubmitted::SIGNATURE_HASH)
+            .topic1(task_id);
+        Ok(self
+            .scan_logs(&f)
+            .await?
+            .iter()
+            .filter_map(|l| TaskMarket::TaskSubmitted::decode_log(&l.inner).ok())
+            .rfind(|e| e.taskId == task_id)
+            .map(|e| (e.resultHash, e.worker)))
+    }
+
+    /// The domains and assets `agent` has karma or earnings in, from KarmaRegistry's
+    /// `KarmaRecorded` / `EarningsRecorded` events, in first-seen order; the assets always
+    /// start with ETH (the zero address).
+    ///
+    /// # Errors
+    /// [`ChainError::Scan`] when the logs cannot be read.
+    pub async fn karma_footprint(
+        &self,
+        agent: Address,
+    ) -> Result<(Vec<B256>, Vec<Address>), ChainError> {
+        let f = Filter::new()
+            .address(self.deployments().karma_registry)
+            .event_signature(vec![
+                KarmaRegistry::KarmaRecorded::SIGNATURE_HASH,
+                KarmaRegistry::EarningsRecorded::SIGNATURE_HASH,
+            ])
+            .topic1(agent.into_word());
+        let mut domains = Vec::new();
+        let mut assets = vec![Address::ZERO];
+        for l in self.scan_logs(&f).await? {
+            if let Ok(e) = KarmaRegistry::KarmaRecorded::decode_log(&l.inner) {
+                if !domains.contains(&e.data.domain) {
+                    domains.push(e.data.domain);
+                }
+            } else if let Ok(e) = KarmaRegistry::EarningsRecorded::decode_log(&l.inner)
+                && !assets.contains(&e.data.asset)
+            {
+                assets.push(e.data.asset);
+            }
+        }
+        Ok((domains, assets))
+    }
+}
+
+/// Naming transactions for people (gas reports, histories).
+impl AosContracts {
+    /// `Contract.function` of a transaction to `to` with calldata `input`, by the selector in
+    /// this deployment's bindings (`Contract.?` for an unknown selector); `contract creation`
+    /// when `to` is `None`; `other` for any other address or calldata without a selector.
+    pub fn call_name(&self, to: Option<Address>, input: &[u8]) -> String {
+        let d = self.deployments();
+        let sel: Option<[u8; 4]> = input.get(..4).and_then(|s| s.try_into().ok());
+        match (to, sel) {
+            (Some(t), Some(s)) if t == d.task_market => format!(
+                "TaskMarket.{}",
+                TaskMarket::TaskMarketCalls::name_by_selector(s).unwrap_or("?")
+            ),
+            (Some(t), Some(s)) if t == d.dispute_court => format!(
+                "DisputeCourt.{}",
+                DisputeCourt::DisputeCourtCalls::name_by_selector(s).unwrap_or("?")
+            ),
+            (Some(t), Some(s)) if t == d.agent_registry => format!(
+                "AgentRegistry.{}",
+                AgentRegistry::AgentRegistryCalls::name_by_selector(s).unwrap_or("?")
+            ),
+            (Some(t), Some(s)) if t == d.karma_registry => format!(
+                "KarmaRegistry.{}",
+                KarmaRegistry::KarmaRegistryCalls::name_by_selector(s).unwrap_or("?")
+            ),
+            (None, _) => "contract creation".into(),
+            _ => "other".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::{providers::ProviderBuilder, sol_types::SolCall};
+
+    use super::*;
+
+    fn contracts() -> AosContracts {
+        let d = Deployments {
+            chain_id: 31337,
+            start_block: 0,
+            deployer: Address::ZERO,
+            owner: Address::ZERO,
+            agent_registry: Address::repeat_byte(3),
+            karma_registry: Address::repeat_byte(4),
+            randomness: Address::repeat_byte(5),
+            dispute_court: Address::repeat_byte(2),
+            task_market: Address::repeat_byte(1),
+        };
+        let p = ProviderBuilder::new()
+            .connect_http("http://127.0.0.1:1".parse().expect("url"))
+            .erased();
+        AosContracts::new(p, d)
+    }
+
+    #[test]
+    fn a_transaction_is_named_by_its_contract_and_selector() {
+        let c = contracts();
+        let sel = TaskMarket::feeBpsCall::SELECTOR;
+        assert_eq!(
+            c.call_name(Some(Address::repeat_byte(1)), &sel),
+            "TaskMarket.feeBps"
+        );
+        assert_eq!(
+            c.call_name(Some(Address::repeat_byte(1)), &[0xde, 0xad, 0xbe, 0xef]),
+            "TaskMarket.?"
+        );
+        assert_eq!(c.call_name(None, &[]), "contract creation");
+        assert_eq!(c.call_name(Some(Address::repeat_byte(9)), &sel), "other");
+        assert_eq!(c.call_name(Some(Address::repeat_byte(1)), &[1, 2]), "other");
+    }
+}

@@ -10,11 +10,12 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use aos_mesh::BlobStore;
+use aos_mesh::{BlobStore, MeshConfig, Multiaddr};
 use aos_protocol::{AgentKey, ContentId};
+use clap::Args;
 use eyre::{Result, WrapErr, bail, eyre};
 
-use crate::ctx::Ctx;
+use crate::{ctx::Ctx, opts::Settings, units::parse_duration};
 
 /// Largest blob read, bytes (the mesh's limit).
 const MAX_BLOB_BYTES: u64 = 8 << 20;
@@ -26,6 +27,27 @@ pub(crate) struct Sources {
     pub(crate) gateway: Option<String>,
     /// How long to wait for a mesh peer to serve it; `None` skips the mesh.
     pub(crate) mesh_timeout: Option<Duration>,
+}
+
+/// Where `blob get` and `task result` look besides the local folders.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct FetchArgs {
+    /// An HTTP blob gateway (`GET <URL>/<0x id>`), e.g. the devnet's `blob_gateway`.
+    #[arg(long, env = "AOS_BLOB_GATEWAY", value_name = "URL")]
+    gateway: Option<String>,
+    /// How long to wait for a mesh peer (the bootstrap peers) to serve it; 0 skips the mesh.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    mesh_timeout: Duration,
+}
+
+impl FetchArgs {
+    /// The sources to try.
+    pub(crate) fn sources(&self) -> Sources {
+        Sources {
+            gateway: self.gateway.clone(),
+            mesh_timeout: (!self.mesh_timeout.is_zero()).then_some(self.mesh_timeout),
+        }
+    }
 }
 
 /// A verified blob and where it came from.
@@ -178,14 +200,8 @@ async fn from_mesh(ctx: &Ctx, id: ContentId, within: Duration) -> Result<Vec<u8>
         .get_chain_id()
         .await
         .wrap_err_with(|| format!("cannot reach the RPC at {} for the chain id", ctx.s.rpc))?;
-    let boot = ctx
-        .s
-        .bootstrap
-        .iter()
-        .map(|b| b.parse().map_err(|e| eyre!("bootstrap address {b}: {e}")))
-        .collect::<Result<Vec<_>>>()?;
     let tmp = tempfile::tempdir()?;
-    let cfg = aos_mesh::MeshConfig::new(chain_id, tmp.path().join("blobs")).with_bootstrap(boot);
+    let cfg = mesh_config(&ctx.s, chain_id, tmp.path().join("blobs"))?;
     let (mesh, _task) = aos_mesh::spawn(&AgentKey::generate(), cfg)
         .await
         .wrap_err("cannot start a mesh node")?;
@@ -197,4 +213,68 @@ async fn from_mesh(ctx: &Ctx, id: ContentId, within: Duration) -> Result<Vec<u8>
     id.verify(&bytes)
         .map_err(|_| eyre!("{}", mismatch(id, "a mesh peer", &bytes)))?;
     Ok(bytes)
+}
+
+/// The settings of a mesh node `aos` starts (a blob read, `aos demo`'s jurors): it listens
+/// on `--listen` (`AOS_LISTEN`, config `listen`; empty: one loopback TCP port chosen by the
+/// OS) and dials `--bootstrap`.
+///
+/// # Errors
+/// A listen or bootstrap address that is not a multiaddr (named in the error).
+pub(crate) fn mesh_config(
+    s: &Settings,
+    chain_id: u64,
+    blob_dir: impl Into<PathBuf>,
+) -> Result<MeshConfig> {
+    let addrs = |what: &str, list: &[String]| {
+        list.iter()
+            .map(|a| {
+                a.parse::<Multiaddr>()
+                    .wrap_err_with(|| format!("{what} address {a:?} is not a multiaddr"))
+            })
+            .collect::<Result<Vec<_>>>()
+    };
+    let mut cfg =
+        MeshConfig::new(chain_id, blob_dir).with_bootstrap(addrs("bootstrap", &s.bootstrap)?);
+    if !s.listen.is_empty() {
+        cfg = cfg.with_listen(addrs("listen", &s.listen)?);
+    }
+    Ok(cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listen_setting_reaches_the_mesh_node() {
+        let mut s = Settings::default();
+        let default = mesh_config(&s, 31337, "/tmp/b").unwrap();
+        assert_eq!(default.listen, MeshConfig::new(31337, "/tmp/b").listen);
+        s.listen = vec![
+            "/ip4/0.0.0.0/tcp/4001".into(),
+            "/ip4/127.0.0.1/tcp/0".into(),
+        ];
+        let cfg = mesh_config(&s, 31337, "/tmp/b").unwrap();
+        assert_eq!(
+            cfg.listen,
+            vec![
+                "/ip4/0.0.0.0/tcp/4001".parse::<Multiaddr>().unwrap(),
+                "/ip4/127.0.0.1/tcp/0".parse().unwrap()
+            ]
+        );
+    }
+
+    #[test]
+    fn a_listen_address_that_is_no_multiaddr_is_named() {
+        let s = Settings {
+            listen: vec!["0.0.0.0:4001".into()],
+            ..Settings::default()
+        };
+        let e = mesh_config(&s, 1, "/tmp/b").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("listen address \"0.0.0.0:4001\""),
+            "{e:#}"
+        );
+    }
 }

@@ -168,3 +168,17 @@ fn report(e: &eyre::Report) {
         eprintln!("hint: {h}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// clap's own consistency checks (unique group and argument names, …), which a debug
+    /// build otherwise runs only when `aos` starts.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

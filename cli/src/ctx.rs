@@ -44,7 +44,8 @@ impl Ctx {
                 p.display()
             );
         }
-        Deployments::load(p).map_err(|e| eyre!("{e}"))
+        Deployments::load(p)
+            .wrap_err_with(|| format!("cannot load the deployments file {}", p.display()))
     }
 
     /// The keystore password ($AOS_PASSWORD, else the first line of --password-file).
@@ -172,7 +173,8 @@ impl Ctx {
         let signer = self.signer()?;
         let me = signer.address();
         let d = self.deployments()?;
-        let p = provider_for(&self.s.rpc, signer).map_err(|e| eyre!("{e}"))?;
+        let p = provider_for(&self.s.rpc, signer)
+            .wrap_err_with(|| format!("cannot use the RPC {}", self.s.rpc))?;
         self.check(&p, &d).await?;
         Ok((AosContracts::new(p, d), me))
     }

@@ -16,13 +16,23 @@
 //! | `tx` | sending a transaction with a spinner, reverts decoded with next-step hints |
 //! | `logs` | `eth_getLogs` in bounded ranges; task terms from `TaskPosted` |
 //! | `blobs` | reading a blob by id (blob folder, cache, gateway, mesh), BLAKE3-verified |
+//! | `devnet_file` | `<dir>/devnet.json`: what `aos devnet up` made, read by `aos demo` |
 //! | `procs` | the devnet's detached services: start, wait until serving, stop by pid |
+//! | `ids` | parsers of ids and addresses (`0x…`, dispute numbers) |
+//! | `agents` | agent key file, registration, juror stake (worker, juror, devnet) |
+//! | `court` | dispute records and seats with next-step errors (dispute, juror) |
+//! | `karma` | an agent's on-chain karma and earnings, and their table (karma, worker) |
 //! | `cmd::*` | one file per subcommand group |
 
+mod agents;
 mod blobs;
 mod cli;
 mod cmd;
+mod court;
 mod ctx;
+mod devnet_file;
+mod ids;
+mod karma;
 mod logs;
 mod opts;
 mod output;

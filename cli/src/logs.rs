@@ -1,12 +1,8 @@
 //! Task history for people, and the task terms with `aos`'s hint: the scans themselves are
-//! aos-chain's ([`AosContracts::scan_logs`], [`AosContracts::task_terms`]), which start at the
+//! aos-chain's ([`AosContracts::task_events`], [`AosContracts::task_terms`]), which start at the
 //! deployment block and adapt their block ranges to the provider.
 
-use alloy::{
-    primitives::{Address, B256},
-    rpc::types::Filter,
-    sol_types::SolEventInterface,
-};
+use alloy::primitives::{Address, B256};
 use aos_chain::{AosContracts, PostedTask, Ruling, TermsError, task_market::TaskMarket};
 use eyre::{Result, WrapErr, eyre};
 use serde::Serialize;
@@ -54,20 +50,14 @@ pub(crate) async fn task_history(
     asset: Address,
 ) -> Result<Vec<HistoryItem>> {
     use TaskMarket::TaskMarketEvents as E;
-    let f = Filter::new()
-        .address(c.deployments().task_market)
-        .topic1(id);
     let ls = c
-        .scan_logs(&f)
+        .task_events(id)
         .await
         .wrap_err("cannot read the task's events")?;
     let amt = |v| fmt_asset(asset, v);
     let mut out = Vec::new();
-    for l in &ls {
-        let Ok(ev) = E::decode_log(&l.inner) else {
-            continue;
-        };
-        let (event, detail) = match ev.data {
+    for (l, ev) in &ls {
+        let (event, detail) = match ev {
             E::TaskPosted(e) => (
                 "TaskPosted",
                 format!(

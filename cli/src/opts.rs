@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 
 /// Where the chain, the contracts, the indexer, the mesh and the model are: the shared
 /// groups of `aos-args` (the names every AOS binary uses) plus what only `aos` reads.
+///
+/// Named apart from the flattened `aos_args::RpcArgs`: clap names a struct's argument group
+/// after the struct, and two groups named `RpcArgs` made a debug build of `aos` panic at
+/// start (`cli::tests::the_command_line_is_well_formed` guards it).
 #[derive(Debug, Clone, Default, Args, Serialize)]
 pub(crate) struct EndpointArgs {
     /// Chain endpoint and deployments [config `rpc`, `deployments`; default

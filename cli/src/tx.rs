@@ -1,11 +1,13 @@
-//! Sending a transaction with a spinner, and what to tell the person when it reverts.
+//! Sending a transaction with a spinner, and what to tell the person when it reverts; the
+//! ERC-20 approval a payment or a stake may need first.
 
 use std::future::Future;
 
-use aos_chain::{Revert, TxOutcome};
-use eyre::Result;
+use alloy::primitives::{Address, U256};
+use aos_chain::{AosContracts, Revert, TxOutcome};
+use eyre::{Result, WrapErr};
 
-use crate::output::Output;
+use crate::{ctx::Ctx, output::Output};
 
 /// Await `fut` (a transaction being sent and mined) behind a spinner labelled `label`.
 ///
@@ -105,4 +107,29 @@ pub(crate) fn hint(r: &Revert) -> Option<&'static str> {
         }
         _ => return r.hint(),
     })
+}
+
+/// Approve `spender` for `amount` of `token` when the allowance is short.
+pub(crate) async fn ensure_allowance(
+    ctx: &Ctx,
+    c: &AosContracts,
+    me: Address,
+    token: Address,
+    spender: Address,
+    amount: U256,
+) -> Result<()> {
+    let have = c
+        .allowance(token, me, spender)
+        .await
+        .wrap_err_with(|| format!("cannot read the allowance of token {token}"))?;
+    if have >= amount {
+        return Ok(());
+    }
+    send(
+        &ctx.out,
+        &format!("approve {amount} of {token}"),
+        c.approve(token, spender, amount),
+    )
+    .await?;
+    Ok(())
 }

@@ -4,14 +4,17 @@
 //! over the mesh from the gateway (`GET <gateway>/<id>`) and verify them against the id.
 //! `aos blob get ID`: read one back from wherever it is ([`crate::blobs`]), verified.
 
-use std::{path::PathBuf, time::Duration};
+use std::path::PathBuf;
 
 use aos_protocol::ContentId;
 use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail};
 use serde_json::json;
 
-use crate::{blobs, ctx::Ctx, units::parse_duration};
+use crate::{
+    blobs::{self, FetchArgs},
+    ctx::Ctx,
+};
 
 /// Blob commands.
 #[derive(Debug, Subcommand)]
@@ -26,27 +29,6 @@ pub(crate) enum BlobCmd {
     #[command(after_help = "Examples:\n  aos blob get 0x5be1…c2\n  \
                             aos blob get 0x5be1…c2 --out spec.json --gateway http://127.0.0.1:8080")]
     Get(GetArgs),
-}
-
-/// Where `blob get` and `task result` look besides the local folders.
-#[derive(Debug, Clone, Args)]
-pub(crate) struct FetchArgs {
-    /// An HTTP blob gateway (`GET <URL>/<0x id>`), e.g. the devnet's `blob_gateway`.
-    #[arg(long, env = "AOS_BLOB_GATEWAY", value_name = "URL")]
-    gateway: Option<String>,
-    /// How long to wait for a mesh peer (the bootstrap peers) to serve it; 0 skips the mesh.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
-    mesh_timeout: Duration,
-}
-
-impl FetchArgs {
-    /// The sources to try.
-    pub(crate) fn sources(&self) -> blobs::Sources {
-        blobs::Sources {
-            gateway: self.gateway.clone(),
-            mesh_timeout: (!self.mesh_timeout.is_zero()).then_some(self.mesh_timeout),
-        }
-    }
 }
 
 /// `blob get` arguments.

@@ -3,18 +3,22 @@
 
 use std::time::Duration;
 
-use alloy::{primitives::Address, providers::Provider};
+use alloy::{
+    primitives::{Address, B256},
+    providers::Provider,
+};
 use aos_chain::{
-    AosContracts, ChainError, Phase, Revert, SeatState, Verdict, bytes32_to_domain,
+    AosContracts, ChainError, Phase, Revert, Verdict, bytes32_to_domain,
     dispute_court::DisputeCourt::{self, DisputeCourtErrors},
     events_of,
 };
 use clap::{Args, Subcommand};
-use eyre::{Result, WrapErr, bail, eyre};
+use eyre::{Result, WrapErr, bail};
 use serde_json::{Value, json};
 
-use super::parse_address;
+use crate::ids::parse_address;
 use crate::{
+    court::{PHASE_DRAWING, SEAT_SETTLED, dispute_of, drawn_seats, phase_name, seat_name},
     ctx::Ctx,
     logs::ruling_name,
     output::{kv_table, table_with},
@@ -50,7 +54,7 @@ pub(crate) enum DisputeCmd {
 #[derive(Debug, Args)]
 pub(crate) struct DisputeId {
     /// Dispute id (1, 2, …), as printed by `aos task reject`.
-    #[arg(value_parser = super::parse_dispute_id)]
+    #[arg(value_parser = crate::ids::parse_dispute_id)]
     id: u64,
 }
 
@@ -58,7 +62,7 @@ pub(crate) struct DisputeId {
 #[derive(Debug, Args)]
 pub(crate) struct DrawArgs {
     /// Dispute id.
-    #[arg(value_parser = super::parse_dispute_id)]
+    #[arg(value_parser = crate::ids::parse_dispute_id)]
     id: u64,
     /// Candidates tried per transaction.
     #[arg(long, default_value_t = 60)]
@@ -72,7 +76,7 @@ pub(crate) struct DrawArgs {
 #[derive(Debug, Args)]
 pub(crate) struct SettleArgs {
     /// Dispute id.
-    #[arg(value_parser = super::parse_dispute_id)]
+    #[arg(value_parser = crate::ids::parse_dispute_id)]
     id: u64,
     /// Only this round.
     #[arg(long)]
@@ -82,54 +86,12 @@ pub(crate) struct SettleArgs {
     juror: Option<Address>,
 }
 
-/// IDisputeCourt.Phase by number.
-pub(crate) fn phase_name(p: u8) -> &'static str {
-    Phase::name_of(p)
-}
-
-/// IDisputeCourt.SeatState by number.
-pub(crate) fn seat_name(s: u8) -> &'static str {
-    SeatState::name_of(s)
-}
-
 /// IDisputeCourt.Verdict by number.
 fn verdict_name(v: u8) -> &'static str {
     Verdict::name_of(v)
 }
 
-/// Phase numbers.
-pub(crate) const PHASE_DRAWING: u8 = Phase::Drawing as u8;
 const PHASE_SOLVED: u8 = Phase::Solved as u8;
-/// Seat state numbers.
-pub(crate) const SEAT_SETTLED: u8 = SeatState::Settled as u8;
-
-/// Seats drawn, from `JurorDrawn` events: `(dispute, round, juror)`, optionally for one
-/// dispute and/or one juror, in draw order.
-pub(crate) async fn drawn_seats(
-    c: &AosContracts,
-    dispute: Option<u64>,
-    juror: Option<Address>,
-) -> Result<Vec<(u64, u64, Address)>> {
-    c.drawn_seats(dispute, juror)
-        .await
-        .wrap_err("cannot read the court's JurorDrawn events")
-}
-
-/// The dispute record, with an error naming the id when it does not exist.
-pub(crate) async fn dispute_of(
-    c: &AosContracts,
-    id: u64,
-) -> Result<aos_chain::dispute_court::IDisputeCourt::Dispute> {
-    let d = c
-        .dispute(id)
-        .await
-        .wrap_err("DisputeCourt.disputeOf failed")?;
-    if d.phase == Phase::None as u8 {
-        let n = c.dispute_count().await.unwrap_or_default();
-        bail!("no dispute {id} (this court has {n}; ids start at 1)");
-    }
-    Ok(d)
-}
 
 /// Run a dispute command.
 pub(crate) async fn run(ctx: &Ctx, cmd: DisputeCmd) -> Result<()> {
@@ -161,39 +123,7 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
     let seats = drawn_seats(&c, Some(id), None).await?;
     let mut rounds = Vec::new();
     for r in 0..=u64::from(d.round) {
-        let rd = c
-            .dispute_round(id, r)
-            .await
-            .wrap_err("DisputeCourt.roundOf failed")?;
-        let mut votes = Vec::new();
-        for choice in 0..=u64::from(d.choices) {
-            let v = c
-                .votes_for(id, r, choice)
-                .await
-                .wrap_err("DisputeCourt.votesFor failed")?;
-            votes.push(v.saturating_to::<u64>());
-        }
-        let mut round_seats = Vec::new();
-        for (_, sr, j) in seats.iter().filter(|s| s.1 == r) {
-            let s = c
-                .seat(id, *sr, *j)
-                .await
-                .wrap_err("DisputeCourt.seatOf failed")?;
-            round_seats.push(json!({
-                "juror": j,
-                "state": seat_name(s.state),
-                "choice": (s.state >= 3).then_some(s.choice),
-            }));
-        }
-        rounds.push(json!({
-            "round": r,
-            "jurors": rd.jurors,
-            "drawn": rd.drawn,
-            "commits": rd.commits,
-            "unstaffed": rd.unstaffed,
-            "votes": votes,
-            "seats": round_seats,
-        }));
+        rounds.push(round_doc(&c, id, r, d.choices, &seats).await?);
     }
     let domain =
         bytes32_to_domain(parties.domain).unwrap_or_else(|_| format!("{:#x}", parties.domain));
@@ -228,42 +158,95 @@ async fn show(ctx: &Ctx, id: u64) -> Result<()> {
         if let Some(t) = task {
             rows.insert(1, ("task".into(), format!("{t:#x}")));
         }
-        let mut t = table_with(&["round", "juror", "seat", "vote"]);
-        for r in &rounds {
-            for s in r["seats"].as_array().into_iter().flatten() {
-                t.add_row(vec![
-                    r["round"].to_string(),
-                    s["juror"].as_str().unwrap_or_default().to_owned(),
-                    s["state"].as_str().unwrap_or_default().to_owned(),
-                    match &s["choice"] {
-                        Value::Null => "-".to_owned(),
-                        v => v.to_string(),
-                    },
-                ]);
-            }
-        }
-        let next = match d.phase {
-            1 => format!("next: `aos dispute draw {id}`"),
-            2 => format!("next: seated jurors `aos juror commit {id} --choice N`"),
-            3 => format!("next: seated jurors `aos juror reveal {id}`"),
-            4 => format!("next: after the appeal window, `aos dispute advance {id}`"),
-            5 if !d.delivered => format!("next: `aos dispute advance {id}` delivers the ruling"),
-            5 => match task {
-                Some(t) => {
-                    format!("next: `aos task execute-ruling {t:#x}` and `aos dispute settle {id}`")
-                }
-                None => format!("next: `aos dispute settle {id}`"),
-            },
-            _ => String::new(),
-        };
+        let next = next_step(id, d.phase, d.delivered, task);
         let seats = if seats.is_empty() {
             "seats: none drawn yet".to_owned()
         } else {
-            format!("seats\n{t}")
+            format!("seats\n{}", seats_table(&rounds))
         };
         format!("{}\n{seats}\n{next}", kv_table(rows))
     });
     Ok(())
+}
+
+/// Round `r` of dispute `id` as JSON: its counters, the votes per choice, its seats.
+async fn round_doc(
+    c: &AosContracts,
+    id: u64,
+    r: u64,
+    choices: u8,
+    seats: &[(u64, u64, Address)],
+) -> Result<Value> {
+    let rd = c
+        .dispute_round(id, r)
+        .await
+        .wrap_err("DisputeCourt.roundOf failed")?;
+    let mut votes = Vec::new();
+    for choice in 0..=u64::from(choices) {
+        let v = c
+            .votes_for(id, r, choice)
+            .await
+            .wrap_err("DisputeCourt.votesFor failed")?;
+        votes.push(v.saturating_to::<u64>());
+    }
+    let mut round_seats = Vec::new();
+    for (_, sr, j) in seats.iter().filter(|s| s.1 == r) {
+        let s = c
+            .seat(id, *sr, *j)
+            .await
+            .wrap_err("DisputeCourt.seatOf failed")?;
+        round_seats.push(json!({
+            "juror": j,
+            "state": seat_name(s.state),
+            "choice": (s.state >= 3).then_some(s.choice),
+        }));
+    }
+    Ok(json!({
+        "round": r,
+        "jurors": rd.jurors,
+        "drawn": rd.drawn,
+        "commits": rd.commits,
+        "unstaffed": rd.unstaffed,
+        "votes": votes,
+        "seats": round_seats,
+    }))
+}
+
+/// The seats of every round (from [`round_doc`]), for people.
+fn seats_table(rounds: &[Value]) -> String {
+    let mut t = table_with(&["round", "juror", "seat", "vote"]);
+    for r in rounds {
+        for s in r["seats"].as_array().into_iter().flatten() {
+            t.add_row(vec![
+                r["round"].to_string(),
+                s["juror"].as_str().unwrap_or_default().to_owned(),
+                s["state"].as_str().unwrap_or_default().to_owned(),
+                match &s["choice"] {
+                    Value::Null => "-".to_owned(),
+                    v => v.to_string(),
+                },
+            ]);
+        }
+    }
+    t.to_string()
+}
+
+/// What moves dispute `id` on from `phase`.
+fn next_step(id: u64, phase: u8, delivered: bool, task: Option<B256>) -> String {
+    match phase {
+        1 => format!("next: `aos dispute draw {id}`"),
+        2 => format!("next: seated jurors `aos juror commit {id} --choice N`"),
+        3 => format!("next: seated jurors `aos juror reveal {id}`"),
+        4 => format!("next: after the appeal window, `aos dispute advance {id}`"),
+        5 if !delivered => format!("next: `aos dispute advance {id}` delivers the ruling"),
+        5 => match task {
+            Some(t) => {
+                format!("next: `aos task execute-ruling {t:#x}` and `aos dispute settle {id}`")
+            }
+            None => format!("next: `aos dispute settle {id}`"),
+        },
+        _ => String::new(),
+    }
 }
 
 fn is_randomness_pending(e: &ChainError) -> bool {
@@ -464,11 +447,22 @@ async fn settle(ctx: &Ctx, a: SettleArgs) -> Result<()> {
     Ok(())
 }
 
-/// The error for a juror without a votable seat in the current round.
-pub(crate) fn no_seat(id: u64, round: u8, state: u8) -> eyre::Report {
-    eyre!(
-        "this account's seat in round {round} of dispute {id} is {} — only drawn jurors vote \
-         (`aos juror status` lists your seats)",
-        seat_name(state)
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_step_follows_the_phase() {
+        assert!(next_step(3, 1, false, None).contains("aos dispute draw 3"));
+        assert!(next_step(3, 2, false, None).contains("aos juror commit 3"));
+        assert!(next_step(3, 5, false, None).contains("delivers the ruling"));
+        let t = B256::repeat_byte(0xab);
+        let s = next_step(3, 5, true, Some(t));
+        assert!(
+            s.contains(&format!("aos task execute-ruling {t:#x}")) && s.contains("settle 3"),
+            "{s}"
+        );
+        assert_eq!(next_step(3, 5, true, None), "next: `aos dispute settle 3`");
+        assert_eq!(next_step(3, 0, false, None), "");
+    }
 }

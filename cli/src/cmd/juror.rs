@@ -4,21 +4,20 @@
 use std::path::PathBuf;
 
 use alloy::primitives::{Address, B256, U256};
-use aos_chain::{AosContracts, Deployments, Phase, SeatState, TxOutcome, commitment_of};
+use aos_chain::{AosContracts, Deployments, Phase, SeatState, commitment_of};
 use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail, eyre};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{
-    dispute::{SEAT_SETTLED, dispute_of, drawn_seats, no_seat, phase_name, seat_name},
-    parse_address,
-};
 use crate::{
+    agents::join_with,
+    court::{SEAT_SETTLED, dispute_of, drawn_seats, no_seat, phase_name, seat_name},
     ctx::Ctx,
+    ids::parse_address,
     output::{kv_table, table_with},
     tx::send,
-    units::{Amount, fmt_asset, fmt_deadline, fmt_duration, fmt_eth},
+    units::{Amount, fmt_deadline, fmt_duration, fmt_eth},
 };
 
 /// Juror commands.
@@ -65,7 +64,7 @@ pub(crate) struct JoinArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CommitArgs {
     /// Dispute id.
-    #[arg(value_parser = super::parse_dispute_id)]
+    #[arg(value_parser = crate::ids::parse_dispute_id)]
     dispute: u64,
     /// Your vote: for a market dispute 0 refuse, 1 requester wins, 2 worker wins.
     #[arg(long)]
@@ -76,7 +75,7 @@ pub(crate) struct CommitArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RevealArgs {
     /// Dispute id.
-    #[arg(value_parser = super::parse_dispute_id)]
+    #[arg(value_parser = crate::ids::parse_dispute_id)]
     dispute: u64,
 }
 
@@ -136,32 +135,6 @@ pub(crate) async fn run(ctx: &Ctx, cmd: JurorCmd) -> Result<()> {
         JurorCmd::Status(a) => status(ctx, a).await,
         JurorCmd::Withdraw => withdraw(ctx).await.map(|_| ()),
     }
-}
-
-/// Stake `amount` for `c`'s signer (approving an ERC-20 stake token first).
-pub(crate) async fn join_with(
-    ctx: &Ctx,
-    c: &AosContracts,
-    me: Address,
-    amount: U256,
-) -> Result<TxOutcome<()>> {
-    let token = c
-        .stake_token()
-        .await
-        .wrap_err("DisputeCourt.stakeToken failed")?;
-    let value = if token == Address::ZERO {
-        amount
-    } else {
-        super::task::ensure_allowance(ctx, c, me, token, c.deployments().dispute_court, amount)
-            .await?;
-        U256::ZERO
-    };
-    send(
-        &ctx.out,
-        &format!("join the juror pool with {}", fmt_asset(token, amount)),
-        c.court_join(amount, value),
-    )
-    .await
 }
 
 async fn join(ctx: &Ctx, a: JoinArgs) -> Result<()> {

@@ -8,7 +8,7 @@ use clap::Args;
 use eyre::Result;
 use serde_json::json;
 
-use super::parse_address;
+use crate::ids::parse_address;
 use crate::{ctx::Ctx, tx::send, units::fmt_asset};
 
 /// `withdraw` arguments.

@@ -1,20 +1,20 @@
 //! `aos worker …`: register an agent (Ed25519 key bound to the account), status, withdraw,
 //! and `run`, which hands over to the `aos-worker` binary.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use alloy::primitives::{Address, B256};
-use aos_chain::{AosContracts, RegisterError};
-use aos_protocol::{AgentId, AgentKey, ContentId, KdfParams, KeyFile};
+use aos_protocol::{AgentId, ContentId, KdfParams};
 use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail, eyre};
 use serde_json::json;
 
-use super::{karma, parse_address};
 use crate::{
+    agents::{load_or_create_agent_key, register_with},
     ctx::Ctx,
+    ids::parse_address,
+    karma,
     output::kv_table,
-    tx::send,
     units::{fmt_asset, fmt_eth},
 };
 
@@ -101,58 +101,6 @@ fn agent_passphrase(ctx: &Ctx) -> Result<String> {
              / --password-file)"
         )
     })
-}
-
-/// Load the agent key at `path`, or create it (encrypted with `params`) when missing.
-/// Returns the key and whether it was created.
-pub(crate) fn load_or_create_agent_key(
-    path: &Path,
-    passphrase: &str,
-    params: KdfParams,
-) -> Result<(AgentKey, bool)> {
-    if path.exists() {
-        let f = KeyFile::read(path)
-            .map_err(|e| eyre!("cannot read the agent key file {}: {e}", path.display()))?;
-        let k = f
-            .decrypt(passphrase.as_bytes())
-            .map_err(|e| eyre!("cannot decrypt the agent key file {}: {e}", path.display()))?;
-        return Ok((k, false));
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .wrap_err_with(|| format!("cannot create {}", dir.display()))?;
-    }
-    let k = AgentKey::generate();
-    KeyFile::encrypt(&k, passphrase.as_bytes(), params)
-        .and_then(|f| f.write_new(path))
-        .map_err(|e| eyre!("cannot write the agent key file {}: {e}", path.display()))?;
-    Ok((k, true))
-}
-
-/// Register `me` with `key` (aos-chain's [`AosContracts::register_agent_key`]: the binding
-/// message checked against aos-protocol's layout, signed, and `register` sent).
-pub(crate) async fn register_with(
-    ctx: &Ctx,
-    c: &AosContracts,
-    me: Address,
-    key: &AgentKey,
-    manifest: &[u8],
-) -> Result<aos_chain::TxOutcome<()>> {
-    send(
-        &ctx.out,
-        &format!("register agent {}", key.agent_id()),
-        async {
-            c.register_agent_key(me, key, manifest)
-                .await
-                .map(|(_, o)| o)
-                // the ChainError itself in the report's chain, so `report` finds its hint
-                .map_err(|e| match e {
-                    RegisterError::Chain(e) => eyre::Report::new(e),
-                    e => eyre::Report::new(e),
-                })
-        },
-    )
-    .await
 }
 
 async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<()> {

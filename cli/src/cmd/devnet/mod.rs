@@ -6,22 +6,18 @@
 //! | `up.rs` | anvil, deploy, keys, registrations, jurors' karma, config |
 //! | `services.rs` | indexer, blob gateway, workers; `restart` |
 //! | `status.rs` | `status`, `down`, `warp` |
-//! | `state.rs` | devnet.json |
+//!
+//! `devnet.json` (what `up` made, read by the others and by `aos demo`) is
+//! [`crate::devnet_file`].
 
 mod services;
-mod state;
 mod status;
 mod up;
 
-use std::{
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Subcommand};
 use eyre::Result;
-
-pub(crate) use state::{Account, DevnetFile};
 
 use crate::{
     ctx::Ctx,
@@ -131,14 +127,4 @@ pub(crate) async fn run(ctx: &Ctx, cmd: DevnetCmd) -> Result<()> {
         DevnetCmd::Down(a) => status::down(ctx, &a.dir),
         DevnetCmd::Warp(a) => status::warp(ctx, a.by).await,
     }
-}
-
-/// The AOS repository ([`aos_chain::devnet::find_root`]).
-pub(crate) fn find_root(explicit: Option<PathBuf>) -> Result<PathBuf> {
-    Ok(aos_chain::devnet::find_root(explicit.as_deref())?)
-}
-
-/// A foundry binary of the repository's toolchain ([`aos_chain::devnet::tool`]).
-pub(crate) fn tool(root: &Path, name: &'static str) -> Result<PathBuf> {
-    Ok(aos_chain::devnet::tool(root, name)?)
 }

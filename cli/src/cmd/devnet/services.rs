@@ -3,16 +3,14 @@
 //! model. Each is recorded in devnet.json with its command line ([`Launch`]), so
 //! `aos devnet restart <service>` starts it again the same way.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use eyre::{Result, WrapErr, bail, eyre};
 
-use super::{
-    UpArgs,
-    state::{Account, DevnetFile, WorkerProc, abs},
-};
+use super::UpArgs;
 use crate::{
     ctx::Ctx,
+    devnet_file::{Account, DevnetFile, WorkerProc, abs},
     procs::{Launch, Ready, StopOnDrop, find_binary, free_port, require_binary, start_service},
 };
 
@@ -26,7 +24,46 @@ pub(super) async fn start_services(
     net: &mut DevnetFile,
     guard: &mut StopOnDrop,
 ) -> Result<()> {
-    let out = ctx.out;
+    let model = workers_model(a, root)?;
+    let indexer_bin = require_binary("aos-indexer", "aos-indexer")?;
+    let worker_bin = require_binary("aos-worker", "aos-worker")?;
+    start_indexer(ctx, dir, indexer_bin, net, guard).await?;
+    let gateway = start_gateway(ctx, dir, net, guard).await?;
+    // the workers: fresh state (a previous devnet's SQLite cursor and blobs belong to
+    // another chain)
+    for old in ["workers", "data"] {
+        let p = dir.join(old);
+        if p.exists() {
+            std::fs::remove_dir_all(&p)
+                .wrap_err_with(|| format!("cannot clear {} of a previous devnet", p.display()))?;
+        }
+    }
+    let workers: Vec<Account> = net
+        .accounts
+        .iter()
+        .filter(|x| x.role == "worker")
+        .cloned()
+        .collect();
+    let mut bootstrap: Vec<String> = Vec::new();
+    for w in &workers {
+        let worker = WorkerSetup {
+            a,
+            dir,
+            bin: &worker_bin,
+            model: &model,
+            gateway: &gateway,
+            bootstrap: &bootstrap,
+        };
+        let addr = worker.start(ctx, w, net, guard).await?;
+        bootstrap.push(addr);
+    }
+    net.bootstrap = bootstrap;
+    net.model = Some(model);
+    Ok(())
+}
+
+/// The GGUF model the workers run: `--model`, else SmolLM2 from script/fetch-model.sh.
+fn workers_model(a: &UpArgs, root: &Path) -> Result<PathBuf> {
     let model = match &a.model {
         Some(m) => abs(m),
         None => root.join(".models/SmolLM2-135M-Instruct.Q4_1.gguf"),
@@ -38,12 +75,18 @@ pub(super) async fn start_services(
             model.display()
         );
     }
-    let indexer_bin = require_binary("aos-indexer", "aos-indexer")?;
-    let worker_bin = require_binary("aos-worker", "aos-worker")?;
-    let logs = dir.join("logs");
+    Ok(model)
+}
 
-    // the indexer
-    let pb = out.spinner("starting aos-indexer (SQLite)");
+/// `aos-indexer` on a fresh SQLite file in `dir`, on a free loopback port.
+async fn start_indexer(
+    ctx: &Ctx,
+    dir: &Path,
+    bin: PathBuf,
+    net: &mut DevnetFile,
+    guard: &mut StopOnDrop,
+) -> Result<()> {
+    let pb = ctx.out.spinner("starting aos-indexer (SQLite)");
     let db = dir.join("indexer.sqlite");
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
@@ -51,7 +94,7 @@ pub(super) async fn start_services(
     let port = free_port()?;
     let url = format!("http://127.0.0.1:{port}");
     let launch = Launch {
-        bin: indexer_bin,
+        bin,
         args: vec![
             "run".into(),
             "--rpc".into(),
@@ -71,18 +114,26 @@ pub(super) async fn start_services(
         },
         ready_within_s: 60,
     };
-    let log = logs.join("indexer.log");
+    let log = dir.join("logs/indexer.log");
     let p = start_service("aos-indexer", "indexer", None, launch, &log, guard).await?;
     pb.finish_and_clear();
-    out.note(format!(
+    ctx.out.note(format!(
         "✓ aos-indexer on {url} (pid {}, {})",
         p.pid,
         db.display()
     ));
     net.indexer_url = Some(url);
     net.services.push(p);
+    Ok(())
+}
 
-    // the blob gateway: GET /<0x content id> over dir/blobs
+/// The blob gateway: `GET /<0x content id>` over `<dir>/blobs`; its URL.
+async fn start_gateway(
+    ctx: &Ctx,
+    dir: &Path,
+    net: &mut DevnetFile,
+    guard: &mut StopOnDrop,
+) -> Result<String> {
     let blobs = dir.join("blobs");
     std::fs::create_dir_all(&blobs)?;
     let port = free_port()?;
@@ -103,11 +154,11 @@ pub(super) async fn start_services(
         ready: Ready::Tcp { port },
         ready_within_s: 20,
     };
-    let log = logs.join("blob-gateway.log");
+    let log = dir.join("logs/blob-gateway.log");
     let marker = Some("http.server".to_owned());
     let p = start_service("blob-gateway", "gateway", marker, launch, &log, guard).await?;
     let gateway = format!("http://127.0.0.1:{port}");
-    out.note(format!(
+    ctx.out.note(format!(
         "✓ blob gateway on {gateway} (pid {}, {})",
         p.pid,
         blobs.display()
@@ -115,25 +166,30 @@ pub(super) async fn start_services(
     net.blob_gateway = Some(gateway.clone());
     net.blob_dir = Some(blobs);
     net.services.push(p);
+    Ok(gateway)
+}
 
-    // the workers: fresh state (a previous devnet's SQLite cursor and blobs belong to
-    // another chain)
-    for old in ["workers", "data"] {
-        let p = dir.join(old);
-        if p.exists() {
-            std::fs::remove_dir_all(&p)
-                .wrap_err_with(|| format!("cannot clear {} of a previous devnet", p.display()))?;
-        }
-    }
-    let workers: Vec<Account> = net
-        .accounts
-        .iter()
-        .filter(|x| x.role == "worker")
-        .cloned()
-        .collect();
-    let mut bootstrap: Vec<String> = Vec::new();
-    for w in &workers {
-        let pb = out.spinner(format!(
+/// What every devnet worker shares: the binary, the model, the gateway, the peers started
+/// before it.
+struct WorkerSetup<'a> {
+    a: &'a UpArgs,
+    dir: &'a Path,
+    bin: &'a Path,
+    model: &'a Path,
+    gateway: &'a str,
+    bootstrap: &'a [String],
+}
+
+impl WorkerSetup<'_> {
+    /// Start `aos-worker` for worker account `w`; its mesh address (with `/p2p/<peer id>`).
+    async fn start(
+        &self,
+        ctx: &Ctx,
+        w: &Account,
+        net: &mut DevnetFile,
+        guard: &mut StopOnDrop,
+    ) -> Result<String> {
+        let pb = ctx.out.spinner(format!(
             "starting aos-worker worker-{} ({})",
             w.index, w.address
         ));
@@ -142,43 +198,15 @@ pub(super) async fn start_services(
         };
         let agent: aos_protocol::AgentId = agent_id
             .parse()
-            .map_err(|e| eyre!("agent id {agent_id}: {e}"))?;
+            .wrap_err_with(|| format!("agent id {agent_id}"))?;
         let peer = aos_mesh::peer_id_of(&agent).wrap_err("the worker's mesh peer id")?;
         let port = free_port()?;
         let addr = format!("/ip4/127.0.0.1/tcp/{port}/p2p/{peer}");
-        let data = dir.join(format!("workers/worker-{}", w.index));
+        let data = self.dir.join(format!("workers/worker-{}", w.index));
         std::fs::create_dir_all(&data)?;
-        let cfg = toml::toml! {
-            rpc = (net.rpc_url.clone())
-            deployments = (net.deployments_path.display().to_string())
-            keystore = (w.keystore.display().to_string())
-            password_file = (net.password_file.display().to_string())
-            agent_key = (agent_key.display().to_string())
-            domains = [(net.juror_domain.clone())]
-            data_dir = (data.display().to_string())
-            listen = [(format!("/ip4/127.0.0.1/tcp/{port}"))]
-            bootstrap = (bootstrap.clone())
-            poll_interval_ms = 500
-            blob_gateway = (gateway.clone())
-            auto_withdraw = true
-            max_concurrent_tasks = 1
-
-            [[executors]]
-            kind = "local_llama"
-            model = (model.display().to_string())
-            threads = 1
-            max_tokens = (i64::from(a.max_tokens))
-        };
-        let cfg_path = data.join("worker.toml");
-        std::fs::write(
-            &cfg_path,
-            format!(
-                "# aos-worker settings written by `aos devnet up`\n{}",
-                toml::to_string_pretty(&cfg)?
-            ),
-        )?;
+        let cfg_path = self.write_config(net, w, agent_key, &data, port)?;
         let launch = Launch {
-            bin: worker_bin.clone(),
+            bin: self.bin.to_owned(),
             args: vec!["-c".into(), cfg_path.display().to_string(), "run".into()],
             env: vec![
                 ("AOS_AGENT_PASSPHRASE".into(), "devnet".into()),
@@ -193,12 +221,12 @@ pub(super) async fn start_services(
             },
             ready_within_s: 60,
         };
-        let log = logs.join(format!("worker-{}.log", w.index));
+        let log = self.dir.join(format!("logs/worker-{}.log", w.index));
         let service = format!("worker-{}", w.index);
         let marker = Some(cfg_path.display().to_string());
         let p = start_service("aos-worker", &service, marker, launch, &log, guard).await?;
         pb.finish_and_clear();
-        out.note(format!(
+        ctx.out.note(format!(
             "✓ aos-worker worker-{} (pid {}) for {} on {addr}",
             w.index, p.pid, w.address
         ));
@@ -210,11 +238,49 @@ pub(super) async fn start_services(
             proc_index: net.services.len(),
         });
         net.services.push(p);
-        bootstrap.push(addr);
+        Ok(addr)
     }
-    net.bootstrap = bootstrap;
-    net.model = Some(model);
-    Ok(())
+
+    /// `<data>/worker.toml` for worker `w` listening on loopback `port`.
+    fn write_config(
+        &self,
+        net: &DevnetFile,
+        w: &Account,
+        agent_key: &Path,
+        data: &Path,
+        port: u16,
+    ) -> Result<PathBuf> {
+        let cfg = toml::toml! {
+            rpc = (net.rpc_url.clone())
+            deployments = (net.deployments_path.display().to_string())
+            keystore = (w.keystore.display().to_string())
+            password_file = (net.password_file.display().to_string())
+            agent_key = (agent_key.display().to_string())
+            domains = [(net.juror_domain.clone())]
+            data_dir = (data.display().to_string())
+            listen = [(format!("/ip4/127.0.0.1/tcp/{port}"))]
+            bootstrap = (self.bootstrap.to_vec())
+            poll_interval_ms = 500
+            blob_gateway = (self.gateway.to_owned())
+            auto_withdraw = true
+            max_concurrent_tasks = 1
+
+            [[executors]]
+            kind = "local_llama"
+            model = (self.model.display().to_string())
+            threads = 1
+            max_tokens = (i64::from(self.a.max_tokens))
+        };
+        let cfg_path = data.join("worker.toml");
+        std::fs::write(
+            &cfg_path,
+            format!(
+                "# aos-worker settings written by `aos devnet up`\n{}",
+                toml::to_string_pretty(&cfg)?
+            ),
+        )?;
+        Ok(cfg_path)
+    }
 }
 
 /// The name `aos devnet restart` takes for a service: its recorded name, else (devnet.json of

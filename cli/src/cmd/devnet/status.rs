@@ -7,7 +7,8 @@ use alloy::providers::{Provider, ProviderBuilder};
 use eyre::{Result, WrapErr, bail, eyre};
 use serde_json::json;
 
-use super::{services::service_name, state::DevnetFile, up::summary};
+use super::{services::service_name, up::summary};
+use crate::devnet_file::DevnetFile;
 use crate::{
     ctx::Ctx,
     output::kv_table,

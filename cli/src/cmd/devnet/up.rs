@@ -5,34 +5,122 @@
 //! karma), their stakes, the services, and `<dir>/devnet.json`. anvil and the deploy come
 //! from `aos_chain::devnet`, the same code the tests' devnet runs.
 
-use std::time::Duration;
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
-use alloy::primitives::{Address, B256};
+use alloy::{
+    primitives::{Address, B256},
+    signers::local::PrivateKeySigner,
+};
 use aos_chain::{
-    AosContracts, TaskParams, create_keystore,
+    AosContracts, Deployments, TaskParams, create_keystore,
     devnet::{AnvilReady, DetachedAnvil, DetachedAnvilConfig, deploy, find_root, tool},
     domain_to_bytes32, provider_for,
 };
 use aos_protocol::{ContentId, KdfParams};
-use eyre::{Result, WrapErr, bail, eyre};
+use eyre::{Result, WrapErr, bail};
 use serde_json::json;
 
-use super::{
-    UpArgs,
-    state::{Account, DevnetFile, abs},
-};
+use super::UpArgs;
 use crate::{
+    agents::{join_with, load_or_create_agent_key, register_with},
     ctx::Ctx,
+    devnet_file::{Account, DevnetFile, abs},
     output::{kv_table, table_with},
     procs::{Proc, StopOnDrop, free_port, stop},
     tx::send,
 };
 
+/// Password of the devnet's keystores and agent key files (development only).
+const PASSWORD: &str = "devnet";
+
+/// `aos devnet up`: each step below in order; on an error, what was started is stopped.
 pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
-    let out = ctx.out;
     let dir = abs(&a.dir);
     std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
-    if dir.join("devnet.json").exists() && DevnetFile::read(&dir).is_err() {
+    replace_stale(ctx, &dir, &a)?;
+    let domain =
+        domain_to_bytes32(&a.domain).wrap_err_with(|| format!("--domain {:?}", a.domain))?;
+    let root = find_root(a.root.as_deref())?;
+    let accounts = (2 + a.workers + a.jurors).max(10);
+    let (mut anvil, anvil_proc) = spawn_anvil(&root, &dir, a.port, accounts)?;
+    let mut guard = StopOnDrop(vec![anvil_proc.clone()]);
+    let rpc_url = anvil.rpc_url().to_owned();
+
+    // 1. wait for the RPC
+    let pb = ctx.out.spinner(format!("starting anvil on {rpc_url}"));
+    let ready = anvil.wait_ready(Duration::from_secs(20)).await;
+    pb.finish_and_clear();
+    let AnvilReady { chain_id, keys } = ready?;
+    ctx.out
+        .note(format!("✓ anvil on {rpc_url} (pid {})", anvil_proc.pid));
+
+    // 2. deploy with the real script
+    let pb = ctx
+        .out
+        .spinner("deploying the contracts (forge script script/Deploy.s.sol)");
+    let deployments_path = dir.join("deployments.json");
+    let deployed = deploy(&root, &rpc_url, &keys[0], &deployments_path).await;
+    pb.finish_and_clear();
+    let deployments = deployed?;
+    ctx.out.note(format!(
+        "✓ contracts deployed (TaskMarket {})",
+        deployments.task_market
+    ));
+
+    // 3. keys: a keystore per account, agent keys for workers and jurors
+    let password_file = dir.join("password");
+    std::fs::write(&password_file, format!("{PASSWORD}\n"))?;
+    let mut accts = write_keystores(ctx, &dir, &a, &keys, accounts)?;
+
+    // 4. register workers and jurors with real Ed25519 bindings
+    let dev = DevChain {
+        rpc_url: &rpc_url,
+        keys: &keys,
+        deployments: &deployments,
+    };
+    register_agents(ctx, &a, &dir, &dev, &mut accts).await?;
+
+    // 5. jurors earn karma above the court's floor with real tasks, then stake; each worker
+    // does one real task too, so the indexer's /route ranks it from the start
+    warm_up(ctx, &a, &dev, &accts, domain).await?;
+
+    // 6. record, hook, config
+    let config = write_config(&dir, &rpc_url, &deployments_path)?;
+    let mut net = DevnetFile {
+        rpc_url: rpc_url.clone(),
+        chain_id,
+        anvil: anvil_proc,
+        services: Vec::new(),
+        indexer_url: None,
+        blob_gateway: None,
+        blob_dir: None,
+        workers: Vec::new(),
+        bootstrap: Vec::new(),
+        model: None,
+        deployments_path,
+        deployments: deployments.clone(),
+        password_file,
+        config,
+        juror_domain: a.domain.clone(),
+        accounts: accts,
+    };
+    if !a.no_services {
+        super::services::start_services(ctx, &a, &root, &dir, &mut net, &mut guard).await?;
+        add_services_to_config(&net)?;
+    }
+    net.write(&dir)?;
+    guard.disarm();
+    ctx.out.emit(&net, || summary(&net));
+    Ok(())
+}
+
+/// Refuse a folder whose devnet still runs (or whose devnet.json is malformed); stop the
+/// leftover services of a dead one.
+fn replace_stale(ctx: &Ctx, dir: &Path, a: &UpArgs) -> Result<()> {
+    if dir.join("devnet.json").exists() && DevnetFile::read(dir).is_err() {
         bail!(
             "{}/devnet.json is malformed, so the processes it recorded cannot be stopped by \
              pid: find them with `ps aux | grep -E 'anvil|aos-|http.server'`, stop them, remove \
@@ -40,45 +128,54 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
             dir.display()
         );
     }
-    if let Ok(old) = DevnetFile::read(&dir) {
-        if old.anvil.alive() {
-            bail!(
-                "a devnet is already running from {} (anvil pid {}, {}): `aos devnet down --dir \
-                 {}` first",
-                dir.display(),
-                old.anvil.pid,
-                old.rpc_url,
-                a.dir.display()
-            );
-        }
-        // its anvil is gone; its services may not be (they would share this folder's
-        // SQLite files and worker state with the new ones)
-        for p in &old.services {
-            if stop(p) {
-                out.note(format!(
-                    "stopped {} (pid {}) left over from the previous devnet",
-                    p.name, p.pid
-                ));
-            }
-        }
-        out.note("a stale devnet.json (its anvil is gone) will be replaced");
+    let Ok(old) = DevnetFile::read(dir) else {
+        return Ok(());
+    };
+    if old.anvil.alive() {
+        bail!(
+            "a devnet is already running from {} (anvil pid {}, {}): `aos devnet down --dir \
+             {}` first",
+            dir.display(),
+            old.anvil.pid,
+            old.rpc_url,
+            a.dir.display()
+        );
     }
-    let domain = domain_to_bytes32(&a.domain).map_err(|e| eyre!("--domain: {e}"))?;
-    let root = find_root(a.root.as_deref())?;
-    let anvil_bin = tool(&root, "anvil")?;
-    let port = if a.port == 0 { free_port()? } else { a.port };
+    // its anvil is gone; its services may not be (they would share this folder's
+    // SQLite files and worker state with the new ones)
+    for p in &old.services {
+        if stop(p) {
+            ctx.out.note(format!(
+                "stopped {} (pid {}) left over from the previous devnet",
+                p.name, p.pid
+            ));
+        }
+    }
+    ctx.out
+        .note("a stale devnet.json (its anvil is gone) will be replaced");
+    Ok(())
+}
+
+/// Start anvil detached on `port` (0: a free one) with `accounts` funded accounts.
+fn spawn_anvil(
+    root: &Path,
+    dir: &Path,
+    port: u16,
+    accounts: usize,
+) -> Result<(DetachedAnvil, Proc)> {
+    let anvil_bin = tool(root, "anvil")?;
+    let port = if port == 0 { free_port()? } else { port };
     if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
         bail!("port {port} on 127.0.0.1 is in use: pass --port 0 for a free one");
     }
-    let accounts = (2 + a.workers + a.jurors).max(10);
-    let mut anvil = DetachedAnvil::spawn(DetachedAnvilConfig {
+    let anvil = DetachedAnvil::spawn(DetachedAnvilConfig {
         bin: anvil_bin,
         port,
         accounts,
         log: dir.join("anvil.log"),
         config_out: dir.join("anvil.json"),
     })?;
-    let anvil_proc = Proc {
+    let proc = Proc {
         name: "anvil".into(),
         pid: anvil.pid(),
         log: anvil.log().to_owned(),
@@ -86,31 +183,36 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         service: None,
         launch: None,
     };
-    let mut guard = StopOnDrop(vec![anvil_proc.clone()]);
-    let rpc_url = anvil.rpc_url().to_owned();
+    Ok((anvil, proc))
+}
 
-    // 1. wait for the RPC
-    let pb = out.spinner(format!("starting anvil on {rpc_url}"));
-    let ready = anvil.wait_ready(Duration::from_secs(20)).await;
-    pb.finish_and_clear();
-    let AnvilReady { chain_id, keys } = ready?;
-    out.note(format!("✓ anvil on {rpc_url} (pid {})", anvil_proc.pid));
+/// The devnet's chain as `up` uses it: its RPC, anvil's dev keys, the deployment.
+struct DevChain<'a> {
+    rpc_url: &'a str,
+    keys: &'a [PrivateKeySigner],
+    deployments: &'a Deployments,
+}
 
-    // 2. deploy with the real script
-    let pb = out.spinner("deploying the contracts (forge script script/Deploy.s.sol)");
-    let deployments_path = dir.join("deployments.json");
-    let deployed = deploy(&root, &rpc_url, &keys[0], &deployments_path).await;
-    pb.finish_and_clear();
-    let deployments = deployed?;
-    out.note(format!(
-        "✓ contracts deployed (TaskMarket {})",
-        deployments.task_market
-    ));
+impl DevChain<'_> {
+    /// The contracts, signing with dev account `i`.
+    fn contracts(&self, i: usize) -> Result<AosContracts> {
+        Ok(AosContracts::new(
+            provider_for(self.rpc_url, self.keys[i].clone())
+                .wrap_err("a provider for the devnet")?,
+            self.deployments.clone(),
+        ))
+    }
+}
 
-    // 3. keys: a keystore per account, agent keys for workers and jurors
-    let password = "devnet";
-    let password_file = dir.join("password");
-    std::fs::write(&password_file, format!("{password}\n"))?;
+/// A keystore per dev account (`<dir>/keys/<role>-<i>.json`), roles by index: deployer,
+/// requester, the workers, the jurors, spares.
+fn write_keystores(
+    ctx: &Ctx,
+    dir: &Path,
+    a: &UpArgs,
+    keys: &[PrivateKeySigner],
+    accounts: usize,
+) -> Result<Vec<Account>> {
     let keys_dir = dir.join("keys");
     std::fs::create_dir_all(&keys_dir)?;
     let role = |i: usize| match i {
@@ -120,12 +222,12 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         i if i < 2 + a.workers + a.jurors => "juror",
         _ => "spare",
     };
-    let pb = out.spinner("writing keystores");
+    let pb = ctx.out.spinner("writing keystores");
     let mut accts = Vec::new();
     for (i, k) in keys.iter().enumerate().take(accounts) {
         let name = format!("{}-{i}.json", role(i));
         let _ = std::fs::remove_file(keys_dir.join(&name));
-        let keystore = create_keystore(&keys_dir, &name, k, password)
+        let keystore = create_keystore(&keys_dir, &name, k, PASSWORD)
             .wrap_err_with(|| format!("cannot write the keystore {name}"))?;
         accts.push(Account {
             role: role(i).into(),
@@ -138,14 +240,17 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         });
     }
     pb.finish_and_clear();
+    Ok(accts)
+}
 
-    // 4. register workers and jurors with real Ed25519 bindings
-    let contracts = |i: usize| -> Result<AosContracts> {
-        Ok(AosContracts::new(
-            provider_for(&rpc_url, keys[i].clone()).wrap_err("a provider for the devnet")?,
-            deployments.clone(),
-        ))
-    };
+/// An agent key file for each worker and juror, registered in the AgentRegistry.
+async fn register_agents(
+    ctx: &Ctx,
+    a: &UpArgs,
+    dir: &Path,
+    dev: &DevChain<'_>,
+    accts: &mut [Account],
+) -> Result<()> {
     let agents_dir = dir.join("agents");
     for acct in accts
         .iter_mut()
@@ -155,42 +260,51 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         let _ = std::fs::remove_file(&path);
         // Dev keys on a throwaway chain: cheap KDF parameters keep `up` fast. Real keys
         // (`aos worker register`) use aos-protocol's defaults.
-        let (key, _) = super::super::worker::load_or_create_agent_key(
-            &path,
-            password,
-            KdfParams::insecure_for_tests(),
-        )?;
-        let c = contracts(acct.index)?;
+        let (key, _) = load_or_create_agent_key(&path, PASSWORD, KdfParams::insecure_for_tests())?;
+        let c = dev.contracts(acct.index)?;
         let manifest = serde_json::to_vec(&json!({
             "agent": key.agent_id().to_string(),
             "role": acct.role,
             "domains": [a.domain],
             "version": 1
         }))?;
-        super::super::worker::register_with(ctx, &c, acct.address, &key, &manifest).await?;
+        register_with(ctx, &c, acct.address, &key, &manifest).await?;
         acct.agent_key = Some(path);
         acct.agent_id = Some(key.agent_id().to_string());
     }
+    Ok(())
+}
 
-    // 5. jurors earn karma above the court's floor with real tasks, then stake; each worker
-    // does one real task too, so the indexer's /route ranks it from the start
-    let requester = contracts(1)?;
+/// One real task per worker, two per juror (karma above the court's floor), then the
+/// jurors' stakes.
+async fn warm_up(
+    ctx: &Ctx,
+    a: &UpArgs,
+    dev: &DevChain<'_>,
+    accts: &[Account],
+    domain: B256,
+) -> Result<()> {
+    let requester = dev.contracts(1)?;
+    let requester_addr = dev.keys[1].address();
     let mut salt = 0u64;
     for acct in accts.iter().filter(|x| x.role == "worker") {
         salt += 1;
-        let wc = contracts(acct.index)?;
-        warm_up_task(ctx, &requester, &wc, keys[1].address(), domain, salt).await?;
+        let wc = dev.contracts(acct.index)?;
+        warm_up_task(ctx, &requester, &wc, requester_addr, domain, salt).await?;
     }
     for acct in accts.iter().filter(|x| x.role == "juror") {
-        let jc = contracts(acct.index)?;
+        let jc = dev.contracts(acct.index)?;
         for _ in 0..2 {
             salt += 1;
-            warm_up_task(ctx, &requester, &jc, keys[1].address(), domain, salt).await?;
+            warm_up_task(ctx, &requester, &jc, requester_addr, domain, salt).await?;
         }
-        super::super::juror::join_with(ctx, &jc, acct.address, a.juror_stake.0).await?;
+        join_with(ctx, &jc, acct.address, a.juror_stake.0).await?;
     }
+    Ok(())
+}
 
-    // 6. record, hook, config
+/// `<dir>/config.toml` for `aos --config`: the RPC and the deployments.
+fn write_config(dir: &Path, rpc_url: &str, deployments_path: &Path) -> Result<PathBuf> {
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
@@ -202,40 +316,20 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
             dep = deployments_path.display()
         ),
     )?;
-    let mut net = DevnetFile {
-        rpc_url: rpc_url.clone(),
-        chain_id,
-        anvil: anvil_proc.clone(),
-        services: Vec::new(),
-        indexer_url: None,
-        blob_gateway: None,
-        blob_dir: None,
-        workers: Vec::new(),
-        bootstrap: Vec::new(),
-        model: None,
-        deployments_path: deployments_path.clone(),
-        deployments: deployments.clone(),
-        password_file: password_file.clone(),
-        config,
-        juror_domain: a.domain.clone(),
-        accounts: accts,
+    Ok(config)
+}
+
+/// The services for every `aos` command pointed at the devnet's config.
+fn add_services_to_config(net: &DevnetFile) -> Result<()> {
+    let mut text = std::fs::read_to_string(&net.config)?;
+    let extra = toml::toml! {
+        indexer = (net.indexer_url.clone().unwrap_or_default())
+        blob_dir = (net.blob_dir.as_deref().map(|p| p.display().to_string()).unwrap_or_default())
+        bootstrap = (net.bootstrap.clone())
+        model = (net.model.as_deref().map(|p| p.display().to_string()).unwrap_or_default())
     };
-    if !a.no_services {
-        super::services::start_services(ctx, &a, &root, &dir, &mut net, &mut guard).await?;
-        // the services for every `aos` command pointed at this config
-        let mut text = std::fs::read_to_string(&net.config)?;
-        let extra = toml::toml! {
-            indexer = (net.indexer_url.clone().unwrap_or_default())
-            blob_dir = (net.blob_dir.as_deref().map(|p| p.display().to_string()).unwrap_or_default())
-            bootstrap = (net.bootstrap.clone())
-            model = (net.model.as_deref().map(|p| p.display().to_string()).unwrap_or_default())
-        };
-        text += &toml::to_string(&extra)?;
-        std::fs::write(&net.config, text)?;
-    }
-    net.write(&dir)?;
-    guard.disarm();
-    out.emit(&net, || summary(&net));
+    text += &toml::to_string(&extra)?;
+    std::fs::write(&net.config, text)?;
     Ok(())
 }
 

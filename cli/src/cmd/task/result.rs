@@ -5,20 +5,19 @@
 
 use std::path::PathBuf;
 
-use alloy::{
-    primitives::{Address, B256},
-    rpc::types::Filter,
-    sol_types::SolEvent,
-};
-use aos_chain::{TaskStatus, task_market::TaskMarket};
+use alloy::primitives::{Address, B256};
+use aos_chain::TaskStatus;
 use aos_protocol::ContentId;
 use clap::Args;
 use eyre::{Result, WrapErr, bail};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{blob::FetchArgs, parse_b256};
-use crate::{blobs, ctx::Ctx};
+use crate::{
+    blobs::{self, FetchArgs},
+    ctx::Ctx,
+    ids::parse_b256,
+};
 
 /// `task result` examples.
 pub(crate) const EXAMPLES: &str = "\
@@ -42,17 +41,6 @@ pub(crate) struct ResultArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     fetch: FetchArgs,
-}
-
-/// What a requester does after posting task `id`: follow it, read the answer once a worker
-/// submitted, then settle (the worker's side, claiming, is the worker's business).
-pub(crate) fn after_post(id: B256) -> String {
-    format!(
-        "next: a worker claims and works it; follow it with `aos task show {id:#x}`, read the \
-         answer once submitted with `aos task result {id:#x}`, then `aos task accept {id:#x}` \
-         (pays) or `aos task reject {id:#x}` (disputes) within the review window; nobody \
-         claimed it by the claim deadline? `aos task cancel {id:#x}`, then `aos withdraw`"
-    )
 }
 
 /// The fields of an aos-worker result blob this command shows.
@@ -98,20 +86,12 @@ async fn submitted(ctx: &Ctx, id: B256) -> Result<(B256, Address)> {
         }
         _ => {}
     }
-    let f = Filter::new()
-        .address(c.deployments().task_market)
-        .event_signature(TaskMarket::TaskSubmitted::SIGNATURE_HASH)
-        .topic1(id);
-    let logs = c
-        .scan_logs(&f)
+    let last = c
+        .last_submission(id)
         .await
         .wrap_err("cannot read the task's TaskSubmitted events")?;
-    let last = logs
-        .iter()
-        .filter_map(|l| TaskMarket::TaskSubmitted::decode_log(&l.inner).ok())
-        .rfind(|e| e.taskId == id);
     match last {
-        Some(e) => Ok((e.resultHash, e.worker)),
+        Some(found) => Ok(found),
         None => bail!(
             "task {id:#x} is {status:?} but no TaskSubmitted event was found since block {}",
             c.deployments().start_block
@@ -171,20 +151,6 @@ pub(crate) async fn run(ctx: &Ctx, a: ResultArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_post_hint_tells_the_requester_what_to_do_next() {
-        let h = after_post(B256::repeat_byte(0xab));
-        for want in [
-            "aos task show",
-            "aos task result",
-            "aos task accept",
-            "aos task reject",
-        ] {
-            assert!(h.contains(want), "{h}");
-        }
-        assert!(!h.contains("aos task claim"), "{h}");
-    }
 
     #[test]
     fn the_answer_of_a_worker_blob_is_its_output_and_other_blobs_are_text() {

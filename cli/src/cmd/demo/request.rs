@@ -1,0 +1,157 @@
+//! Phase 2: the request goes to the coordinator (`aos ask`), which plans it with the local
+//! model and posts every public step on chain; the workers take, run and get paid for them.
+
+use std::{path::Path, process::Stdio};
+
+use aos_indexer_api::{Task, TasksQuery};
+use eyre::{Result, WrapErr, bail};
+use serde_json::Value;
+
+use super::scene::{Demo, say, short};
+use crate::{
+    cmd::ask::{AskArgs, coordinator_command},
+    ctx::Ctx,
+    devnet_file::Account,
+    units::fmt_eth,
+};
+
+/// What the coordinator answered and the tasks it posted.
+pub(super) struct Asked {
+    /// The coordinator's JSON report (plan, steps, answer, confidence).
+    pub(super) report: Value,
+    /// The answer.
+    pub(super) answer: String,
+    /// The tasks the requester posted from block `from` on, as the indexer has them.
+    pub(super) sub_tasks: Vec<Task>,
+}
+
+/// Run the request through the coordinator as `req`; `from` is the first block of the phase.
+pub(super) async fn run(
+    demo: &Demo<'_>,
+    req: &Account,
+    request: &str,
+    file: &Path,
+    from: u64,
+) -> Result<Asked> {
+    let ctx = demo.ctx;
+    say(
+        ctx,
+        format!(
+            "== 2. request → coordinator (plans with the local model, posts each step on chain)\n   \"{}\" + {}",
+            request.trim(),
+            file.display()
+        ),
+    );
+    let report = ask(demo, req, request, file).await?;
+    let answer = report["answer"].as_str().unwrap_or_default().to_owned();
+    for st in report["steps"].as_array().into_iter().flatten() {
+        let route = &st["routes"][0];
+        say(
+            ctx,
+            format!(
+                "   step {} [{}] → {} ({})",
+                st["step"]["id"].as_str().unwrap_or("?"),
+                st["step"]["type"]
+                    .as_str()
+                    .or(st["step"]["step_type"].as_str())
+                    .unwrap_or("?"),
+                route["service"].as_str().unwrap_or("?"),
+                route["reason"].as_str().unwrap_or("")
+            ),
+        );
+    }
+    let sub_tasks = posted_since(demo, req, from).await?;
+    for t in &sub_tasks {
+        say(
+            ctx,
+            format!(
+                "   task {} {} by {} (received {}: payment + stake back)",
+                short(&format!("{:#x}", t.task_id)),
+                t.status,
+                t.worker.map(|w| demo.role_of(w)).unwrap_or_default(),
+                fmt_eth(t.worker_amount.unwrap_or_default())
+            ),
+        );
+    }
+    say(
+        ctx,
+        format!(
+            "   answer ({} chars, confidence {:.2})",
+            answer.len(),
+            report["confidence"].as_f64().unwrap_or_default()
+        ),
+    );
+    Ok(Asked {
+        report,
+        answer,
+        sub_tasks,
+    })
+}
+
+/// The settings of the coordinator: the devnet's, with the requester's wallet.
+fn coordinator_ctx(demo: &Demo<'_>, req: &Account) -> Ctx {
+    let mut s = demo.ctx.s.clone();
+    s.rpc = demo.net.rpc_url.clone();
+    s.deployments = demo.net.deployments_path.clone();
+    s.keystore = Some(req.keystore.clone());
+    s.password_file = Some(demo.net.password_file.clone());
+    s.private_key = None;
+    s.indexer = demo.net.indexer_url.clone();
+    s.bootstrap = demo.net.bootstrap.clone();
+    s.model = demo.net.model.clone();
+    s.data_dir = demo.dir.join("data/coordinator");
+    Ctx {
+        s,
+        out: crate::output::Output {
+            json: true,
+            ..demo.ctx.out
+        },
+    }
+}
+
+/// Run `aos-coordinator ask` as the requester; its JSON report.
+async fn ask(demo: &Demo<'_>, req: &Account, request: &str, file: &Path) -> Result<Value> {
+    let cctx = coordinator_ctx(demo, req);
+    let ask = AskArgs::for_demo(request.trim(), file, &demo.net.juror_domain);
+    let mut cmd = coordinator_command(&cctx, &ask)?;
+    let pb = demo.ctx.out.spinner(
+        "coordinator: planning, posting sub-tasks; workers: claiming, running the model, submitting",
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        cmd.stdin(Stdio::null()).stderr(Stdio::inherit()).output()
+    })
+    .await?
+    .wrap_err("cannot run aos-coordinator")?;
+    pb.finish_and_clear();
+    if !out.status.success() {
+        bail!(
+            "aos-coordinator ask failed ({}); the workers' logs are in {}",
+            out.status,
+            demo.dir.join("logs").display()
+        );
+    }
+    serde_json::from_slice(&out.stdout).wrap_err("the coordinator's report is not JSON")
+}
+
+/// The tasks `req` posted from block `from` on, from the indexer; at least one.
+async fn posted_since(demo: &Demo<'_>, req: &Account, from: u64) -> Result<Vec<Task>> {
+    demo.indexer_caught_up().await?;
+    let sub_tasks: Vec<Task> = demo
+        .indexer()?
+        .tasks(&TasksQuery {
+            requester: Some(req.address.to_string()),
+            limit: Some(1000),
+            ..TasksQuery::default()
+        })
+        .await?
+        .tasks
+        .into_iter()
+        .filter(|t| t.posted_block >= from)
+        .collect();
+    if sub_tasks.is_empty() {
+        bail!(
+            "the coordinator posted no task on chain: every step stayed local (see the routes above)"
+        );
+    }
+    Ok(sub_tasks)
+}
