@@ -10,7 +10,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use aos_mesh::{BlobStore, MeshConfig, Multiaddr};
+use aos_mesh::{BlobStore, MeshConfig};
 use aos_protocol::{AgentKey, ContentId};
 use clap::Args;
 use eyre::{Result, WrapErr, bail, eyre};
@@ -226,20 +226,9 @@ pub(crate) fn mesh_config(
     chain_id: u64,
     blob_dir: impl Into<PathBuf>,
 ) -> Result<MeshConfig> {
-    let addrs = |what: &str, list: &[String]| {
-        list.iter()
-            .map(|a| {
-                a.parse::<Multiaddr>()
-                    .wrap_err_with(|| format!("{what} address {a:?} is not a multiaddr"))
-            })
-            .collect::<Result<Vec<_>>>()
-    };
-    let mut cfg =
-        MeshConfig::new(chain_id, blob_dir).with_bootstrap(addrs("bootstrap", &s.bootstrap)?);
-    if !s.listen.is_empty() {
-        cfg = cfg.with_listen(addrs("listen", &s.listen)?);
-    }
-    Ok(cfg)
+    MeshConfig::new(chain_id, blob_dir)
+        .with_addresses(&s.listen, &s.bootstrap)
+        .wrap_err("bad mesh settings (--listen / --bootstrap)")
 }
 
 #[cfg(test)]

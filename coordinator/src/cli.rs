@@ -32,6 +32,8 @@ const EXAMPLES: &str = "Examples:
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    log: aos_args::LogArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,10 +77,10 @@ struct AskArgs {
     /// Let services log prompts.
     #[arg(long)]
     allow_logging: bool,
-    /// Agent key file (aos-protocol key file; passphrase in AOS_KEY_PASSPHRASE). Without it
-    /// an ephemeral key signs this run's delegations and attestations.
-    #[arg(long, env = "AOS_AGENT_KEY")]
-    key: Option<PathBuf>,
+    /// The agent key signing delegations and attestations (`--agent-key`, passphrase in
+    /// `AOS_AGENT_PASSPHRASE`); without it an ephemeral key signs this run's messages.
+    #[command(flatten)]
+    agent: aos_args::AgentKeyArgs,
     /// Cloud request timeout, seconds.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -86,35 +88,26 @@ struct AskArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    mesh: MeshArgs,
+    mesh: MarketArgs,
 }
 
 /// Delegation to mesh workers (on-chain sub-tasks). All of `--rpc`, `--deployments` and a
-/// key (`--private-key` or `--keystore` + `AOS_PASSWORD`) enable it; `--indexer` adds the
-/// workers it ranks for `--mesh-domain` to the registry.
+/// key (`--private-key`, or `--keystore` with `--password-file` / `AOS_PASSWORD`) enable it;
+/// `--indexer` adds the workers it ranks for `--mesh-domain` to the registry. The chain,
+/// wallet, indexer and mesh settings are the shared groups of `aos-args`.
 #[derive(Debug, Args)]
-struct MeshArgs {
-    /// Chain RPC URL.
-    #[arg(long, env = "AOS_RPC")]
-    rpc: Option<String>,
-    /// Deployments JSON written by script/Deploy.s.sol.
-    #[arg(long, env = "AOS_DEPLOYMENTS")]
-    deployments: Option<PathBuf>,
-    /// Hex private key paying for sub-tasks (development chains).
-    #[arg(long, env = "AOS_PRIVATE_KEY", hide_env_values = true)]
-    private_key: Option<String>,
-    /// Ethereum keystore paying for sub-tasks (password in AOS_PASSWORD).
-    #[arg(long, env = "AOS_KEYSTORE")]
-    keystore: Option<PathBuf>,
-    /// Indexer base URL (its `/route` ranks mesh workers by karma).
-    #[arg(long, env = "AOS_INDEXER")]
-    indexer: Option<String>,
+struct MarketArgs {
+    #[command(flatten)]
+    chain: aos_args::RpcArgs,
+    #[command(flatten)]
+    wallet: aos_args::WalletArgs,
+    #[command(flatten)]
+    indexer: aos_args::IndexerArgs,
+    #[command(flatten)]
+    mesh: aos_args::MeshArgs,
     /// Karma domain of mesh sub-tasks.
     #[arg(long, default_value = "summarisation")]
     mesh_domain: String,
-    /// Mesh bootstrap peers (multiaddrs with /p2p/<peer id>).
-    #[arg(long)]
-    bootstrap: Vec<String>,
     /// Payment per mesh sub-task, wei.
     #[arg(long, default_value_t = 10_000_000_000_000_000)]
     mesh_payment_wei: u128,
@@ -131,7 +124,12 @@ struct MeshArgs {
     prefer_mesh: bool,
     /// Where the coordinator keeps its state: the mesh node's blobs and the announcement
     /// nonce (`announce.nonce`, which must survive restarts).
-    #[arg(long, default_value = ".aos-coordinator")]
+    #[arg(
+        long,
+        env = "AOS_DATA_DIR",
+        default_value = ".aos-coordinator",
+        value_name = "DIR"
+    )]
     data_dir: PathBuf,
 }
 
@@ -206,8 +204,8 @@ fn load_key(path: &Option<PathBuf>) -> anyhow::Result<AgentKey> {
     match path {
         None => Ok(AgentKey::generate()),
         Some(p) => {
-            let pass = std::env::var("AOS_KEY_PASSPHRASE")
-                .context("AOS_KEY_PASSPHRASE must hold the key file's passphrase")?;
+            let pass = std::env::var("AOS_AGENT_PASSPHRASE")
+                .context("AOS_AGENT_PASSPHRASE must hold the agent key file's passphrase")?;
             let kf =
                 KeyFile::read(p).with_context(|| format!("reading key file {}", p.display()))?;
             Ok(kf
@@ -223,33 +221,38 @@ fn load_key(path: &Option<PathBuf>) -> anyhow::Result<AgentKey> {
 /// Any failure, with context for the user.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AOS_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    cli.log.init("warn");
     match cli.command {
         Command::Ask(a) => ask(a).await,
     }
 }
 
 async fn mesh_delegate(
-    m: &MeshArgs,
+    m: &MarketArgs,
     key: &AgentKey,
 ) -> anyhow::Result<Option<Arc<crate::MarketDelegate>>> {
-    let (Some(rpc), Some(deployments)) = (&m.rpc, &m.deployments) else {
+    let (Some(rpc), Some(deployments)) = (&m.chain.rpc, &m.chain.deployments) else {
         return Ok(None);
     };
-    let signer: alloy::signers::local::PrivateKeySigner = match (&m.private_key, &m.keystore) {
+    let w = &m.wallet;
+    let signer: alloy::signers::local::PrivateKeySigner = match (&w.private_key, &w.keystore) {
         (Some(k), _) => k
+            .trim()
             .parse()
             .context("--private-key is not a hex secp256k1 key")?,
         (None, Some(ks)) => {
-            let pass = std::env::var("AOS_PASSWORD")
-                .context("AOS_PASSWORD must hold the keystore password")?;
+            let pass = match (std::env::var("AOS_PASSWORD"), &w.password_file) {
+                (Ok(p), _) => p,
+                (Err(_), Some(f)) => std::fs::read_to_string(f)
+                    .with_context(|| format!("reading the password file {}", f.display()))?
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+                (Err(_), None) => {
+                    bail!("--keystore needs its password: --password-file FILE or AOS_PASSWORD")
+                }
+            };
             aos_chain::load_keystore(ks, &pass)?
         }
         (None, None) => bail!("mesh delegation needs a key: --private-key or --keystore"),
@@ -259,20 +262,15 @@ async fn mesh_delegate(
     let chain_id = deployments.chain_id;
     let contracts =
         aos_chain::AosContracts::new(aos_chain::provider_for(rpc, signer)?, deployments);
-    let bootstrap = m
-        .bootstrap
-        .iter()
-        .map(|b| {
-            b.parse()
-                .with_context(|| format!("bad --bootstrap multiaddr {b}"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let (mesh, _) = aos_mesh::spawn(
-        key,
-        aos_mesh::MeshConfig::new(chain_id, m.data_dir.join("blobs")).with_bootstrap(bootstrap),
-    )
-    .await
-    .context("starting the mesh node")?;
+    let mesh_cfg = aos_mesh::MeshConfig::new(chain_id, m.data_dir.join("blobs"))
+        .with_addresses(
+            m.mesh.listen.as_deref().unwrap_or_default(),
+            m.mesh.bootstrap.as_deref().unwrap_or_default(),
+        )
+        .context("bad mesh settings (--listen / --bootstrap)")?;
+    let (mesh, _) = aos_mesh::spawn(key, mesh_cfg)
+        .await
+        .context("starting the mesh node")?;
     let settings = crate::MarketSettings {
         payment_wei: m.mesh_payment_wei,
         max_escrow_wei: m
@@ -304,9 +302,9 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
         None => LlmRegistry::default_registry(),
     };
     let model = load_model(&a.model)?;
-    let key = load_key(&a.key)?;
+    let key = load_key(&a.agent.agent_key)?;
     let mesh = mesh_delegate(&a.mesh, &key).await?;
-    if let Some(url) = &a.mesh.indexer {
+    if let Some(url) = &a.mesh.indexer.indexer {
         if mesh.is_none() {
             bail!(
                 "--indexer adds mesh workers, which need --rpc, --deployments and a key (--private-key or --keystore)"

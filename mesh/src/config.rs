@@ -6,7 +6,7 @@ use std::time::Duration;
 use aos_protocol::VerifierConfig;
 use libp2p::Multiaddr;
 
-use crate::Topic;
+use crate::{MeshError, Topic};
 
 /// Settings for [`crate::spawn`]. Build with [`MeshConfig::new`] and the `with_*` methods;
 /// fields are public for configuration files.
@@ -108,6 +108,35 @@ impl MeshConfig {
     pub fn with_max_blob_bytes(mut self, n: u64) -> Self {
         self.max_blob_bytes = n;
         self
+    }
+
+    /// Listen on and bootstrap from the shared `--listen` / `--bootstrap` settings
+    /// (`aos-args` `MeshArgs`, multiaddr strings); an empty `listen` keeps the default (one
+    /// loopback TCP port).
+    ///
+    /// # Errors
+    /// [`MeshError::Address`] naming the setting and the string that is not a multiaddr.
+    pub fn with_addresses(
+        mut self,
+        listen: &[String],
+        bootstrap: &[String],
+    ) -> Result<Self, MeshError> {
+        let parse = |setting: &'static str, list: &[String]| {
+            list.iter()
+                .map(|a| {
+                    a.parse::<Multiaddr>().map_err(|source| MeshError::Address {
+                        setting,
+                        value: a.clone(),
+                        source,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        if !listen.is_empty() {
+            self.listen = parse("listen", listen)?;
+        }
+        self.bootstrap = parse("bootstrap", bootstrap)?;
+        Ok(self)
     }
 
     /// Inbound blob requests served at once: `total` for all peers, `per_peer` for one

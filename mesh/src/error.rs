@@ -80,6 +80,17 @@ pub enum MeshError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A `--listen` / `--bootstrap` setting is not a multiaddr.
+    #[error("{setting} address {value:?} is not a multiaddr")]
+    Address {
+        /// Which setting (`listen`, `bootstrap`).
+        setting: &'static str,
+        /// The string given.
+        value: String,
+        /// Why it does not parse.
+        #[source]
+        source: libp2p::multiaddr::Error,
+    },
     /// A key could not be converted between aos-protocol and libp2p.
     #[error("invalid key: {0}")]
     Key(String),

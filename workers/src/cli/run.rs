@@ -45,20 +45,10 @@ pub(super) async fn run(cfg: WorkerConfig) -> Result<()> {
     let (contracts, account, key) = open_identity(&cfg)?;
     let store = Store::open(&db_path(&cfg)).await?;
     let chain_id = contracts.deployments().chain_id;
-    let mut mesh_cfg = MeshConfig::new(chain_id, cfg.data_dir.join("blobs")).with_mdns(cfg.mdns);
-    mesh_cfg.listen = cfg
-        .listen
-        .iter()
-        .map(|a| a.parse().wrap_err_with(|| format!("listen address {a:?}")))
-        .collect::<Result<_>>()?;
-    mesh_cfg.bootstrap = cfg
-        .bootstrap
-        .iter()
-        .map(|a| {
-            a.parse()
-                .wrap_err_with(|| format!("bootstrap address {a:?}"))
-        })
-        .collect::<Result<_>>()?;
+    let mesh_cfg = MeshConfig::new(chain_id, cfg.data_dir.join("blobs"))
+        .with_mdns(cfg.mdns)
+        .with_addresses(&cfg.listen, &cfg.bootstrap)
+        .wrap_err("bad mesh settings (listen / bootstrap)")?;
     let (mesh, _mesh_task) = aos_mesh::spawn(&key, mesh_cfg).await?;
     for a in mesh.listen_addrs().await? {
         tracing::info!(%a, "mesh listening");
