@@ -248,7 +248,9 @@ mod tests {
         assert_eq!(
             cfg.listen,
             vec![
-                "/ip4/0.0.0.0/tcp/4001".parse::<Multiaddr>().unwrap(),
+                "/ip4/0.0.0.0/tcp/4001"
+                    .parse::<aos_mesh::Multiaddr>()
+                    .unwrap(),
                 "/ip4/127.0.0.1/tcp/0".parse().unwrap()
             ]
         );
