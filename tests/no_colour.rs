@@ -85,7 +85,7 @@ fn no_binary_writes_colour_codes_to_a_pipe() {
 
     let mut indexer = Command::new(bin("aos-indexer"));
     indexer
-        .env("RUST_LOG", "debug")
+        .env("AOS_LOG", "debug")
         .args([
             "run",
             "--rpc",

@@ -14,7 +14,7 @@
 //! | `units` | amounts (`0.05eth`, `50gwei`, `123wei`), durations (`1h`), WAD fractions |
 //! | `output` | tables (comfy-table), `--json`, spinners (indicatif) |
 //! | `tx` | sending a transaction with a spinner, reverts decoded with next-step hints |
-//! | `logs` | `eth_getLogs` in bounded ranges; task terms from `TaskPosted` |
+//! | `logs` | a task's history and terms, through aos-chain's scanner |
 //! | `blobs` | reading a blob by id (blob folder, cache, gateway, mesh), BLAKE3-verified |
 //! | `devnet_file` | `<dir>/devnet.json`: what `aos devnet up` made, read by `aos demo` |
 //! | `procs` | the devnet's detached services: start, wait until serving, stop by pid |
@@ -22,12 +22,14 @@
 //! | `agents` | agent key file, registration, juror stake (worker, juror, devnet) |
 //! | `court` | dispute records and seats with next-step errors (dispute, juror) |
 //! | `karma` | an agent's on-chain karma and earnings, and their table (karma, worker) |
+//! | `coordinator` | the `aos-coordinator ask` command line (ask, demo) |
 //! | `cmd::*` | one file per subcommand group |
 
 mod agents;
 mod blobs;
 mod cli;
 mod cmd;
+mod coordinator;
 mod court;
 mod ctx;
 mod devnet_file;

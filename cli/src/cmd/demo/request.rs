@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::scene::{Demo, say, short};
 use crate::{
-    cmd::ask::{AskArgs, coordinator_command},
+    coordinator::{AskArgs, coordinator_command},
     ctx::Ctx,
     devnet_file::Account,
     units::fmt_eth,

@@ -7,10 +7,12 @@ use std::path::PathBuf;
 
 use alloy::primitives::{Address, B256};
 use aos_chain::TaskStatus;
-use aos_protocol::ContentId;
+use aos_protocol::{
+    ContentId,
+    messages::{Message, ResultBlob},
+};
 use clap::Args;
 use eyre::{Result, WrapErr, bail};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::{
@@ -43,21 +45,11 @@ pub(crate) struct ResultArgs {
     fetch: FetchArgs,
 }
 
-/// The fields of an aos-worker result blob this command shows.
-#[derive(Debug, Deserialize)]
-struct ResultBlob {
-    output: String,
-    #[serde(default)]
-    worker: Option<String>,
-    #[serde(default)]
-    executor: Option<String>,
-    #[serde(default)]
-    model: Option<String>,
-}
-
-/// The answer in a result blob: a worker's result JSON's `output`, else the bytes as text.
+/// The answer in a result blob: a worker's [`ResultBlob`]'s `output` (aos-protocol's type,
+/// the one every worker writes), else the bytes as text (a task posted by another client may
+/// name any blob as its result).
 fn answer(bytes: &[u8]) -> (Option<ResultBlob>, String) {
-    match serde_json::from_slice::<ResultBlob>(bytes) {
+    match ResultBlob::from_json(bytes) {
         Ok(r) => {
             let text = r.output.clone();
             (Some(r), text)
@@ -121,8 +113,8 @@ pub(crate) async fn run(ctx: &Ctx, a: ResultArgs) -> Result<()> {
         &json!({
             "task_id": id, "result_hash": hash, "worker": worker, "verified": true,
             "source": f.source, "answer": text, "out": a.out,
-            "agent": blob.as_ref().and_then(|b| b.worker.clone()),
-            "executor": blob.as_ref().and_then(|b| b.executor.clone()),
+            "agent": blob.as_ref().map(|b| b.worker.to_string()),
+            "executor": blob.as_ref().map(|b| b.executor.clone()),
             "model": blob.as_ref().and_then(|b| b.model.clone()),
             "blob": parsed,
         }),
@@ -154,7 +146,21 @@ mod tests {
 
     #[test]
     fn the_answer_of_a_worker_blob_is_its_output_and_other_blobs_are_text() {
-        let (b, t) = answer(br#"{"output":"42","model":"m","worker":"w"}"#);
+        let blob = ResultBlob {
+            task_id: format!("0x{}", "11".repeat(32)),
+            spec_hash: format!("0x{}", "22".repeat(32)),
+            worker: aos_protocol::AgentId::from_bytes([7; 32]),
+            executor: "local_llama".into(),
+            model: Some("m".into()),
+            output: "42".into(),
+            timing: aos_protocol::messages::Timing {
+                started_at_ms: 1,
+                finished_at_ms: 2,
+                input_tokens: None,
+                output_tokens: None,
+            },
+        };
+        let (b, t) = answer(&blob.to_json().unwrap());
         assert_eq!(t, "42");
         assert_eq!(b.and_then(|b| b.model).as_deref(), Some("m"));
         let (b, t) = answer(b"plain answer");
