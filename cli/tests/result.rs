@@ -151,10 +151,25 @@ async fn a_requester_reads_the_result_before_paying_and_withdraws_refunds() {
         &spec,
     )
     .unwrap();
-    let answer = br#"{"task_id":"x","output":"The answer is 42.","model":"tiny","worker":"w"}"#;
+    // the result blob every worker writes (aos-protocol's ResultBlob)
+    let answer = aos_protocol::messages::ResultBlob {
+        task_id: format!("0x{}", "11".repeat(32)),
+        spec_hash: format!("0x{}", "22".repeat(32)),
+        worker: aos_protocol::AgentKey::generate().agent_id(),
+        executor: "local_llama".into(),
+        model: Some("tiny".into()),
+        output: "The answer is 42.".into(),
+        timing: aos_protocol::messages::Timing {
+            started_at_ms: 1,
+            finished_at_ms: 2,
+            input_tokens: None,
+            output_tokens: None,
+        },
+    };
+    let answer = aos_protocol::Message::to_json(&answer).unwrap();
     let result = h.join("result.json");
-    std::fs::write(&result, answer).unwrap();
-    let result_id = ContentId::of(answer).to_string();
+    std::fs::write(&result, &answer).unwrap();
+    let result_id = ContentId::of(&answer).to_string();
 
     json(
         run(2)
