@@ -76,6 +76,39 @@ pub struct WalletArgs {
     pub private_key: Option<String>,
 }
 
+/// The keystore password by the rule every AOS binary documents: `$AOS_PASSWORD` if set,
+/// else the first line of `password_file`, else `None`.
+///
+/// # Errors
+/// The password file cannot be read (the error names the file).
+pub fn keystore_password(
+    password_file: Option<&std::path::Path>,
+) -> Result<Option<String>, std::io::Error> {
+    if let Ok(p) = std::env::var("AOS_PASSWORD") {
+        return Ok(Some(p));
+    }
+    let Some(f) = password_file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(f).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot read the password file {}: {e}", f.display()),
+        )
+    })?;
+    Ok(Some(text.lines().next().unwrap_or_default().to_owned()))
+}
+
+impl WalletArgs {
+    /// The keystore password ([`keystore_password`] over `--password-file`).
+    ///
+    /// # Errors
+    /// As [`keystore_password`].
+    pub fn password(&self) -> Result<Option<String>, std::io::Error> {
+        keystore_password(self.password_file.as_deref())
+    }
+}
+
 /// The agent's Ed25519 key: its identity on the mesh and in signed envelopes.
 #[derive(Debug, Clone, Default, Args, Serialize)]
 pub struct AgentKeyArgs {
@@ -213,6 +246,27 @@ mod tests {
         // only what was given is serialised, so a config file fills in the rest
         let v = serde_json::to_value(&a.rpc).unwrap();
         assert_eq!(v, serde_json::json!({"rpc": "http://h:1"}));
+    }
+
+    #[test]
+    fn the_password_is_the_files_first_line_and_a_missing_file_is_named() {
+        // $AOS_PASSWORD wins over the file; the test process does not set it
+        assert!(
+            std::env::var_os("AOS_PASSWORD").is_none(),
+            "unset AOS_PASSWORD to run this"
+        );
+        let dir = std::env::temp_dir().join(format!("aos-args-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("pw");
+        std::fs::write(&f, "secret\nignored\n").unwrap();
+        assert_eq!(
+            keystore_password(Some(&f)).unwrap().as_deref(),
+            Some("secret")
+        );
+        assert_eq!(keystore_password(None).unwrap(), None);
+        let e = keystore_password(Some(&dir.join("none"))).unwrap_err();
+        assert!(e.to_string().contains("none"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

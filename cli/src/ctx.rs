@@ -22,13 +22,6 @@ pub(crate) struct Ctx {
     pub(crate) out: Output,
 }
 
-/// Read the first line of a password file.
-pub(crate) fn read_password_file(path: &std::path::Path) -> Result<String> {
-    let text = std::fs::read_to_string(path)
-        .wrap_err_with(|| format!("cannot read the password file {}", path.display()))?;
-    Ok(text.lines().next().unwrap_or_default().to_owned())
-}
-
 impl Ctx {
     /// The deployments JSON.
     ///
@@ -48,16 +41,12 @@ impl Ctx {
             .wrap_err_with(|| format!("cannot load the deployments file {}", p.display()))
     }
 
-    /// The keystore password ($AOS_PASSWORD, else the first line of --password-file).
+    /// The keystore password ($AOS_PASSWORD, else the first line of --password-file; the
+    /// rule lives in `aos_args::keystore_password`).
     pub(crate) fn password(&self) -> Result<Option<String>> {
-        if let Ok(p) = std::env::var("AOS_PASSWORD") {
-            return Ok(Some(p));
-        }
-        self.s
-            .password_file
-            .as_deref()
-            .map(read_password_file)
-            .transpose()
+        Ok(aos_args::keystore_password(
+            self.s.password_file.as_deref(),
+        )?)
     }
 
     /// `explicit` (an `--address` flag), else the signing account's address.

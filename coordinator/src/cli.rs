@@ -241,17 +241,8 @@ async fn mesh_delegate(
             .parse()
             .context("--private-key is not a hex secp256k1 key")?,
         (None, Some(ks)) => {
-            let pass = match (std::env::var("AOS_PASSWORD"), &w.password_file) {
-                (Ok(p), _) => p,
-                (Err(_), Some(f)) => std::fs::read_to_string(f)
-                    .with_context(|| format!("reading the password file {}", f.display()))?
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-                (Err(_), None) => {
-                    bail!("--keystore needs its password: --password-file FILE or AOS_PASSWORD")
-                }
+            let Some(pass) = w.password()? else {
+                bail!("--keystore needs its password: --password-file FILE or AOS_PASSWORD")
             };
             aos_chain::load_keystore(ks, &pass)?
         }
