@@ -322,6 +322,7 @@ impl MarketDelegate {
             delegation_allowed: false,
             max_delegation_depth: 0,
             created_at: now_ms(),
+            acceptance: None,
             signature: None,
         };
         spec.validate().map_err(MarketError::Spec)?;

@@ -13,7 +13,7 @@
 //! | [`replay`] | bounded per-sender nonce windows | |
 //! | [`content`], [`dag`] | BLAKE3 [`ContentId`], [`DagNode`] | WP §3.1 |
 //! | [`delegation_chain`] | audited delegation hops | WP §6.4 |
-//! | [`messages`] | task spec, human task, delegation, result, attestation, plan | WP §4.3, §6.2, §6.3 |
+//! | [`messages`] | task spec, human task, delegation, result, attestation, plan, acceptance criteria, verdict | WP §4.3, §6.2, §6.3, §8.1 |
 //! | [`karma`] | karma vector, WAD math (EMA, attenuation, decay), requirements, weights | WP §5 |
 //! | [`signing`] | detached signatures over canonical CBOR of messages | |
 //! | [`cbor`] | deterministic CBOR helpers | RFC 8949 §4.2.1 |

@@ -31,6 +31,8 @@ fn all_decoders(bytes: &[u8]) {
     let _ = KarmaAttestation::from_cbor(bytes);
     let _ = Plan::from_json(bytes);
     let _ = Plan::from_cbor(bytes);
+    let _ = Verdict::from_json(bytes);
+    let _ = Verdict::from_cbor(bytes);
     if let Ok(s) = std::str::from_utf8(bytes) {
         let _ = KeyFile::from_json(s);
         let _ = s.parse::<aos_protocol::AgentId>();

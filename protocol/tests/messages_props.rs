@@ -51,6 +51,7 @@ prop_compose! {
             requirements: Requirements { karma_min: mins, required_skills: skills, deadline_ms },
             payment: Money::eth_wei(amount),
             input, delegation_allowed: depth > 0, max_delegation_depth: depth, created_at,
+            acceptance: None,
             signature: None,
         };
         t.sign_with(&key(seed)).unwrap();
@@ -220,4 +221,64 @@ fn plan_rules() {
         StepType::from("human_task".to_string()),
         StepType::HumanTask
     );
+}
+
+/// Issue 13: a spec carries its acceptance criteria; the signature covers them, JSON and
+/// CBOR round-trip, and a spec written before the field existed still parses and keeps
+/// its signature (the absent field is not serialised).
+#[test]
+fn task_spec_with_acceptance_signs_and_round_trips() {
+    let k = key(3);
+    let old = TaskSpec::prompt(
+        "t",
+        "extraction",
+        k.agent_id(),
+        "list the events",
+        60_000,
+        1,
+    );
+    let mut signed_old = old.clone();
+    signed_old.sign_with(&k).unwrap();
+    let text = String::from_utf8(signed_old.to_json().unwrap()).unwrap();
+    assert!(!text.contains("acceptance"), "{text}");
+    TaskSpec::from_json(text.as_bytes())
+        .unwrap()
+        .verify_signature()
+        .unwrap();
+
+    let acceptance: Acceptance = serde_json::from_value(json!({
+        "checks": [
+            {"kind": "json_schema", "schema": {"type": "array", "items": {"type": "string"}}},
+            {"kind": "numeric", "expected": 2.5, "tolerance": 0.25},
+            {"kind": "quotes_in_input", "field": ""},
+            {"kind": "language", "code": "eng"}
+        ],
+        "rubric": {"criteria": ["names every event"], "threshold_bps": 6000},
+        "agreement": {"k": 3, "measure": "exact", "threshold_bps": 10000}
+    }))
+    .unwrap();
+    let mut t = old.with_acceptance(acceptance);
+    t.sign_with(&k).unwrap();
+    let j = TaskSpec::from_json(&t.to_json().unwrap()).unwrap();
+    j.verify_signature().unwrap();
+    assert_eq!(j, t);
+    let c = TaskSpec::from_cbor(&t.to_cbor().unwrap()).unwrap();
+    c.verify_signature().unwrap();
+    assert_eq!(c, t);
+    let mut loosened = t.clone();
+    if let Some(r) = loosened.acceptance.as_mut().and_then(|a| a.rubric.as_mut()) {
+        r.threshold_bps = 0;
+    }
+    assert!(
+        loosened.verify_signature().is_err(),
+        "the criteria are signed"
+    );
+    let mut bad = t;
+    if let Some(a) = bad.acceptance.as_mut() {
+        a.checks.push(Check::Language {
+            code: "english".into(),
+        });
+    }
+    let err = TaskSpec::from_json(&bad.to_json().unwrap()).unwrap_err();
+    assert!(err.to_string().contains("acceptance.checks.code"), "{err}");
 }

@@ -142,6 +142,7 @@ async fn bench() {
             delegation_allowed: false,
             max_delegation_depth: 0,
             created_at: 0,
+            acceptance: None,
             signature: None,
         }
         .to_json()

@@ -31,6 +31,7 @@ fn job(prompt: &str) -> Job {
             delegation_allowed: false,
             max_delegation_depth: 0,
             created_at: 0,
+            acceptance: None,
             signature: None,
         },
     }

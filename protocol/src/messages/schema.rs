@@ -3,7 +3,9 @@
 
 use schemars::{JsonSchema, schema_for};
 
-use super::{Delegation, HumanTask, KarmaAttestation, Plan, ResultBlob, TaskResult, TaskSpec};
+use super::{
+    Delegation, HumanTask, KarmaAttestation, Plan, ResultBlob, TaskResult, TaskSpec, Verdict,
+};
 use crate::dag::DagNode;
 use crate::delegation_chain::DelegationChain;
 use crate::karma::KarmaProfile;
@@ -22,6 +24,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("delegation", pretty::<Delegation>()),
         ("task_result", pretty::<TaskResult>()),
         ("result_blob", pretty::<ResultBlob>()),
+        ("verdict", pretty::<Verdict>()),
         ("karma_attestation", pretty::<KarmaAttestation>()),
         ("plan", pretty::<Plan>()),
         ("karma_profile", pretty::<KarmaProfile>()),

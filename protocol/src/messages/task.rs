@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::acceptance::Acceptance;
 use super::common::{MAX_ID_LEN, Message, Money, check_list, check_str};
 use super::error::MessageError;
 use crate::identity::{AgentId, AgentSignature};
@@ -35,7 +36,8 @@ pub struct Requirements {
 /// Rules ([`Message::validate`]): `task_id`, `type` non-empty ≤ 128 bytes; every
 /// `karma_min` key a known dimension with a valid minimum; at most 64 skills;
 /// `deadline_ms > 0`; payment an exact integer amount with a currency code; `max_delegation_depth ≤ 16`
-/// and 0 unless `delegation_allowed`.
+/// and 0 unless `delegation_allowed`; `acceptance`, when present, valid by
+/// [`Acceptance::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskSpec {
@@ -58,6 +60,9 @@ pub struct TaskSpec {
     pub max_delegation_depth: u32,
     /// Creation time, Unix ms.
     pub created_at: u64,
+    /// How the result is judged (issue 13); specs written before it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<Acceptance>,
     /// Requester's signature ([`SignedMessage`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<AgentSignature>,
@@ -88,8 +93,16 @@ impl TaskSpec {
             delegation_allowed: false,
             max_delegation_depth: 0,
             created_at: 0,
+            acceptance: None,
             signature: None,
         }
+    }
+
+    /// The same spec with `acceptance` as its acceptance criteria.
+    #[must_use]
+    pub fn with_acceptance(mut self, acceptance: Acceptance) -> Self {
+        self.acceptance = Some(acceptance);
+        self
     }
 }
 
@@ -124,6 +137,9 @@ impl Message for TaskSpec {
                 "max_delegation_depth",
                 "must be 0 when delegation_allowed is false",
             ));
+        }
+        if let Some(a) = &self.acceptance {
+            a.validate()?;
         }
         Ok(())
     }

@@ -67,6 +67,7 @@ impl Requester {
             delegation_allowed: false,
             max_delegation_depth: 0,
             created_at: now_ms(),
+            acceptance: None,
             signature: None,
         }
         .to_json()
