@@ -35,7 +35,7 @@ pub use error::MessageError;
 pub use human::{Coordinates, EARTH_RADIUS_M, HumanTask, MAX_RADIUS_M, Verification, haversine_m};
 pub use plan::{MAX_PLAN_STEPS, Plan, PlanStep, StepType};
 pub use result::{Executor, TaskResult, Timing};
-pub use result_blob::ResultBlob;
+pub use result_blob::{ResultBlob, is_hash};
 pub use task::{MAX_DELEGATION_DEPTH, Requirements, TaskSpec};
 pub use verdict::{
     CheckOutcome, JudgeRecord, MAX_JUDGE_ID_LEN, MAX_RATIONALE_LEN, MAX_REASON_LEN,

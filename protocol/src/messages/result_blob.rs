@@ -35,8 +35,9 @@ pub struct ResultBlob {
     pub timing: Timing,
 }
 
-/// Whether `s` is `0x` followed by 64 hex digits (a `bytes32` hash as on chain).
-pub(crate) fn is_hash(s: &str) -> bool {
+/// Whether `s` is `0x` followed by 64 hex digits (a `bytes32` hash as on chain: a task
+/// id, a spec or result hash).
+pub fn is_hash(s: &str) -> bool {
     s.strip_prefix("0x")
         .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
