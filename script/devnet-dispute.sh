@@ -35,10 +35,22 @@ send "submit" "$W_KEY" "$MARKET" 'submit(bytes32,bytes32)' "$id" "$(cast keccak 
 extra="$(cast abi-encode 'f(bytes32,address,address)' "$DOMAIN" "$REQ" "$W")"
 bond="$(cast call --rpc-url "$RPC" "$COURT" 'arbitrationCost(bytes)(uint256)' "$extra" | cut -d' ' -f1)"
 TOTAL_GAS=0
-send "reject (arbitration fee $bond wei)" "$REQ_KEY" "$MARKET" "reject($PARAMS_T)" "$p" --value "$bond"
+# evidence is a blob's BLAKE3 id; with cast only, stand-ins (like the result hash above)
+verdict="$(cast keccak "verdict-$salt")"; reply="$(cast keccak "reply-$salt")"
+send "reject (fee $bond wei + verdict)" "$REQ_KEY" "$MARKET" "reject($PARAMS_T,bytes32)" "$p" "$verdict" --value "$bond"
 dispute="$(cast call --rpc-url "$RPC" "$COURT" 'disputeCount()(uint256)' | cut -d' ' -f1)" # ids start at 1
 expect "$(cast call --rpc-url "$RPC" "$MARKET" 'taskOfDispute(uint256)(bytes32)' "$dispute")" "$id" "dispute $dispute is task $id"
 expect "$(status_of "$id")" 4 "task Disputed"
+gas_before_reply=$TOTAL_GAS # the worker's reply is not part of the dispute's gas figure
+send "submitEvidence (worker's reply)" "$W_KEY" "$MARKET" "submitEvidence($PARAMS_T,bytes32)" "$p" "$reply"
+TOTAL_GAS=$gas_before_reply
+# ERC-1497-style Evidence(arbitrator, evidenceGroupId = uint256(taskId), party, evidence)
+evidence_of() { # the task's Evidence logs as "party evidence" lines, in chain order
+  cast logs --rpc-url "$RPC" --json --from-block 0 --address "$MARKET" \
+    'Evidence(address indexed,uint256 indexed,address indexed,bytes32)' "" "$id" |
+    python3 -c 'import json,sys; [print("0x"+l["topics"][3][-40:], l["data"]) for l in json.load(sys.stdin)]'
+}
+expect "$(evidence_of | tr 'A-F' 'a-f')" "$(printf '%s %s\n%s %s' "$REQ" "$verdict" "$W" "$reply" | tr 'A-F' 'a-f')" "evidence: the requester's verdict, then the worker's reply"
 cast rpc --rpc-url "$RPC" evm_mine >/dev/null # the randomness target block
 for _ in $(seq 20); do
   [ "$(phase_of "$dispute")" = 1 ] || break

@@ -10,6 +10,8 @@ use alloy::{
     sol_types::{SolEvent, SolValue},
 };
 
+use aos_protocol::ContentId;
+
 use crate::{
     ChainError, Deployments, LogScanner, ScanError, TaskParams, TaskState, TaskStatus,
     agent_registry::AgentRegistry, dispute_court::DisputeCourt, karma_registry::KarmaRegistry,
@@ -242,18 +244,51 @@ impl AosContracts {
         outcome((), &r)
     }
 
-    /// `reject(params)` within the review window, paying the court's arbitration cost for
-    /// this task (wei). Returns the dispute id.
+    /// `reject(params, evidence)` within the review window, paying the court's arbitration
+    /// cost for this task (wei), with `evidence` (the BLAKE3 id of the requester's verdict
+    /// blob) put on record in the same transaction (`Evidence`, ERC-1497 style). Returns the
+    /// dispute id.
     ///
     /// # Errors
-    /// [`ChainError::Reverted`].
-    pub async fn reject(&self, params: &TaskParams) -> Result<TxOutcome<U256>, ChainError> {
+    /// [`ChainError::Reverted`]: `TaskMarketEmptyEvidence` for the zero id,
+    /// `TaskMarketDeadlinePassed` after the review window, `TaskMarketWrongStatus`, …
+    pub async fn reject(
+        &self,
+        params: &TaskParams,
+        evidence: ContentId,
+    ) -> Result<TxOutcome<U256>, ChainError> {
         let worker = self.task_state(task_id_of(params)).await?.worker;
         let extra = (params.domain, params.requester, worker).abi_encode_params();
         let cost = self.court.arbitrationCost(extra.into()).call().await?;
-        let r = mined(self.market.reject(params.clone()).value(cost)).await?;
+        let r = mined(
+            self.market
+                .reject(params.clone(), B256::from(evidence.0))
+                .value(cost),
+        )
+        .await?;
         let ev: TaskMarket::TaskDisputed = event(&r, self.deployments.task_market)?;
         outcome(ev.disputeId, &r)
+    }
+
+    /// `submitEvidence(params, evidence)`: put the BLAKE3 id of an evidence blob on record for
+    /// the task (the requester's verdict or arguments, the worker's reply), for the court's
+    /// jurors to read from the `Evidence` events (ERC-1497 style; no state changes).
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`]: `TaskMarketUnauthorized` unless the caller is the requester
+    /// or the worker, `TaskMarketWrongStatus` unless the task is Submitted or Disputed,
+    /// `TaskMarketEmptyEvidence` for the zero id.
+    pub async fn submit_evidence(
+        &self,
+        params: &TaskParams,
+        evidence: ContentId,
+    ) -> Result<TxOutcome<()>, ChainError> {
+        let r = mined(
+            self.market
+                .submitEvidence(params.clone(), B256::from(evidence.0)),
+        )
+        .await?;
+        outcome((), &r)
     }
 
     /// `executeRuling(params)` once the court ruled (anyone).
@@ -367,9 +402,10 @@ impl AosContracts {
 /// Event history reads: the scans run through [`AosContracts::scan_logs`] (from the
 /// deployment block, adaptive ranges).
 impl AosContracts {
-    /// Every TaskMarket event about `task_id` (each carries the id as its first indexed
-    /// topic), oldest first, decoded and with its log (block, transaction); a log this
-    /// binding cannot decode is skipped.
+    /// Every TaskMarket event about `task_id`, in chain order (block, log index), decoded and
+    /// with its log (block, transaction): the `Task*` events (the id is their first indexed
+    /// topic) and the `Evidence` events (the id is their evidence group, the second indexed
+    /// topic; see [`crate::TaskEvidence`]). A log this binding cannot decode is skipped.
     ///
     /// # Errors
     /// [`ChainError::Scan`] when the logs cannot be read.
@@ -381,9 +417,12 @@ impl AosContracts {
         let f = Filter::new()
             .address(self.deployments().task_market)
             .topic1(task_id);
-        Ok(self
-            .scan_logs(&f)
-            .await?
+        // topics are matched by position, so the evidence (topic 2) is a second scan
+        let mut logs = self.scan_logs(&f).await?;
+        logs.extend(self.scan_logs(&self.evidence_filter(task_id)).await?);
+        logs.sort_by_key(|l| (l.block_number, l.log_index));
+        logs.dedup_by_key(|l| (l.block_hash, l.log_index));
+        Ok(logs
             .into_iter()
             .filter_map(|l| {
                 let ev = TaskMarket::TaskMarketEvents::decode_log(&l.inner).ok()?;

@@ -5,7 +5,8 @@
 //! `script/export-abi.sh`; `script/test.sh` fails if they drift); typed wrappers for every
 //! market, registry, karma, court and ERC-20 call ([`AosContracts`]); agent registration;
 //! the adaptive log scanner ([`LogScanner`]) and the task terms from `TaskPosted`
-//! ([`AosContracts::task_terms`]); the [`TaskParams`] builder; custom errors decoded into a
+//! ([`AosContracts::task_terms`]); a task's ERC-1497-style evidence ([`TaskEvidence`]); the
+//! [`TaskParams`] builder; custom errors decoded into a
 //! typed [`Revert`]; the contracts' enums ([`TaskStatus`], [`Phase`], [`SeatState`],
 //! [`Verdict`], [`Ruling`]); Ethereum keystores (EIP-2335-style encrypted JSON, via
 //! `alloy-signer-local`/`eth-keystore`); the deployments JSON that `script/Deploy.s.sol`
@@ -21,6 +22,7 @@ pub mod devnet;
 mod domain;
 mod erc20;
 mod error;
+mod evidence;
 mod keystore;
 mod params;
 mod register;
@@ -37,6 +39,7 @@ pub use devnet::{ANVIL_MNEMONIC, Devnet, DevnetError, provider_for};
 pub use domain::{DomainError, bytes32_to_domain, domain_to_bytes32};
 pub use erc20::{IERC20, ierc20};
 pub use error::ChainError;
+pub use evidence::{TaskEvidence, evidence_group_of, task_of_evidence_group};
 pub use keystore::{KeystoreError, create_keystore, load_keystore};
 pub use params::TaskParamsBuilder;
 pub use register::RegisterError;

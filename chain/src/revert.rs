@@ -129,6 +129,9 @@ impl Revert {
                 M::TaskMarketTransferShortfall(_) => {
                     "fee-on-transfer tokens are refused; use another asset"
                 }
+                M::TaskMarketEmptyEvidence(_) => {
+                    "evidence is the BLAKE3 id of a published blob; the zero id is refused"
+                }
                 _ => return None,
             },
             _ => return None,

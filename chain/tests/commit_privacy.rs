@@ -77,7 +77,13 @@ async fn the_rpc_never_sees_the_salt_before_the_reveal() {
     let task = requester.post_task(&p).await.unwrap().value;
     worker.claim(&p).await.unwrap();
     worker.submit(task, B256::repeat_byte(0xdd)).await.unwrap();
-    let dispute = requester.reject(&p).await.unwrap().value.to::<u64>();
+    let verdict = aos_protocol::ContentId::of(b"verdict: the result does not answer the spec");
+    let dispute = requester
+        .reject(&p, verdict)
+        .await
+        .unwrap()
+        .value
+        .to::<u64>();
     // draw the jury
     for _ in 0..64 {
         match requester.draw_jury(dispute, 200).await {

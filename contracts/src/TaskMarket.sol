@@ -147,7 +147,7 @@ contract TaskMarket is ITaskMarket, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ITaskMarket
-    function reject(TaskParams calldata p)
+    function reject(TaskParams calldata p, bytes32 evidence)
         external
         payable
         nonReentrant
@@ -157,6 +157,7 @@ contract TaskMarket is ITaskMarket, Ownable2Step, ReentrancyGuardTransient {
         if (msg.sender != p.requester) revert TaskMarketUnauthorized(msg.sender, "requester");
         if (s.status != Status.Submitted) revert TaskMarketWrongStatus(id, s.status);
         if (block.timestamp > s.deadline) revert TaskMarketDeadlinePassed(id, s.deadline);
+        if (evidence == bytes32(0)) revert TaskMarketEmptyEvidence(id);
         bytes memory extra = abi.encode(p.domain, p.requester, s.worker);
         uint256 cost = arbitrator.arbitrationCost(extra);
         if (msg.value != cost) revert TaskMarketWrongValue(cost, msg.value);
@@ -165,6 +166,22 @@ contract TaskMarket is ITaskMarket, Ownable2Step, ReentrancyGuardTransient {
         disputeId = arbitrator.createDispute{value: cost}(RULING_CHOICES, extra);
         _disputeTask[disputeId] = id;
         emit TaskDisputed(id, disputeId, cost);
+        emit Evidence(arbitrator, uint256(id), msg.sender, evidence);
+    }
+
+    // ---------------------------------------------------------------- either party
+
+    /// @inheritdoc ITaskMarket
+    function submitEvidence(TaskParams calldata p, bytes32 evidence) external {
+        (bytes32 id, TaskState memory s) = _load(p);
+        if (msg.sender != p.requester && msg.sender != s.worker) {
+            revert TaskMarketUnauthorized(msg.sender, "requester or worker");
+        }
+        if (s.status != Status.Submitted && s.status != Status.Disputed) {
+            revert TaskMarketWrongStatus(id, s.status);
+        }
+        if (evidence == bytes32(0)) revert TaskMarketEmptyEvidence(id);
+        emit Evidence(arbitrator, uint256(id), msg.sender, evidence);
     }
 
     // ---------------------------------------------------------------- worker

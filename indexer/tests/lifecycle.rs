@@ -84,7 +84,11 @@ async fn every_event_kind_is_mirrored_and_served() {
     let e_id = requester.post_task(&e).await.unwrap().value;
     worker.claim(&e).await.unwrap();
     worker.submit(e_id, B256::repeat_byte(0xef)).await.unwrap();
-    let dispute_id = requester.reject(&e).await.unwrap().value;
+    let verdict = aos_protocol::ContentId::of(b"verdict: the summary invents a date");
+    let reply = aos_protocol::ContentId::of(b"reply: the date is in the report");
+    let rejected = requester.reject(&e, verdict).await.unwrap();
+    let dispute_id = rejected.value;
+    let replied = worker.submit_evidence(&e, reply).await.unwrap();
     // C: expires unclaimed; D: claimed, never delivered → Failed
     salt += 1;
     let c = params(net.address(1), now, salt, pay);
@@ -207,6 +211,7 @@ async fn every_event_kind_is_mirrored_and_served() {
             "TaskExpired",
             "TaskFailed",
             "TaskDisputed",
+            "Evidence",
             "TaskRuled",
             "TaskResolved",
             "Withdrawn",
@@ -275,6 +280,63 @@ async fn every_event_kind_is_mirrored_and_served() {
         assert_eq!(te["status"], "Resolved");
         assert_eq!(u(&te["disputeId"]), dispute_id);
         assert_eq!(te["ruling"], 2);
+        // the verdict (in the reject transaction) and the worker's reply, in chain order
+        let ev = te["evidence"].as_array().unwrap();
+        let got: Vec<(&str, &str, &str)> = ev
+            .iter()
+            .map(|x| {
+                (
+                    x["party"].as_str().unwrap(),
+                    x["evidence"].as_str().unwrap(),
+                    x["txHash"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        let (req, wrk) = (
+            format!("{:#x}", net.address(1)),
+            format!("{:#x}", net.address(2)),
+        );
+        let (v, r) = (verdict.to_string(), reply.to_string());
+        let (vt, rt) = (
+            format!("{:#x}", rejected.tx_hash),
+            format!("{:#x}", replied.tx_hash),
+        );
+        assert_eq!(
+            got,
+            [
+                (req.as_str(), v.as_str(), vt.as_str()),
+                (wrk.as_str(), r.as_str(), rt.as_str())
+            ],
+            "[{}] evidence of the disputed task",
+            db.kind
+        );
+        assert_eq!(ev[0]["blockNumber"], rejected.block_number);
+        assert_eq!(ev[1]["blockNumber"], replied.block_number);
+        assert!(ev[0]["logIndex"].is_u64());
+        let (_, tb) = get(&api, &format!("/tasks/{b_id}")).await;
+        assert_eq!(
+            tb["evidence"],
+            serde_json::json!([]),
+            "no evidence: an empty list"
+        );
+        let hist_e: Vec<&str> = te["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            hist_e[..6],
+            [
+                "TaskPosted",
+                "TaskClaimed",
+                "TaskSubmitted",
+                "TaskDisputed",
+                "Evidence",
+                "Evidence"
+            ],
+            "the evidence is in the task's history"
+        );
 
         // open tasks by domain / payment
         let (_, open) = get(&api, "/tasks?status=Open").await;
@@ -441,6 +503,42 @@ async fn every_event_kind_is_mirrored_and_served() {
         let dl = client.disputes(&Default::default()).await.unwrap();
         assert_eq!(dl.disputes.len(), 1);
         let dd_typed = client.dispute(dispute_id).await.unwrap();
+        let te_typed = client.task(e_id).await.unwrap();
+        assert_eq!(
+            te_typed
+                .evidence
+                .iter()
+                .map(|x| (x.party, x.evidence))
+                .collect::<Vec<_>>(),
+            [
+                (net.address(1), B256::from(verdict.0)),
+                (net.address(2), B256::from(reply.0))
+            ]
+        );
+        assert_eq!(te_typed.evidence[0].tx_hash, rejected.tx_hash);
+
+        // re-scanning from the deployment block inserts no evidence twice (rows keyed by
+        // block and log index, ON CONFLICT DO NOTHING)
+        let evidence_rows = |d: Vec<String>| -> Vec<String> {
+            d.into_iter()
+                .filter(|l| l.starts_with("evidence:"))
+                .collect()
+        };
+        let before = evidence_rows(dump(&store).await);
+        assert_eq!(before.len(), 2, "{before:?}");
+        sqlx::query("DELETE FROM cursor")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let (ix2, store2) = index_to_head(&net, &db).await;
+        assert_eq!(ix2.metrics().skipped_total(), 0);
+        assert_eq!(
+            evidence_rows(dump(&store2).await),
+            before,
+            "[{}] a re-scan adds no evidence row",
+            db.kind
+        );
+        assert_eq!(db_logs(&store2).await, truth);
         assert_eq!(dd_typed.votes.len(), 3);
         let missing = client.task(B256::repeat_byte(1)).await.unwrap_err();
         assert!(

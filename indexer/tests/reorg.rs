@@ -65,6 +65,21 @@ async fn lifecycle(net: &Devnet, salt: u64) -> B256 {
     id
 }
 
+/// A task of worker 2 for requester 1, submitted, with the worker's evidence on record
+/// (no rejection: evidence is allowed while Submitted); returns its id.
+async fn submitted_with_evidence(net: &Devnet, salt: u64) -> B256 {
+    let (r, w) = (net.contracts(1), net.contracts(2));
+    let now = r.chain_time().await.unwrap();
+    let p = params(net.address(1), now, salt, 10_000_000_000_000_000);
+    let id = r.post_task(&p).await.unwrap().value;
+    w.claim(&p).await.unwrap();
+    w.submit(id, B256::repeat_byte(salt as u8)).await.unwrap();
+    w.submit_evidence(&p, aos_protocol::ContentId::of(&salt.to_be_bytes()))
+        .await
+        .unwrap();
+    id
+}
+
 async fn post(net: &Devnet, salt: u64) -> B256 {
     let r = net.contracts(1);
     let now = r.chain_time().await.unwrap();
@@ -104,9 +119,12 @@ async fn reorgs_roll_back_and_replay() {
     let snap = snapshot(&net).await;
     let dropped_a = lifecycle(&net, 2).await;
     let dropped_b = post(&net, 3).await;
+    let dropped_e = submitted_with_evidence(&net, 7).await;
     for (ix, store) in &mut ixs {
         ix.run().await.unwrap();
         assert!(has_task(store, dropped_a).await && has_task(store, dropped_b).await);
+        assert!(has_task(store, dropped_e).await);
+        assert_eq!(store.count("evidence").await.unwrap(), 1);
         karma_matches_chain(&net, store, 2).await;
     }
     revert(&net, snap).await;
@@ -132,6 +150,12 @@ async fn reorgs_roll_back_and_replay() {
         karma_matches_chain(&net, store, 2).await;
         assert_eq!(store.count("claims").await.unwrap(), 1);
         assert_eq!(store.count("tasks").await.unwrap(), 2);
+        assert_eq!(
+            store.count("evidence").await.unwrap(),
+            0,
+            "[{}] the dropped branch's evidence is gone",
+            db.kind
+        );
     }
 
     // 2. reorg while the indexers are stopped: detected by hash at start

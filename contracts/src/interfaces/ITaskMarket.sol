@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IArbitrable} from "./IArbitrable.sol";
+import {IArbitrator} from "./IArbitrator.sol";
 
 /// @title ITaskMarket — escrowed tasks, worker stakes, disputes, pull payments
 /// @notice White paper §7.2 payment flow: the requester locks the payment in escrow; a
@@ -18,6 +19,8 @@ import {IArbitrable} from "./IArbitrable.sol";
 ///      payment changed is a different task, and the claim reverts.
 ///      Value never leaves on settlement: every settlement credits balances that their owners
 ///      {withdraw} (pull payments), so a reverting or gas-burning receiver blocks nobody.
+///      Evidence (ERC-1497 style, see {Evidence}): the requester's rejection carries its
+///      verdict, and either party may add more while the task is Submitted or Disputed.
 interface ITaskMarket is IArbitrable {
     /// @notice The immutable terms of a task. `taskId = keccak256(abi.encode(params))`.
     /// @param requester Who posts and pays; must be msg.sender of {postTask}.
@@ -115,6 +118,25 @@ interface ITaskMarket is IArbitrable {
     );
     /// @notice The requester rejected; `disputeId` at the arbitrator; `bond` in wei.
     event TaskDisputed(bytes32 indexed taskId, uint256 indexed disputeId, uint256 bond);
+    /// @notice `party` (the requester or the worker) put `evidence` on record for the task
+    ///         whose id is `evidenceGroupId`, for `arbitrator` to consider.
+    /// @dev ERC-1497 (Evidence Standard) `Evidence` event with one deviation: `evidence` is
+    ///      the BLAKE3 id of a content-addressed blob (the same convention as `resultHash` and
+    ///      `specHash`), not a string URI to a JSON file, so the blob cannot change after the
+    ///      event and a reader fetches it from any blob store by id. Never zero.
+    ///      `evidenceGroupId = uint256(taskId)`: every piece of evidence about one task shares
+    ///      a group, before and after the dispute opens ({TaskDisputed} links the group to the
+    ///      arbitrator's dispute id).
+    /// @param arbitrator The market's ERC-792 arbitrator.
+    /// @param evidenceGroupId `uint256(taskId)`.
+    /// @param party msg.sender: the task's requester or worker.
+    /// @param evidence BLAKE3 id (32 bytes) of the evidence blob.
+    event Evidence(
+        IArbitrator indexed arbitrator,
+        uint256 indexed evidenceGroupId,
+        address indexed party,
+        bytes32 evidence
+    );
     /// @notice The arbitrator ruled.
     event TaskRuled(bytes32 indexed taskId, uint256 indexed disputeId, uint256 ruling);
     /// @notice The ruling was executed: amounts credited to requester and worker.
@@ -172,6 +194,9 @@ interface ITaskMarket is IArbitrable {
     error TaskMarketTransferFailed(address to, uint256 amount);
     /// @notice The fee is above the cap (bps).
     error TaskMarketFeeTooHigh(uint16 feeBps, uint16 maxFeeBps);
+    /// @notice Evidence must name a blob: the zero id is refused (a rejection must carry its
+    ///         reason).
+    error TaskMarketEmptyEvidence(bytes32 taskId);
 
     /// @notice Post a task and escrow its payment.
     /// @param params Terms; `params.requester == msg.sender`, `params.feeBps == feeBps()`.
@@ -202,10 +227,28 @@ interface ITaskMarket is IArbitrable {
     function accept(TaskParams calldata params) external;
 
     /// @notice Reject the result within the review window, paying the arbitrator's
-    ///         `arbitrationCost` (wei) as msg.value; the task becomes Disputed.
-    /// Requirements: caller is the requester; status Submitted; within the review window.
-    /// Emits {TaskDisputed}.
-    function reject(TaskParams calldata params) external payable returns (uint256 disputeId);
+    ///         `arbitrationCost` (wei) as msg.value; the task becomes Disputed and the
+    ///         requester's verdict goes on record in the same transaction.
+    /// @param params The task's terms.
+    /// @param evidence BLAKE3 id of the verdict blob (why the result is rejected); non-zero.
+    /// @return disputeId The arbitrator's dispute id.
+    /// Requirements: caller is the requester; status Submitted; within the review window;
+    /// `evidence` non-zero; msg.value == `arbitrationCost` (wei).
+    /// Emits {TaskDisputed}, then {Evidence} (party = requester).
+    function reject(TaskParams calldata params, bytes32 evidence)
+        external
+        payable
+        returns (uint256 disputeId);
+
+    /// @notice Put a piece of evidence on record: the requester's verdict or further
+    ///         arguments, the worker's reply. The market only records it (no state changes);
+    ///         the arbitrator's jurors read it from the {Evidence} events.
+    /// @param params The task's terms.
+    /// @param evidence BLAKE3 id of the evidence blob; non-zero.
+    /// Requirements: caller is the requester or the worker; status Submitted (before or
+    /// without a rejection) or Disputed (until the arbitrator rules); `evidence` non-zero.
+    /// Emits {Evidence}.
+    function submitEvidence(TaskParams calldata params, bytes32 evidence) external;
 
     /// @notice Settle a submitted task whose review window has passed, as accepted.
     /// Requirements: status Submitted; past the review window. Anyone. Emits {TaskAccepted}.

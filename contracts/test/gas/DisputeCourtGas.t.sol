@@ -13,7 +13,7 @@ import {CourtFixture} from "../utils/CourtFixture.sol";
 ///         Run: `forge test --isolate --match-path contracts/test/gas/DisputeCourtGas.t.sol -vv`.
 ///         Snapshots (group `court_dispute_3_jurors`, contracts/snapshots/) are written only in
 ///         isolated runs, so a normal `forge test` never overwrites them with other figures.
-///         Target (issue): ≤ 450,000 for the whole dispute (NOT met: ≈888k per-tx incl. 10 ×
+///         Target (issue): ≤ 450,000 for the whole dispute (NOT met: ≈891k per-tx incl. 10 ×
 ///         21,000 intrinsic); Kleros simplified 3-juror ≈ 570–660k.
 contract DisputeCourtGasTest is CourtFixture {
     bool internal isolated;
@@ -52,7 +52,7 @@ contract DisputeCourtGasTest is CourtFixture {
         uint256 g;
 
         vm.prank(requester);
-        uint256 d = market.reject{value: cost}(p);
+        uint256 d = market.reject{value: cost}(p, VERDICT);
         g = _g();
         total += g;
         _rec("1_open", g);

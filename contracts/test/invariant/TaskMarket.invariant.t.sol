@@ -32,7 +32,7 @@ contract TaskMarketInvariantTest is Test {
         token = new MockERC20("USD");
         handler = new TaskMarketHandler(market, arb, token, registry);
         targetContract(address(handler));
-        bytes4[] memory sel = new bytes4[](12);
+        bytes4[] memory sel = new bytes4[](13);
         sel[0] = handler.post.selector;
         sel[1] = handler.claim.selector;
         sel[2] = handler.submit.selector;
@@ -45,6 +45,7 @@ contract TaskMarketInvariantTest is Test {
         sel[9] = handler.executeRuling.selector;
         sel[10] = handler.withdraw.selector;
         sel[11] = handler.warp.selector;
+        sel[12] = handler.evidence.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: sel}));
     }
 
@@ -117,6 +118,8 @@ contract TaskMarketInvariantTest is Test {
                 handler.expire(x);
             } else if (op == 8) {
                 handler.reject(x);
+                // evidence changes no state, so the walk's other paths are unaffected
+                handler.evidence(x, x % 2 == 0);
             } else if (op == 9) {
                 handler.rule(x, x >> 8);
             } else if (op == 10) {
@@ -126,8 +129,16 @@ contract TaskMarketInvariantTest is Test {
             }
             if (n % 7 == 0) handler.warp(uint32(x >> 100));
         }
-        string[8] memory paths = [
-            "claim", "submit", "paidWorker", "reject", "executeRuling", "fail", "expire", "withdraw"
+        string[9] memory paths = [
+            "claim",
+            "submit",
+            "paidWorker",
+            "reject",
+            "evidence",
+            "executeRuling",
+            "fail",
+            "expire",
+            "withdraw"
         ];
         for (uint256 i; i < paths.length; ++i) {
             uint256 h = handler.hits(bytes32(bytes(paths[i])));

@@ -225,9 +225,28 @@ contract TaskMarketHandler is Test {
         ITaskMarket.TaskParams memory p = _tasks[i];
         uint256 bond = arb.cost();
         vm.prank(p.requester);
-        try market.reject{value: bond}(p) {
+        try market.reject{value: bond}(p, keccak256(abi.encode("verdict", i))) {
             _hit("reject");
         } catch {}
+    }
+
+    /// @dev The requester or the worker of a Submitted or Disputed task puts evidence on
+    ///      record; the call must leave the task's state and the market's holdings as they
+    ///      were (evidence moves nothing).
+    function evidence(uint256 taskSeed, bool byWorker) external {
+        calls++;
+        (bool ok, uint256 i) = _pickIn(taskSeed, (1 << 3) | (1 << 4));
+        if (!ok) return;
+        ITaskMarket.TaskParams memory p = _tasks[i];
+        ITaskMarket.TaskState memory before = market.taskState(ids[i]);
+        uint256 eth = address(market).balance;
+        uint256 tok = token.balanceOf(address(market));
+        vm.prank(byWorker ? before.worker : p.requester);
+        market.submitEvidence(p, keccak256(abi.encode("evidence", i, byWorker)));
+        _hit("evidence");
+        assertEq(abi.encode(market.taskState(ids[i])), abi.encode(before), "evidence moved state");
+        assertEq(address(market).balance, eth, "evidence moved ETH");
+        assertEq(token.balanceOf(address(market)), tok, "evidence moved tokens");
     }
 
     function rule(uint256 disputeSeed, uint256 ruling) external {

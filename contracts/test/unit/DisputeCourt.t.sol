@@ -503,7 +503,7 @@ contract DisputeCourtTest is CourtFixture {
             _submit(id, sock);
             uint256 fee = court.arbitrationCost("");
             vm.prank(requester);
-            uint256 d = market.reject{value: fee}(t);
+            uint256 d = market.reject{value: fee}(t, VERDICT);
             _draw(d, 500);
             address[] memory s = _seated(d, 0);
             for (uint256 i; i < s.length; ++i) {

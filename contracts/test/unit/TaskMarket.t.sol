@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
+import {IArbitrator} from "../../src/interfaces/IArbitrator.sol";
 import {ITaskMarket} from "../../src/interfaces/ITaskMarket.sol";
 import {IKarmaRegistry} from "../../src/interfaces/IKarmaRegistry.sol";
 import {MarketFixture} from "../utils/MarketFixture.sol";
@@ -573,7 +574,7 @@ contract TaskMarketTest is MarketFixture {
         _claim(p, worker);
         _submit(id, worker);
         vm.prank(requester);
-        d = market.reject{value: ARBITRATION_COST}(p);
+        d = market.reject{value: ARBITRATION_COST}(p, VERDICT);
     }
 
     function test_reject_opensDispute() public {
@@ -592,7 +593,7 @@ contract TaskMarketTest is MarketFixture {
             abi.encodeWithSelector(ITaskMarket.TaskMarketWrongValue.selector, ARBITRATION_COST, 0)
         );
         vm.prank(requester);
-        market.reject(p);
+        market.reject(p, VERDICT);
     }
 
     function test_reject_revertsAfterReviewWindow() public {
@@ -606,7 +607,7 @@ contract TaskMarketTest is MarketFixture {
             abi.encodeWithSelector(ITaskMarket.TaskMarketDeadlinePassed.selector, id, end)
         );
         vm.prank(requester);
-        market.reject{value: ARBITRATION_COST}(p);
+        market.reject{value: ARBITRATION_COST}(p, VERDICT);
     }
 
     function test_reject_revertsWhenNotRequester() public {
@@ -620,7 +621,203 @@ contract TaskMarketTest is MarketFixture {
             )
         );
         vm.prank(stranger);
-        market.reject{value: ARBITRATION_COST}(p);
+        market.reject{value: ARBITRATION_COST}(p, VERDICT);
+    }
+
+    function test_reject_recordsVerdictAsEvidence() public {
+        ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
+        bytes32 id = _post(p);
+        _claim(p, worker);
+        _submit(id, worker);
+        vm.expectEmit(address(market));
+        emit ITaskMarket.TaskDisputed(id, 1, ARBITRATION_COST);
+        vm.expectEmit(address(market));
+        emit ITaskMarket.Evidence(IArbitrator(address(arb)), uint256(id), requester, VERDICT);
+        vm.prank(requester);
+        market.reject{value: ARBITRATION_COST}(p, VERDICT);
+    }
+
+    function test_reject_revertsWhenEvidenceZero() public {
+        ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
+        bytes32 id = _post(p);
+        _claim(p, worker);
+        _submit(id, worker);
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketEmptyEvidence.selector, id));
+        vm.prank(requester);
+        market.reject{value: ARBITRATION_COST}(p, bytes32(0));
+        assertEq(uint8(_status(id)), uint8(ITaskMarket.Status.Submitted));
+    }
+
+    // ------------------------------------------------------------------ submitEvidence
+
+    /// @dev post → claim → submit, ETH, 1 ether.
+    function _submittedTask() internal returns (ITaskMarket.TaskParams memory p, bytes32 id) {
+        p = _params(address(0), 1 ether);
+        id = _post(p);
+        _claim(p, worker);
+        _submit(id, worker);
+    }
+
+    function _expectEvidence(bytes32 id, address party, bytes32 evidence) internal {
+        vm.expectEmit(address(market));
+        emit ITaskMarket.Evidence(IArbitrator(address(arb)), uint256(id), party, evidence);
+    }
+
+    function test_submitEvidence_workerRepliesWhileDisputed() public {
+        (ITaskMarket.TaskParams memory p, bytes32 id,) = _disputed(1 ether);
+        bytes32 reply = keccak256("reply");
+        _expectEvidence(id, worker, reply);
+        vm.prank(worker);
+        market.submitEvidence(p, reply);
+        assertEq(uint8(_status(id)), uint8(ITaskMarket.Status.Disputed));
+    }
+
+    function test_submitEvidence_requesterAddsWhileDisputed() public {
+        (ITaskMarket.TaskParams memory p, bytes32 id,) = _disputed(1 ether);
+        bytes32 more = keccak256("more");
+        _expectEvidence(id, requester, more);
+        vm.prank(requester);
+        market.submitEvidence(p, more);
+    }
+
+    function test_submitEvidence_eitherPartyWhileSubmitted() public {
+        (ITaskMarket.TaskParams memory p, bytes32 id) = _submittedTask();
+        ITaskMarket.TaskState memory before = market.taskState(id);
+        _expectEvidence(id, worker, keccak256("notes"));
+        vm.prank(worker);
+        market.submitEvidence(p, keccak256("notes"));
+        _expectEvidence(id, requester, keccak256("verdict: pass"));
+        vm.prank(requester);
+        market.submitEvidence(p, keccak256("verdict: pass"));
+        // evidence changes nothing: the review window and the status are as they were
+        assertEq(abi.encode(market.taskState(id)), abi.encode(before));
+        _accept(p);
+        assertEq(market.balanceOf(worker, address(0)), 1.1 ether);
+    }
+
+    function test_submitEvidence_allowedAfterReviewWindowUntilSettled() public {
+        (ITaskMarket.TaskParams memory p, bytes32 id) = _submittedTask();
+        vm.warp(market.taskState(id).deadline + 1);
+        _expectEvidence(id, worker, keccak256("late"));
+        vm.prank(worker);
+        market.submitEvidence(p, keccak256("late"));
+    }
+
+    function test_submitEvidence_revertsWhenStranger() public {
+        (ITaskMarket.TaskParams memory p,) = _submittedTask();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketUnauthorized.selector, stranger, "requester or worker"
+            )
+        );
+        vm.prank(stranger);
+        market.submitEvidence(p, keccak256("x"));
+    }
+
+    function test_submitEvidence_revertsWhenEvidenceZero() public {
+        (ITaskMarket.TaskParams memory p, bytes32 id) = _submittedTask();
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.TaskMarketEmptyEvidence.selector, id));
+        vm.prank(worker);
+        market.submitEvidence(p, bytes32(0));
+    }
+
+    function test_submitEvidence_revertsWhenUnknownTask() public {
+        ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketUnknownTask.selector, keccak256(abi.encode(p))
+            )
+        );
+        vm.prank(requester);
+        market.submitEvidence(p, keccak256("x"));
+    }
+
+    function test_submitEvidence_revertsWhenOpen() public {
+        ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
+        bytes32 id = _post(p);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Open
+            )
+        );
+        vm.prank(requester);
+        market.submitEvidence(p, keccak256("x"));
+    }
+
+    function test_submitEvidence_revertsWhenClaimed() public {
+        ITaskMarket.TaskParams memory p = _params(address(0), 1 ether);
+        bytes32 id = _post(p);
+        _claim(p, worker);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Claimed
+            )
+        );
+        vm.prank(worker);
+        market.submitEvidence(p, keccak256("x"));
+    }
+
+    function test_submitEvidence_revertsWhenAccepted() public {
+        (ITaskMarket.TaskParams memory p, bytes32 id) = _submittedTask();
+        _accept(p);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Accepted
+            )
+        );
+        vm.prank(worker);
+        market.submitEvidence(p, keccak256("x"));
+    }
+
+    function test_submitEvidence_revertsOnceRuled() public {
+        (ITaskMarket.TaskParams memory p, bytes32 id, uint256 d) = _disputed(1 ether);
+        arb.giveRuling(d, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.RuledForRequester
+            )
+        );
+        vm.prank(worker);
+        market.submitEvidence(p, keccak256("too late"));
+        market.executeRuling(p);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.TaskMarketWrongStatus.selector, id, ITaskMarket.Status.Resolved
+            )
+        );
+        vm.prank(requester);
+        market.submitEvidence(p, keccak256("too late"));
+    }
+
+    /// Only the two parties may put evidence on record, and only a non-zero blob id; what
+    /// they record is emitted unchanged.
+    function test_fuzz_submitEvidence_onlyPartiesNonZero(
+        address caller,
+        bytes32 evidence,
+        bool disputed
+    ) public {
+        ITaskMarket.TaskParams memory p;
+        bytes32 id;
+        if (disputed) (p, id,) = _disputed(1 ether);
+        else (p, id) = _submittedTask();
+        ITaskMarket.TaskState memory before = market.taskState(id);
+        bool party = caller == requester || caller == worker;
+        if (!party) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    ITaskMarket.TaskMarketUnauthorized.selector, caller, "requester or worker"
+                )
+            );
+        } else if (evidence == bytes32(0)) {
+            vm.expectRevert(
+                abi.encodeWithSelector(ITaskMarket.TaskMarketEmptyEvidence.selector, id)
+            );
+        } else {
+            _expectEvidence(id, caller, evidence);
+        }
+        vm.prank(caller);
+        market.submitEvidence(p, evidence);
+        assertEq(abi.encode(market.taskState(id)), abi.encode(before));
     }
 
     function test_executeRuling_workerWins() public {

@@ -29,6 +29,8 @@ abstract contract CourtFixture is Test {
     uint256 internal constant TASKS_PER_JUROR = 6;
     uint256 internal constant JUROR_STAKE = 1 ether;
     uint128 internal constant PAYMENT = 1 ether;
+    /// @dev Stand-in BLAKE3 id of a requester's verdict blob (evidence of a rejection).
+    bytes32 internal constant VERDICT = keccak256("verdict");
 
     AgentRegistry internal registry;
     KarmaRegistry internal karma;
@@ -154,11 +156,11 @@ abstract contract CourtFixture is Test {
         _submit(id, w);
     }
 
-    /// @dev The requester rejects: a dispute opens at the court.
+    /// @dev The requester rejects with {VERDICT} as evidence: a dispute opens at the court.
     function _reject(ITaskMarket.TaskParams memory p) internal returns (uint256 disputeId) {
         uint256 cost = court.arbitrationCost(abi.encode(p.domain, p.requester, worker));
         vm.prank(p.requester);
-        disputeId = market.reject{value: cost}(p);
+        disputeId = market.reject{value: cost}(p, VERDICT);
     }
 
     // ------------------------------------------------------------------ court

@@ -19,6 +19,8 @@ abstract contract MarketFixture is Test {
     uint256 internal constant ATTENUATION = 0.5e18;
     uint256 internal constant ARBITRATION_COST = 0.01 ether;
     bytes32 internal constant DOMAIN = "summarisation";
+    /// @dev Stand-in BLAKE3 id of a requester's verdict blob (evidence of a rejection).
+    bytes32 internal constant VERDICT = keccak256("verdict");
 
     AgentRegistry internal registry;
     KarmaRegistry internal karma;

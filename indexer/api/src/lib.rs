@@ -31,5 +31,5 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use query::{AtQuery, DisputesQuery, RouteQuery, TasksQuery};
 pub use types::{
     Agent, Dispute, DisputeDetail, DisputeList, Earning, Health, HistoryEvent, JurorStake, Karma,
-    RankedAgent, Route, Task, TaskDetail, TaskList, Vote,
+    RankedAgent, Route, Task, TaskDetail, TaskEvidence, TaskList, Vote,
 };

@@ -145,7 +145,29 @@ pub struct HistoryEvent {
     pub args: serde_json::Value,
 }
 
-/// `GET /tasks/{id}`: a task with its history.
+/// One piece of evidence on record for a task: a `TaskMarket` `Evidence` event (ERC-1497
+/// style, with the evidence a `bytes32` BLAKE3 blob id instead of a URI; evidence group =
+/// `uint256(taskId)`). The requester's verdict comes with the rejection; either party may add
+/// more while the task is Submitted or Disputed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskEvidence {
+    /// Who put it on record: the task's requester or worker.
+    #[schema(value_type = String, pattern = "^0x[0-9a-f]{40}$")]
+    pub party: Address,
+    /// BLAKE3 id of the evidence blob (fetch it from a blob gateway as `<gateway>/<id>`).
+    #[schema(value_type = String, pattern = "^0x[0-9a-f]{64}$")]
+    pub evidence: B256,
+    /// Block number of the log.
+    pub block_number: u64,
+    /// Transaction hash.
+    #[schema(value_type = String, pattern = "^0x[0-9a-f]{64}$")]
+    pub tx_hash: B256,
+    /// Index of the log in its block.
+    pub log_index: u64,
+}
+
+/// `GET /tasks/{id}`: a task with its history and its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskDetail {
@@ -154,6 +176,8 @@ pub struct TaskDetail {
     pub task: Task,
     /// Its events, oldest first.
     pub history: Vec<HistoryEvent>,
+    /// Its evidence, in chain order (block, log index); empty when none.
+    pub evidence: Vec<TaskEvidence>,
 }
 
 /// `GET /tasks`: a page of tasks, newest first.

@@ -1,7 +1,8 @@
-//! `GET /tasks` (newest first, every status unless filtered) and `GET /tasks/{id}`.
+//! `GET /tasks` (newest first, every status unless filtered) and `GET /tasks/{id}` (with its
+//! history and its evidence).
 
 use alloy::primitives::Address;
-use aos_indexer_api::{HistoryEvent, Task, TaskDetail, TaskList, TasksQuery};
+use aos_indexer_api::{HistoryEvent, Task, TaskDetail, TaskEvidence, TaskList, TasksQuery};
 use axum::{
     Json,
     extract::{Path, State},
@@ -160,5 +161,24 @@ pub(super) async fn one(
         )
         .await?,
     )?;
-    Ok(Json(TaskDetail { task, history }))
+    let evidence: Vec<TaskEvidence> = typed(
+        s.json_rows(
+            "SELECT party, evidence, block_number, tx_hash, log_index FROM evidence \
+             WHERE task_id = $1 ORDER BY block_number, log_index",
+            vec![h256(id)],
+            &[
+                ("party", K::T),
+                ("evidence", K::T),
+                ("blockNumber", K::I),
+                ("txHash", K::T),
+                ("logIndex", K::I),
+            ],
+        )
+        .await?,
+    )?;
+    Ok(Json(TaskDetail {
+        task,
+        history,
+        evidence,
+    }))
 }

@@ -176,6 +176,24 @@ pub(super) fn decode(e: TaskMarket::TaskMarketEvents) -> Decoded {
                 requester_amount: e.requesterAmount,
             }],
         },
+        E::Evidence(e) => {
+            // ERC-1497 style: the evidence group is the task id as a uint256
+            let task_id = aos_chain::task_of_evidence_group(e.evidenceGroupId);
+            Decoded {
+                contract: Contract::Market,
+                kind: "Evidence",
+                args: json!({"arbitrator": addr(e.arbitrator), "evidenceGroupId": s(e.evidenceGroupId),
+                       "taskId": h256(task_id), "party": addr(e.party), "evidence": h256(e.evidence)}),
+                task_id: Some(task_id),
+                dispute_id: None,
+                account: Some(e.party),
+                ops: vec![Op::EvidenceRow {
+                    task_id,
+                    party: e.party,
+                    evidence: e.evidence,
+                }],
+            }
+        }
         E::Withdrawn(e) => Decoded {
             contract: Contract::Market,
             kind: "Withdrawn",

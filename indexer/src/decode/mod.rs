@@ -140,6 +140,13 @@ pub enum Op {
         worker: Address,
         result_hash: B256,
     },
+    /// An ERC-1497-style `Evidence` log: `party` put the blob `evidence` (BLAKE3 id) on
+    /// record for `task_id`.
+    EvidenceRow {
+        task_id: B256,
+        party: Address,
+        evidence: B256,
+    },
     WithdrawalRow {
         contract: &'static str,
         account: Address,
@@ -269,7 +276,9 @@ impl Op {
             | TaskResolved { task_id, .. }
             | TaskStatus { task_id, .. }
             | TaskFailed { task_id, .. } => Key::Task(*task_id),
-            ClaimRow { .. } | SubmissionRow { .. } | WithdrawalRow { .. } => return None,
+            ClaimRow { .. } | SubmissionRow { .. } | EvidenceRow { .. } | WithdrawalRow { .. } => {
+                return None;
+            }
             AgentSet { account, .. } => Key::Agent(*account),
             KarmaRecorded { agent, domain, .. } => Key::Karma(*agent, *domain),
             EarningsAdd { agent, asset, .. } => Key::Earnings(*agent, *asset),

@@ -15,10 +15,10 @@
 //!
 //! **Reorgs.** [`Store::rollback_to`] (one transaction): decode the raw events above the
 //! common ancestor to learn which entities ([`Key`]) they touched; delete those events, the
-//! append-only rows (claims, submissions, withdrawals) and block hashes above the ancestor;
-//! delete the touched entities' derived rows and rebuild them by replaying their remaining
-//! raw events through the same [`decode`](crate::decode::decode) code, applying only the ops
-//! of the touched entities; move the cursor to the ancestor.
+//! append-only rows (claims, submissions, evidence, withdrawals) and block hashes above the
+//! ancestor; delete the touched entities' derived rows and rebuild them by replaying their
+//! remaining raw events through the same [`decode`](crate::decode::decode) code, applying
+//! only the ops of the touched entities; move the cursor to the ancestor.
 //!
 //! Files: this one (types, connection, dialect), `sql` (bind values, `VALUES` lists,
 //! parsing), `write` (batches), `project` (op → derived rows), `rollback` (reorgs), `read`

@@ -112,6 +112,10 @@ impl Store {
                 self.run(tx, "INSERT INTO submissions (block_number, log_index, task_id, worker, result_hash) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                     vec![bn, li, V::S(h256(*task_id)), V::S(addr(*worker)), V::S(h256(*result_hash))]).await?
             }
+            Op::EvidenceRow { task_id, party, evidence } => {
+                self.run(tx, "INSERT INTO evidence (block_number, log_index, tx_hash, task_id, party, evidence) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                    vec![bn, li, V::S(h256(log.tx_hash)), V::S(h256(*task_id)), V::S(addr(*party)), V::S(h256(*evidence))]).await?
+            }
             Op::WithdrawalRow { contract, account, asset, to, amount } => {
                 self.run(tx, "INSERT INTO withdrawals (block_number, log_index, contract, account, asset, to_address, amount) VALUES ($1, $2, $3, $4, $5, $6, #7) ON CONFLICT DO NOTHING",
                     vec![bn, li, V::S((*contract).into()), V::S(addr(*account)), V::S(addr(*asset)), V::S(addr(*to)), self.nv(*amount)]).await?

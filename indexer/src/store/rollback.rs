@@ -53,6 +53,7 @@ impl Store {
         for sql in [
             "DELETE FROM claims WHERE block_number > $1",
             "DELETE FROM submissions WHERE block_number > $1",
+            "DELETE FROM evidence WHERE block_number > $1",
             "DELETE FROM withdrawals WHERE block_number > $1",
         ] {
             bind_all(sqlx::query(sql), vec![i(ancestor.number)])

@@ -254,6 +254,11 @@ pub async fn dump(store: &Store) -> Vec<String> {
             "block_number, log_index",
         ),
         (
+            "evidence",
+            "block_number, log_index, tx_hash, task_id, party, evidence",
+            "block_number, log_index",
+        ),
+        (
             "withdrawals",
             "block_number, log_index, account, asset",
             "block_number, log_index",
