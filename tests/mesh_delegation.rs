@@ -96,6 +96,7 @@ async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
         mesh: Some(wmesh.clone()),
         blobs: wmesh.blob_store().clone(),
         executors: vec![Arc::new(EchoExecutor::new(EchoConfig::default()))],
+        judge: None,
         events: None,
     });
     let (stop, rx) = tokio::sync::watch::channel(false);
@@ -130,6 +131,7 @@ async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
                 privacy_required: false,
                 estimated_tokens: 500,
                 budget: 0.05,
+                acceptance: None,
             }],
         },
         fallback: None,

@@ -13,7 +13,7 @@ use crate::procs::Proc;
 /// One dev account.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Account {
-    /// `deployer`, `requester`, `worker`, `juror` or `spare`.
+    /// `deployer`, `requester`, `worker`, `defector` (a lazy worker), `juror` or `spare`.
     pub(crate) role: String,
     /// anvil account index.
     pub(crate) index: usize,

@@ -93,6 +93,7 @@ pub fn prepare(
             prompt,
             max_tokens: opts.max_tokens,
             temperature: opts.temperature,
+            acceptance: step.acceptance.clone(),
         },
         budget: DelegationBudget {
             max_cost: step.budget,
@@ -132,6 +133,7 @@ mod tests {
             privacy_required: false,
             estimated_tokens: 100,
             budget: 0.05,
+            acceptance: None,
         };
         let route = RouteDecision {
             step_id: "s1".into(),

@@ -250,6 +250,7 @@ fn fallback_plan(request: &str, opts: &PlannerOptions) -> Plan {
             privacy_required: opts.private,
             estimated_tokens: (request.len() as u64 / 4 + 512).min(200_000),
             budget: opts.budget_usd,
+            acceptance: None,
         }],
     }
 }
@@ -325,6 +326,7 @@ fn plan_with_privacy(
                 privacy_required: privacy.get(&format!("s{}", i + 1)).is_some_and(|(p, _)| *p),
                 budget: opts.budget_usd * s.estimated_tokens.max(1) as f64 / total_tokens as f64,
                 estimated_tokens: s.estimated_tokens,
+                acceptance: None,
             })
             .collect(),
     };

@@ -298,6 +298,7 @@ mod tests {
             privacy_required: private,
             estimated_tokens: tokens,
             budget,
+            acceptance: None,
         }
     }
 

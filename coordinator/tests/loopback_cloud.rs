@@ -103,6 +103,7 @@ fn plan(request: &str) -> PlanOutcome {
                 privacy_required: false,
                 estimated_tokens: 1000,
                 budget: 0.1,
+                acceptance: None,
             }],
         },
         fallback: None,

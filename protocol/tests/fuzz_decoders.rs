@@ -63,6 +63,7 @@ fn make_seeds() -> Vec<Vec<u8>> {
             privacy_required: true,
             estimated_tokens: 5,
             budget: 0.5,
+            acceptance: None,
         }],
     };
     vec![env, dag, plan.to_json().unwrap(), plan.to_cbor().unwrap()]

@@ -48,7 +48,7 @@ prop_compose! {
     ) -> TaskSpec {
         let mut t = TaskSpec {
             task_id, task_type: ty, requester: key(seed).agent_id(),
-            requirements: Requirements { karma_min: mins, required_skills: skills, deadline_ms },
+            requirements: Requirements { karma_min: mins, required_skills: skills, deadline_ms, excluded_workers: vec![] },
             payment: Money::eth_wei(amount),
             input, delegation_allowed: depth > 0, max_delegation_depth: depth, created_at,
             acceptance: None,
@@ -98,7 +98,7 @@ proptest! {
             request: "do it".into(),
             steps: steps.into_iter().enumerate().map(|(i, (t, p, tok, b))| PlanStep {
                 id: format!("s{i}"), step_type: StepType::from(t), description: "x".into(),
-                privacy_required: p, estimated_tokens: tok, budget: b,
+                privacy_required: p, estimated_tokens: tok, budget: b, acceptance: None,
             }).collect(),
         };
         prop_assert_eq!(&Plan::from_json(&plan.to_json().unwrap()).unwrap(), &plan);
@@ -199,6 +199,7 @@ fn plan_rules() {
         privacy_required: false,
         estimated_tokens: 10,
         budget: 0.02,
+        acceptance: None,
     };
     let p = Plan {
         request: "q".into(),

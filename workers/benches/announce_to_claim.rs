@@ -113,7 +113,7 @@ async fn bench() {
                 let Some(spec) = spec.as_deref().and_then(|s| TaskSpec::from_json(s).ok()) else {
                     continue;
                 };
-                if check_spec(&cfg, &params, &spec, OwnKarma::default(), |_| true).is_ok() {
+                if check_spec(&cfg, &params, &spec, OwnKarma::default(), me, |_| true).is_ok() {
                     decided
                         .lock()
                         .unwrap()

@@ -62,6 +62,36 @@ pub struct WorkerConfig {
     pub auto_withdraw: bool,
     /// Seconds of margin a task needs before its completion deadline to be claimed.
     pub deadline_margin_s: u64,
+    /// Checking its own results against the task's acceptance criteria (TOML table
+    /// `[verify]`).
+    pub verify: VerifyConfig,
+}
+
+/// Self-checks (issue 13): the worker runs the requester's evaluator (aos-verify) on its
+/// own result before submitting it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// Evaluate each result before submitting; when it fails, run the executor again (key
+    /// `self_check`). Off only for the demo's lazy defector.
+    pub self_check: bool,
+    /// Most executor runs per task while self-checks fail (≥ 1); the best-scoring result
+    /// is submitted after the last.
+    pub max_attempts: u32,
+    /// Executor kind whose model judges rubric tasks (`local_llama`, `openai`,
+    /// `anthropic`). Unset: tasks with a rubric are not claimed (the worker could not
+    /// check them), and the log says so.
+    pub judge: Option<String>,
+}
+
+impl Default for VerifyConfig {
+    fn default() -> Self {
+        Self {
+            self_check: true,
+            max_attempts: 3,
+            judge: None,
+        }
+    }
 }
 
 impl Default for WorkerConfig {
@@ -94,6 +124,7 @@ impl Default for WorkerConfig {
             blob_gateway: None,
             auto_withdraw: true,
             deadline_margin_s: 30,
+            verify: VerifyConfig::default(),
         }
     }
 }
@@ -113,6 +144,9 @@ pub enum ExecutorConfig {
     Human(HumanConfig),
     /// Echoes the prompt back (development and tests; never use for paid work).
     Echo(EchoConfig),
+    /// The lazy defector: invents an answer without reading the task (the demo's devnet
+    /// and simulations; never use for paid work, its results fail acceptance checks).
+    Lazy(LazyConfig),
 }
 
 /// Settings of the local llama executor.
@@ -194,6 +228,15 @@ pub struct EchoConfig {
     pub task_types: Vec<String>,
 }
 
+/// Settings of the lazy defector.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LazyConfig {
+    /// Task types it takes (empty = any).
+    #[serde(default)]
+    pub task_types: Vec<String>,
+}
+
 fn one() -> u16 {
     1
 }
@@ -215,6 +258,7 @@ impl ExecutorConfig {
             Self::Openai(c) | Self::Anthropic(c) => &c.task_types,
             Self::Human(c) => &c.task_types,
             Self::Echo(c) => &c.task_types,
+            Self::Lazy(c) => &c.task_types,
         }
     }
 
@@ -226,6 +270,7 @@ impl ExecutorConfig {
             Self::Anthropic(_) => "anthropic",
             Self::Human(_) => "human",
             Self::Echo(_) => "echo",
+            Self::Lazy(_) => "lazy",
         }
     }
 }
@@ -300,6 +345,23 @@ impl WorkerConfig {
             return Err(ConfigError::Invalid(
                 "at least one executor is needed".into(),
             ));
+        }
+        if self.verify.max_attempts == 0 {
+            return Err(ConfigError::Invalid(
+                "verify.max_attempts must be ≥ 1".into(),
+            ));
+        }
+        if let Some(j) = &self.verify.judge
+            && !self.executors.iter().any(|e| e.kind() == j)
+        {
+            return Err(ConfigError::Invalid(format!(
+                "verify.judge = {j:?} names no configured executor (kinds: {})",
+                self.executors
+                    .iter()
+                    .map(ExecutorConfig::kind)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
         }
         for (asset, v) in &self.min_payment {
             asset.parse::<alloy::primitives::Address>().map_err(|_| {

@@ -69,6 +69,14 @@ pub enum Refusal {
     /// Karma below a minimum (or a dimension this worker cannot prove).
     #[error("karma requirement {0} not met")]
     Karma(String),
+    /// The requester excluded this worker (`requirements.excluded_workers`, e.g. after
+    /// rejecting its result on the same step).
+    #[error("the requester excluded this worker")]
+    Excluded,
+    /// The task's acceptance checks cannot run here (e.g. a rubric and no judge), so the
+    /// result could not be checked before submitting it.
+    #[error("cannot run the task's acceptance checks: {0}")]
+    Unverifiable(String),
     /// The spec blob is missing or does not parse.
     #[error("spec: {0}")]
     Spec(#[source] SpecError),
@@ -115,7 +123,7 @@ pub fn check_terms(
     Ok(())
 }
 
-/// The checks that need the spec and our karma: skills, task type, on-chain minimums and
+/// The checks that need the spec and our karma: the requester's exclusions, skills, task type, on-chain minimums and
 /// the spec's `karma_min` (dimensions the chain witnesses — `accuracy.<task domain>`,
 /// `reliability.task_completion` — are compared with `karma`; any other dimension cannot
 /// be proven by this worker, so the task is refused rather than claimed and failed).
@@ -127,8 +135,12 @@ pub fn check_spec(
     p: &TaskParams,
     spec: &TaskSpec,
     karma: OwnKarma,
+    me: Address,
     accepts_type: impl Fn(&str) -> bool,
 ) -> Result<(), Refusal> {
+    if spec.requirements.excludes(&format!("{me:#x}")) {
+        return Err(Refusal::Excluded);
+    }
     for s in &spec.requirements.required_skills {
         if !cfg.skills.contains(s) {
             return Err(Refusal::Skill(s.clone()));
@@ -222,5 +234,40 @@ mod tests {
             check_terms(&cfg, Address::repeat_byte(2), &q, 100),
             Err(Refusal::Payment { .. })
         ));
+    }
+
+    /// A worker the requester excluded (after rejecting its result) does not claim the
+    /// re-posted step; every other worker still may.
+    #[test]
+    fn excluded_workers_do_not_claim() {
+        let cfg = WorkerConfig::default();
+        let p = TaskParams::builder(Address::repeat_byte(1), 0).build();
+        let mut spec = TaskSpec::prompt(
+            "t",
+            "summarisation",
+            aos_protocol::AgentId::from_bytes([1; 32]),
+            "x",
+            1000,
+            1,
+        );
+        let rejected = Address::repeat_byte(0xab);
+        spec.requirements.excluded_workers =
+            vec![format!("{rejected:#x}").to_uppercase().replace("0X", "0x")];
+        let any = |_: &str| true;
+        assert_eq!(
+            check_spec(&cfg, &p, &spec, OwnKarma::default(), rejected, any),
+            Err(Refusal::Excluded)
+        );
+        assert_eq!(
+            check_spec(
+                &cfg,
+                &p,
+                &spec,
+                OwnKarma::default(),
+                Address::repeat_byte(2),
+                any
+            ),
+            Ok(())
+        );
     }
 }

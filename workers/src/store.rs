@@ -88,6 +88,10 @@ pub struct TaskRow {
     pub executor: Option<String>,
     /// Result blob id.
     pub result_hash: Option<B256>,
+    /// The worker's own verdict blob id (its self-check), if it ran one.
+    pub verdict_hash: Option<B256>,
+    /// Whether the verdict went on chain as the worker's evidence.
+    pub evidence_sent: bool,
     /// Last error, if any.
     pub error: Option<String>,
     /// Execution attempts.
@@ -213,7 +217,8 @@ impl Store {
         Ok(())
     }
 
-    /// Records the result and moves to [`TaskPhase::Executed`].
+    /// Records the result (and the worker's verdict on it, if it checked it) and moves to
+    /// [`TaskPhase::Executed`].
     ///
     /// # Errors
     /// [`StoreError::Sql`].
@@ -222,10 +227,25 @@ impl Store {
         task_id: B256,
         executor: &str,
         result_hash: B256,
+        verdict_hash: Option<B256>,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE tasks SET status = 'executed', executor = ?, result_hash = ?, updated_ms = ? WHERE task_id = ?")
+        sqlx::query("UPDATE tasks SET status = 'executed', executor = ?, result_hash = ?, verdict_hash = ?, updated_ms = ? WHERE task_id = ?")
             .bind(executor)
             .bind(format!("{result_hash:#x}"))
+            .bind(verdict_hash.map(|h| format!("{h:#x}")))
+            .bind(now_ms())
+            .bind(format!("{task_id:#x}"))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks the verdict as sent on chain (the worker's reply to a dispute).
+    ///
+    /// # Errors
+    /// [`StoreError::Sql`].
+    pub async fn set_evidence_sent(&self, task_id: B256) -> Result<(), StoreError> {
+        sqlx::query("UPDATE tasks SET evidence_sent = 1, updated_ms = ? WHERE task_id = ?")
             .bind(now_ms())
             .bind(format!("{task_id:#x}"))
             .execute(&self.pool)
@@ -249,12 +269,15 @@ impl Store {
 
     fn row(r: &sqlx::sqlite::SqliteRow) -> Result<TaskRow, StoreError> {
         let result_hash: Option<String> = r.try_get("result_hash")?;
+        let verdict_hash: Option<String> = r.try_get("verdict_hash")?;
         Ok(TaskRow {
             task_id: parse_b256(&r.try_get::<String, _>("task_id")?)?,
             params: r.try_get("params")?,
             phase: r.try_get::<String, _>("status")?.parse()?,
             executor: r.try_get("executor")?,
             result_hash: result_hash.as_deref().map(parse_b256).transpose()?,
+            verdict_hash: verdict_hash.as_deref().map(parse_b256).transpose()?,
+            evidence_sent: r.try_get::<i64, _>("evidence_sent")? != 0,
             error: r.try_get("error")?,
             attempts: r.try_get("attempts")?,
         })
@@ -420,12 +443,16 @@ mod tests {
         assert!(!s.insert_task(id, b"p", TaskPhase::Claiming).await.unwrap());
         s.set_phase(id, TaskPhase::Claimed, None).await.unwrap();
         assert_eq!(s.bump_attempts(id).await.unwrap(), 1);
-        s.set_executed(id, "echo", B256::repeat_byte(2))
+        s.set_executed(id, "echo", B256::repeat_byte(2), Some(B256::repeat_byte(3)))
             .await
             .unwrap();
         let t = s.task(id).await.unwrap().unwrap();
         assert_eq!(t.phase, TaskPhase::Executed);
         assert_eq!(t.result_hash, Some(B256::repeat_byte(2)));
+        assert_eq!(t.verdict_hash, Some(B256::repeat_byte(3)));
+        assert!(!t.evidence_sent);
+        s.set_evidence_sent(id).await.unwrap();
+        assert!(s.task(id).await.unwrap().unwrap().evidence_sent);
         assert_eq!(s.in_flight().await.unwrap().len(), 1);
         let n1 = s.next_nonce().await.unwrap();
         let n2 = s.next_nonce().await.unwrap();

@@ -34,6 +34,7 @@ fn job(prompt: &str) -> Job {
             acceptance: None,
             signature: None,
         },
+        attempt: 0,
     }
 }
 

@@ -12,7 +12,7 @@ const SERVICE: &str = "Anthropic API";
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
 
 /// A Messages API client.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct AnthropicClient {
     client: CloudClient,
 }

@@ -96,6 +96,7 @@ pub fn join_url(base: &str, path_with_v1: &str) -> String {
 
 /// What the cloud clients share: their settings, the API key (zeroised on drop, never
 /// printed) and an HTTP client with the configured timeout.
+#[derive(Clone)]
 pub struct CloudClient {
     cfg: RemoteConfig,
     key: zeroize::Zeroizing<String>,

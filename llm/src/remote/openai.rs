@@ -10,7 +10,7 @@ use crate::Completion;
 const SERVICE: &str = "openai-compatible API";
 
 /// A Chat Completions client.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct OpenAiClient {
     client: CloudClient,
 }

@@ -65,6 +65,24 @@ pub struct Acceptance {
 }
 
 impl Acceptance {
+    /// The schema of the first [`Check::JsonSchema`], if any: the output must be JSON of
+    /// this shape (model executors constrain generation with it).
+    pub fn json_schema(&self) -> Option<&serde_json::Value> {
+        self.checks.iter().find_map(|c| match c {
+            Check::JsonSchema { schema } => Some(schema),
+            _ => None,
+        })
+    }
+
+    /// The `field` of the first [`Check::QuotesInInput`], if any (`Some(None)`: the whole
+    /// output's quotes).
+    pub fn quotes_field(&self) -> Option<Option<&str>> {
+        self.checks.iter().find_map(|c| match c {
+            Check::QuotesInInput { field } => Some(field.as_deref()),
+            _ => None,
+        })
+    }
+
     /// Checks the rules in the type's docs.
     ///
     /// # Errors

@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::acceptance::Acceptance;
 use super::common::{MAX_ID_LEN, MAX_TEXT_LEN, Message, check_currency, check_nonneg, check_str};
 use super::error::MessageError;
 use crate::identity::{AgentId, AgentSignature};
@@ -21,6 +22,9 @@ pub struct DelegatedTask {
     pub max_tokens: u32,
     /// Sampling temperature, `[0, 2]`.
     pub temperature: f64,
+    /// How the delegator will judge the answer (issue 13), signed with the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<Acceptance>,
 }
 
 /// Spending cap (white paper §4.3 `budget`).
@@ -47,7 +51,7 @@ pub struct Privacy {
 /// `from_agent`.
 ///
 /// Rules: ids ≤ 128 bytes; prompt non-empty ≤ 256 KiB; `max_tokens` in `1..=1 000 000`;
-/// `temperature` in `[0, 2]`; budget finite ≥ 0 with a currency code; `timeout_ms > 0`;
+/// `temperature` in `[0, 2]`; acceptance, when present, valid; budget finite ≥ 0 with a currency code; `timeout_ms > 0`;
 /// callback ≤ 1024 bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +97,9 @@ impl Message for Delegation {
                 "task.temperature",
                 "must be in [0, 2]",
             ));
+        }
+        if let Some(a) = &self.task.acceptance {
+            a.validate()?;
         }
         check_nonneg("budget.max_cost", self.budget.max_cost)?;
         check_currency("budget.currency", &self.budget.currency)?;

@@ -6,6 +6,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::acceptance::Acceptance;
 use super::common::{MAX_ID_LEN, MAX_TEXT_LEN, Message, check_nonneg, check_str};
 use super::error::MessageError;
 
@@ -100,12 +101,17 @@ pub struct PlanStep {
     pub estimated_tokens: u64,
     /// Spending cap for the step, USD display units.
     pub budget: f64,
+    /// How the step's answer is judged (issue 13): carried into the delegation and the
+    /// market task's spec. Plans the model writes have none; a plan file may set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<Acceptance>,
 }
 
 /// A plan for a user request (white paper §3.3).
 ///
 /// Rules: request non-empty ≤ 256 KiB; 1..=64 steps; step ids unique, non-empty, ≤ 128
-/// bytes; step types lowercase `a-z0-9_`; budgets finite ≥ 0.
+/// bytes; step types lowercase `a-z0-9_`; budgets finite ≥ 0; acceptance criteria, when
+/// present, valid by [`Acceptance::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
@@ -146,6 +152,9 @@ impl Message for Plan {
             }
             check_str("steps.description", &s.description, MAX_TEXT_LEN, false)?;
             check_nonneg("steps.budget", s.budget)?;
+            if let Some(a) = &s.acceptance {
+                a.validate()?;
+            }
         }
         Ok(())
     }

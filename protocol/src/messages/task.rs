@@ -28,6 +28,21 @@ pub struct Requirements {
     pub required_skills: Vec<String>,
     /// Time allowed from claim to submission, ms (§6.2 example: 3 600 000 = 1 h).
     pub deadline_ms: u64,
+    /// Worker accounts (`0x` + 40 hex digits) the requester will not accept on this task,
+    /// e.g. the one whose result it rejected when it re-posts a step. Not enforced on
+    /// chain: a worker reads it before claiming, and the requester rejects a result from
+    /// an excluded worker without evaluating it. At most 64.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_workers: Vec<String>,
+}
+
+impl Requirements {
+    /// Whether `account` (`0x…`, any case) is excluded.
+    pub fn excludes(&self, account: &str) -> bool {
+        self.excluded_workers
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(account))
+    }
 }
 
 /// A task spec (white paper §6.2): what to do, for whom, for how much. Signed by
@@ -35,9 +50,9 @@ pub struct Requirements {
 ///
 /// Rules ([`Message::validate`]): `task_id`, `type` non-empty ≤ 128 bytes; every
 /// `karma_min` key a known dimension with a valid minimum; at most 64 skills;
-/// `deadline_ms > 0`; payment an exact integer amount with a currency code; `max_delegation_depth ≤ 16`
-/// and 0 unless `delegation_allowed`; `acceptance`, when present, valid by
-/// [`Acceptance::validate`].
+/// every excluded worker an address (at most 64); `deadline_ms > 0`; payment an exact
+/// integer amount with a currency code; `max_delegation_depth ≤ 16` and 0 unless
+/// `delegation_allowed`; `acceptance`, when present, valid by [`Acceptance::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskSpec {
@@ -119,6 +134,21 @@ impl Message for TaskSpec {
             64,
             MAX_ID_LEN,
         )?;
+        check_list(
+            "requirements.excluded_workers",
+            &self.requirements.excluded_workers,
+            64,
+            42,
+        )?;
+        if let Some(w) = self.requirements.excluded_workers.iter().find(|w| {
+            !w.strip_prefix("0x")
+                .is_some_and(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        }) {
+            return Err(MessageError::invalid(
+                "requirements.excluded_workers",
+                format!("{w:?} is not an address (0x + 40 hex digits)"),
+            ));
+        }
         if self.requirements.deadline_ms == 0 {
             return Err(MessageError::invalid(
                 "requirements.deadline_ms",

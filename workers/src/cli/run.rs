@@ -57,7 +57,27 @@ pub(super) async fn run(cfg: WorkerConfig) -> Result<()> {
     let secrets = SecretStore::new(secrets_path(&cfg));
     let pass = std::env::var("AOS_SECRETS_PASSPHRASE").ok();
     let executors = crate::executor::build(&cfg.executors, &store, &secrets, pass.as_deref())?;
-    tracing::info!(%account, agent = %key.agent_id(), executors = executors.len(), "worker starting");
+    let judge = match &cfg.verify.judge {
+        None => None,
+        Some(kind) => {
+            let j = executors
+                .iter()
+                .find(|e| e.kind() == kind)
+                .and_then(|e| e.judge());
+            if j.is_none() {
+                eyre::bail!("verify.judge = {kind:?}: that executor cannot judge");
+            }
+            j
+        }
+    };
+    tracing::info!(
+        %account,
+        agent = %key.agent_id(),
+        executors = executors.len(),
+        judge = judge.as_ref().map(|j| j.identity()),
+        self_check = cfg.verify.self_check,
+        "worker starting"
+    );
     let worker = Worker::new(WorkerParts {
         config: cfg,
         contracts,
@@ -67,6 +87,7 @@ pub(super) async fn run(cfg: WorkerConfig) -> Result<()> {
         mesh: Some(mesh.clone()),
         blobs,
         executors,
+        judge,
         events: None,
     });
     let (tx, rx) = watch::channel(false);

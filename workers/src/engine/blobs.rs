@@ -1,15 +1,75 @@
 //! Blob fetch: the task spec (inline, local store, mesh, then the HTTP gateway), always
-//! verified against its BLAKE3 content id before use.
+//! verified against its BLAKE3 content id before use; the same path serves the evaluator
+//! the blobs a spec names (a checker module, a photo) through [`BlobFetcher`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use aos_chain::TaskParams;
+use aos_mesh::BlobStore;
 use aos_protocol::ContentId;
 use aos_protocol::messages::{Message, TaskSpec};
+use aos_verify::{BlobError, BlobSource, BoxFuture};
 
 use super::Worker;
 use crate::decide::{Refusal, SpecError};
+
+/// The worker's blob sources in order: the local store, the mesh (15 s), the HTTP
+/// gateway. Every copy is checked against its id.
+#[derive(Clone)]
+pub(super) struct BlobFetcher {
+    pub(super) blobs: BlobStore,
+    pub(super) mesh: Option<aos_mesh::Client>,
+    pub(super) http: reqwest::Client,
+    pub(super) gateway: Option<String>,
+}
+
+impl BlobFetcher {
+    /// Blob `id` from the first source that has it, verified; `None` when none has it.
+    pub(super) async fn fetch_once(&self, id: ContentId) -> Option<Vec<u8>> {
+        if let Ok(Some(b)) = self.blobs.get(&id).await {
+            return Some(b);
+        }
+        if let Some(mesh) = &self.mesh {
+            match tokio::time::timeout(Duration::from_secs(15), mesh.get_blob(id)).await {
+                Ok(Ok(b)) => return Some(b),
+                Ok(Err(e)) => tracing::debug!(%id, %e, "mesh fetch failed"),
+                Err(_) => tracing::debug!(%id, "mesh fetch timed out"),
+            }
+        }
+        if let Some(base) = &self.gateway {
+            let url = format!("{}/{id}", base.trim_end_matches('/'));
+            if let Ok(r) = self.http.get(&url).send().await
+                && r.status().is_success()
+                && let Ok(b) = r.bytes().await
+                && id.verify(&b).is_ok()
+            {
+                return Some(b.to_vec());
+            }
+        }
+        None
+    }
+}
+
+impl BlobSource for BlobFetcher {
+    fn get<'a>(
+        &'a self,
+        id: &'a ContentId,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Vec<u8>, BlobError>> {
+        Box::pin(async move {
+            let b = self.fetch_once(*id).await.ok_or(BlobError::NotFound(*id))?;
+            if b.len() as u64 > max_bytes {
+                return Err(BlobError::TooLarge {
+                    id: *id,
+                    len: b.len() as u64,
+                    max: max_bytes,
+                });
+            }
+            Ok(b)
+        })
+    }
+}
 
 impl Worker {
     /// Fetches and checks the spec blob: inline bytes, the local store, the mesh, then the
@@ -49,26 +109,10 @@ impl Worker {
     }
 
     async fn fetch_blob_once(&self, id: ContentId) -> Result<Vec<u8>, Refusal> {
-        if let Ok(Some(b)) = self.inner.p.blobs.get(&id).await {
-            return Ok(b);
-        }
-        if let Some(mesh) = &self.inner.p.mesh {
-            match tokio::time::timeout(Duration::from_secs(15), mesh.get_blob(id)).await {
-                Ok(Ok(b)) => return Ok(b),
-                Ok(Err(e)) => tracing::debug!(%id, %e, "mesh fetch failed"),
-                Err(_) => tracing::debug!(%id, "mesh fetch timed out"),
-            }
-        }
-        if let Some(base) = &self.cfg().blob_gateway {
-            let url = format!("{}/{id}", base.trim_end_matches('/'));
-            if let Ok(r) = self.inner.http.get(&url).send().await
-                && r.status().is_success()
-                && let Ok(b) = r.bytes().await
-                && id.verify(&b).is_ok()
-            {
-                return Ok(b.to_vec());
-            }
-        }
-        Err(Refusal::Spec(SpecError::NotFound(id)))
+        self.inner
+            .fetcher
+            .fetch_once(id)
+            .await
+            .ok_or(Refusal::Spec(SpecError::NotFound(id)))
     }
 }

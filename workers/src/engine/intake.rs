@@ -165,9 +165,22 @@ impl Worker {
         let spec = self.spec(&c.params, c.spec.clone()).await?;
         let karma = self.own_karma(&c.params).await;
         let execs = &self.inner.p.executors;
-        check_spec(self.cfg(), &c.params, &spec, karma, |t| {
-            execs.iter().any(|e| e.accepts(t))
-        })?;
+        check_spec(
+            self.cfg(),
+            &c.params,
+            &spec,
+            karma,
+            self.inner.p.account,
+            |t| execs.iter().any(|e| e.accepts(t)),
+        )?;
+        if self.cfg().verify.self_check
+            && let Some(a) = &spec.acceptance
+        {
+            self.inner
+                .evaluator
+                .can_evaluate(a)
+                .map_err(|e| Refusal::Unverifiable(e.to_string()))?;
+        }
         Ok(spec)
     }
 
@@ -196,7 +209,11 @@ impl Worker {
         });
         let params_abi = c.params.abi_encode();
         if let Err(why) = verdict {
-            tracing::debug!(task = %task_id, %why, "not claiming");
+            if matches!(why, Refusal::Unverifiable(_)) {
+                tracing::info!(task = %task_id, %why, "not claiming: its result could not be checked");
+            } else {
+                tracing::debug!(task = %task_id, %why, "not claiming");
+            }
             if !matches!(why, Refusal::Spec(_))
                 && let Ok(true) = self
                     .store()

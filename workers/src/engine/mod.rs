@@ -103,7 +103,6 @@ pub enum WorkerEvent {
 }
 
 /// What a worker is made of.
-#[derive(Debug)]
 pub struct WorkerParts {
     /// Settings.
     pub config: WorkerConfig,
@@ -121,15 +120,29 @@ pub struct WorkerParts {
     pub blobs: BlobStore,
     /// Executors, first match wins.
     pub executors: Vec<Arc<dyn Executor>>,
+    /// The rubric judge of self-checks (`verify.judge`), if any.
+    pub judge: Option<Box<dyn aos_verify::Judge>>,
     /// Optional progress listener.
     pub events: Option<mpsc::Sender<WorkerEvent>>,
+}
+
+impl std::fmt::Debug for WorkerParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerParts")
+            .field("account", &self.account)
+            .field("executors", &self.executors)
+            .field("judge", &self.judge.as_ref().map(|j| j.identity()))
+            .finish_non_exhaustive()
+    }
 }
 
 struct Inner {
     p: WorkerParts,
     chain_id: u64,
     slots: Arc<Semaphore>,
-    http: reqwest::Client,
+    fetcher: blobs::BlobFetcher,
+    /// The requester's evaluator (aos-verify), signing with the agent key: self-checks.
+    evaluator: aos_verify::Evaluator,
 }
 
 /// A worker. Cheap to clone.
@@ -167,18 +180,31 @@ const TX_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl Worker {
     /// A worker over its parts.
-    pub fn new(parts: WorkerParts) -> Self {
+    pub fn new(mut parts: WorkerParts) -> Self {
         let chain_id = parts.contracts.deployments().chain_id;
         let slots = Arc::new(Semaphore::new(parts.config.max_concurrent_tasks.max(1)));
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        let fetcher = blobs::BlobFetcher {
+            blobs: parts.blobs.clone(),
+            mesh: parts.mesh.clone(),
+            http,
+            gateway: parts.config.blob_gateway.clone(),
+        };
+        let mut evaluator = aos_verify::Evaluator::new(Some(parts.agent_key.clone()))
+            .with_blobs(Arc::new(fetcher.clone()));
+        if let Some(j) = parts.judge.take() {
+            evaluator = evaluator.with_judge(j);
+        }
         Self {
             inner: Arc::new(Inner {
                 p: parts,
                 chain_id,
                 slots,
-                http: reqwest::Client::builder()
-                    .timeout(Duration::from_secs(10))
-                    .build()
-                    .unwrap_or_default(),
+                fetcher,
+                evaluator,
             }),
         }
     }

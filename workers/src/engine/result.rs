@@ -31,11 +31,14 @@ pub(super) struct Made<'a> {
     pub(super) finished_at_ms: u64,
 }
 
-/// The result blob's bytes: a [`ResultBlob`] as JSON.
+/// The result blob and its bytes: a [`ResultBlob`] as JSON.
 ///
 /// # Errors
 /// [`MessageError`] when the blob is invalid (e.g. an output over the protocol's size cap).
-pub(super) fn result_blob(made: &Made<'_>, out: &Output) -> Result<Vec<u8>, MessageError> {
+pub(super) fn result_blob(
+    made: &Made<'_>,
+    out: &Output,
+) -> Result<(ResultBlob, Vec<u8>), MessageError> {
     let blob = ResultBlob {
         task_id: task_id_string(made.task_id),
         spec_hash: format!("{:#x}", made.spec_hash),
@@ -51,7 +54,8 @@ pub(super) fn result_blob(made: &Made<'_>, out: &Output) -> Result<Vec<u8>, Mess
         },
     };
     blob.validate()?;
-    blob.to_json()
+    let bytes = blob.to_json()?;
+    Ok((blob, bytes))
 }
 
 impl Worker {
@@ -124,8 +128,9 @@ mod tests {
             input_tokens: Some(3),
             output_tokens: None,
         };
-        let bytes = result_blob(&made, &out).unwrap();
+        let (typed, bytes) = result_blob(&made, &out).unwrap();
         let b = ResultBlob::from_json(&bytes).unwrap();
+        assert_eq!(b, typed);
         assert_eq!(b.task_id, format!("0x{}", "11".repeat(32)));
         assert_eq!(b.spec_hash, format!("0x{}", "22".repeat(32)));
         assert_eq!(b.worker, AgentId::from_bytes([7; 32]));

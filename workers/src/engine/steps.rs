@@ -22,6 +22,8 @@ use super::result::{Made, result_blob};
 use super::{StepError, TX_TIMEOUT, Worker, WorkerEvent, is_wrong_status, now_ms};
 use crate::executor::{ExecError, Job};
 use crate::store::TaskPhase;
+use aos_protocol::ContentId;
+use aos_protocol::messages::Verdict;
 
 /// What the state machine does after a step that succeeded.
 pub(super) enum Step {
@@ -150,44 +152,132 @@ impl Worker {
         } else {
             self.store().bump_attempts(task_id).await?
         };
-        let job = Job { task_id, spec };
-        let started_at_ms = now_ms();
-        match exec.run(&job).await {
-            Ok(out) => {
-                let made = Made {
-                    task_id,
-                    spec_hash: p.specHash,
-                    worker: self.inner.p.agent_key.agent_id(),
-                    executor: exec.kind(),
-                    started_at_ms,
-                    finished_at_ms: now_ms(),
-                };
-                let bytes = result_blob(&made, &out).map_err(StepError::EncodeResult)?;
-                let id = match &self.inner.p.mesh {
-                    Some(m) => m.put_blob(&bytes).await,
-                    None => self.inner.p.blobs.put(&bytes).await,
+        let checking = self.cfg().verify.self_check && spec.acceptance.is_some();
+        // a person's answer is checked once; a model may be asked again
+        let tries = if checking && phase != TaskPhase::AwaitingHuman {
+            self.cfg().verify.max_attempts.max(1)
+        } else {
+            1
+        };
+        let mut job = Job {
+            task_id,
+            spec,
+            attempt: 0,
+        };
+        let spec_hash = format!("{:#x}", p.specHash);
+        // the best result so far: its bytes and the worker's verdict on it
+        let mut best: Option<(Vec<u8>, Option<Verdict>)> = None;
+        for attempt in 0..tries {
+            job.attempt = attempt;
+            let started_at_ms = now_ms();
+            let out = match exec.run(&job).await {
+                Ok(out) => out,
+                Err(ExecError::Pending) => {
+                    if phase != TaskPhase::AwaitingHuman {
+                        self.store()
+                            .set_phase(task_id, TaskPhase::AwaitingHuman, None)
+                            .await?;
+                        tracing::info!(task = %task_id, "waiting for `aos-worker human submit`");
+                    }
+                    return Ok(Step::Wait(self.cfg().poll_interval()));
                 }
-                .map_err(StepError::StoreBlob)?;
-                self.store()
-                    .set_executed(task_id, exec.kind(), B256::from(id.0))
-                    .await?;
-                Ok(Step::Next)
-            }
-            Err(ExecError::Pending) => {
-                if phase != TaskPhase::AwaitingHuman {
-                    self.store()
-                        .set_phase(task_id, TaskPhase::AwaitingHuman, None)
-                        .await?;
-                    tracing::info!(task = %task_id, "waiting for `aos-worker human submit`");
+                Err(e) => {
+                    return Err(StepError::Executor {
+                        kind: exec.kind(),
+                        attempts,
+                        source: Box::new(e),
+                    });
                 }
-                Ok(Step::Wait(self.cfg().poll_interval()))
+            };
+            let made = Made {
+                task_id,
+                spec_hash: p.specHash,
+                worker: self.inner.p.agent_key.agent_id(),
+                executor: exec.kind(),
+                started_at_ms,
+                finished_at_ms: now_ms(),
+            };
+            let (blob, bytes) = result_blob(&made, &out).map_err(StepError::EncodeResult)?;
+            if !checking {
+                best = Some((bytes, None));
+                break;
             }
-            Err(e) => Err(StepError::Executor {
-                kind: exec.kind(),
-                attempts,
-                source: Box::new(e),
-            }),
+            let result_hash = format!("{:#x}", B256::from(ContentId::of(&bytes).0));
+            match self
+                .inner
+                .evaluator
+                .evaluate(&job.spec, &spec_hash, &result_hash, &blob)
+                .await
+            {
+                Ok(v) => {
+                    let failed: Vec<String> = v
+                        .checks
+                        .iter()
+                        .filter(|c| !c.pass)
+                        .map(|c| format!("{}: {}", c.kind, c.reason))
+                        .collect();
+                    tracing::info!(
+                        task = %task_id,
+                        attempt = attempt + 1,
+                        of = tries,
+                        pass = v.pass,
+                        score_bps = v.score_bps,
+                        failed = ?failed,
+                        "self-check"
+                    );
+                    let better = best
+                        .as_ref()
+                        .and_then(|(_, b)| b.as_ref())
+                        .is_none_or(|b| v.score_bps > b.score_bps);
+                    let pass = v.pass;
+                    if better {
+                        best = Some((bytes, Some(v)));
+                    }
+                    if pass {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    // the result is still submitted: the requester judges it either way
+                    tracing::warn!(task = %task_id, %e, "self-check could not run");
+                    if best.is_none() {
+                        best = Some((bytes, None));
+                    }
+                    break;
+                }
+            }
         }
+        let Some((bytes, verdict)) = best else {
+            return Err(StepError::NoResultHash);
+        };
+        if let Some(v) = verdict.as_ref().filter(|v| !v.pass) {
+            tracing::warn!(
+                task = %task_id,
+                score_bps = v.score_bps,
+                "every self-check failed; submitting the best result (the requester may reject it)"
+            );
+        }
+        let id = self.put_blob(&bytes).await?;
+        let verdict_id = match &verdict {
+            Some(v) => {
+                let (vb, _) = v.to_blob().map_err(StepError::EncodeResult)?;
+                Some(B256::from(self.put_blob(&vb).await?.0))
+            }
+            None => None,
+        };
+        self.store()
+            .set_executed(task_id, exec.kind(), B256::from(id.0), verdict_id)
+            .await?;
+        Ok(Step::Next)
+    }
+
+    /// Stores `bytes` locally and provides them on the mesh when it runs.
+    async fn put_blob(&self, bytes: &[u8]) -> Result<ContentId, StepError> {
+        match &self.inner.p.mesh {
+            Some(m) => m.put_blob(bytes).await,
+            None => self.inner.p.blobs.put(bytes).await,
+        }
+        .map_err(StepError::StoreBlob)
     }
 
     /// `Executed`: submits the result hash on chain, then announces the result.
@@ -274,11 +364,37 @@ impl Worker {
                 }
                 Ok(Step::Wait(self.cfg().poll_interval()))
             }
-            Some(TaskStatus::Disputed)
-            | Some(TaskStatus::RuledRefused)
+            Some(TaskStatus::Disputed) => {
+                self.reply_to_dispute(p).await;
+                Ok(Step::Wait(self.cfg().poll_interval() * 5))
+            }
+            Some(TaskStatus::RuledRefused)
             | Some(TaskStatus::RuledForRequester)
             | Some(TaskStatus::RuledForWorker) => Ok(Step::Wait(self.cfg().poll_interval() * 5)),
             other => Err(StepError::Ended(other)),
+        }
+    }
+
+    /// The requester disputed our result: once, put our own verdict (the self-check) on
+    /// chain as the worker's evidence for the jurors (`TaskMarket.submitEvidence`). Best
+    /// effort: a failure is logged and tried again on the next poll.
+    async fn reply_to_dispute(&self, p: &TaskParams) {
+        let task_id = task_id_of(p);
+        let row = match self.store().task(task_id).await {
+            Ok(Some(r)) => r,
+            _ => return,
+        };
+        let Some(verdict) = row.verdict_hash.filter(|_| !row.evidence_sent) else {
+            return;
+        };
+        match self.chain().submit_evidence(p, ContentId(verdict.0)).await {
+            Ok(_) => {
+                tracing::info!(task = %task_id, verdict = %verdict, "disputed: our verdict sent as evidence");
+                if let Err(e) = self.store().set_evidence_sent(task_id).await {
+                    tracing::warn!(%e, "database");
+                }
+            }
+            Err(e) => tracing::warn!(task = %task_id, %e, "evidence not sent; will retry"),
         }
     }
 }

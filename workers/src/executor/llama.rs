@@ -1,12 +1,15 @@
 //! The local llama executor: an adapter from [`Job`] to aos-llm's model actor
 //! ([`aos_llm::LocalClient`]: one thread owns the GGUF model, requests queue on a bounded
 //! channel). Decoding is greedy so results are reproducible (a restart re-runs a task to
-//! the same answer), with a mild repetition penalty (small models loop without it).
+//! the same answer), with a mild repetition penalty (small models loop without it); a
+//! retry after a failed self-check samples (temperature 0.7, seeded by the attempt), so it
+//! can differ. When the task's acceptance names a JSON Schema, generation is constrained
+//! to it, grounded in the input for extraction tasks ([`super::grounding`]).
 
 use aos_llm::{ChatMessage, GenOptions, LocalClient, ModelOptions, Role};
 use async_trait::async_trait;
 
-use super::{ExecError, Executor, Job, Output};
+use super::{ExecError, Executor, Job, Output, grounding};
 use crate::config::LlamaConfig;
 
 /// The executor (a handle to the model thread).
@@ -31,11 +34,23 @@ impl LlamaExecutor {
         Ok(Self { cfg, model })
     }
 
-    /// Chat with the model directly (system + user message).
+    /// Chat with the model directly (system + user message), greedy and unconstrained.
     ///
     /// # Errors
     /// [`ExecError::Model`].
     pub async fn chat(&self, system: &str, user: &str) -> Result<Output, ExecError> {
+        self.generate(system, user, None, 0).await
+    }
+
+    /// Chat with the model, constrained by `grammar` (GBNF) when given; `attempt` 0 is
+    /// greedy, later attempts sample with that seed.
+    async fn generate(
+        &self,
+        system: &str,
+        user: &str,
+        grammar: Option<String>,
+        attempt: u32,
+    ) -> Result<Output, ExecError> {
         let g = self
             .model
             .chat(
@@ -46,7 +61,9 @@ impl LlamaExecutor {
                 GenOptions {
                     max_tokens: self.cfg.max_tokens,
                     repeat_penalty: 1.15,
-                    ..GenOptions::default()
+                    grammar,
+                    temperature: if attempt == 0 { 0.0 } else { 0.7 },
+                    seed: 1234 + attempt,
                 },
             )
             .await?;
@@ -71,7 +88,18 @@ impl Executor for LlamaExecutor {
     fn task_types(&self) -> &[String] {
         &self.cfg.task_types
     }
+    fn judge(&self) -> Option<Box<dyn aos_verify::Judge>> {
+        match aos_verify::LlmJudge::local(self.model.clone()) {
+            Ok(j) => Some(Box::new(j)),
+            Err(e) => {
+                tracing::error!(%e, "the local model cannot judge");
+                None
+            }
+        }
+    }
     async fn run(&self, job: &Job) -> Result<Output, ExecError> {
-        self.chat(job.system(), &job.prompt()).await
+        let grammar = grounding::grammar_for(&job.spec)?;
+        self.generate(job.system(), &job.prompt(), grammar, job.attempt)
+            .await
     }
 }

@@ -9,9 +9,12 @@
 //! | Anthropic Messages | [`anthropic`] ([`aos_llm::AnthropicClient`]) |
 //! | a person | [`human`] |
 //! | echo (development) | [`EchoExecutor`] |
+//! | lazy defector (demo, simulations) | [`lazy`] |
 
 pub mod anthropic;
+pub mod grounding;
 pub mod human;
+pub mod lazy;
 #[cfg(feature = "llama")]
 pub mod llama;
 pub mod openai;
@@ -34,6 +37,9 @@ pub struct Job {
     pub task_id: B256,
     /// The spec (white paper §6.2).
     pub spec: TaskSpec,
+    /// 0 for the first run; n for the n-th retry after a failed self-check (model
+    /// executors sample then, so the answer can change).
+    pub attempt: u32,
 }
 
 impl Job {
@@ -108,6 +114,12 @@ pub trait Executor: Send + Sync + std::fmt::Debug {
     /// [`ExecError`]; [`ExecError::Pending`] means "ask again later".
     async fn run(&self, job: &Job) -> Result<Output, ExecError>;
 
+    /// A rubric judge on this executor's model (aos-verify's `LlmJudge`), for
+    /// `verify.judge`; `None` when the executor has no model to judge with.
+    fn judge(&self) -> Option<Box<dyn aos_verify::Judge>> {
+        None
+    }
+
     /// Whether this executor takes tasks of `task_type`.
     fn accepts(&self, task_type: &str) -> bool {
         self.task_types().is_empty() || self.task_types().iter().any(|t| t == task_type)
@@ -162,6 +174,9 @@ pub fn build(
     for c in configs {
         match c {
             ExecutorConfig::Echo(e) => out.push(Arc::new(EchoExecutor::new(e.clone()))),
+            ExecutorConfig::Lazy(l) => {
+                out.push(Arc::new(lazy::LazyExecutor::new(l.task_types.clone())))
+            }
             ExecutorConfig::Human(h) => out.push(Arc::new(human::HumanExecutor::new(
                 store.clone(),
                 h.task_types.clone(),

@@ -36,6 +36,9 @@ impl Executor for OpenAiExecutor {
     fn task_types(&self) -> &[String] {
         &self.task_types
     }
+    fn judge(&self) -> Option<Box<dyn aos_verify::Judge>> {
+        Some(Box::new(aos_verify::LlmJudge::openai(self.client.clone())))
+    }
     async fn run(&self, job: &Job) -> Result<Output, ExecError> {
         Ok(self.client.complete(job.system(), &job.prompt()).await?)
     }

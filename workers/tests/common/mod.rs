@@ -160,6 +160,7 @@ pub async fn start_worker(
         mesh: Some(mesh.clone()),
         blobs: mesh.blob_store().clone(),
         executors: vec![executor],
+        judge: None,
         events: Some(events),
     });
     let (tx, rx) = watch::channel(false);

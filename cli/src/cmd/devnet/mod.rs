@@ -67,6 +67,11 @@ pub(crate) struct UpArgs {
     /// Registered workers to create.
     #[arg(long, default_value_t = 3)]
     workers: usize,
+    /// Lazy defectors to create: registered workers whose executor invents answers without
+    /// reading the task and who claim to have every skill (aos-worker's `lazy` executor).
+    /// The main job shows their results rejected by the acceptance checks and the jury.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) defectors: usize,
     /// Staked jurors to create (each first earns karma with two real tasks).
     #[arg(long, default_value_t = 3)]
     jurors: usize,

@@ -41,7 +41,7 @@ pub(super) async fn start_services(
     let workers: Vec<Account> = net
         .accounts
         .iter()
-        .filter(|x| x.role == "worker")
+        .filter(|x| x.role == "worker" || x.role == "defector")
         .cloned()
         .collect();
     let mut bootstrap: Vec<String> = Vec::new();
@@ -169,6 +169,15 @@ async fn start_gateway(
     Ok(gateway)
 }
 
+/// The skills a devnet defector claims to have: every one the demo's tasks ask for (an
+/// honest devnet worker claims only the devnet's domain).
+pub(crate) const DEFECTOR_SKILLS: &[&str] = &[
+    "summarisation",
+    "timeline_extraction",
+    "translation",
+    "code_review",
+];
+
 /// What every devnet worker shares: the binary, the model, the gateway, the peers started
 /// before it.
 struct WorkerSetup<'a> {
@@ -226,8 +235,13 @@ impl WorkerSetup<'_> {
         let marker = Some(cfg_path.display().to_string());
         let p = start_service("aos-worker", &service, marker, launch, &log, guard).await?;
         pb.finish_and_clear();
+        let lazy = if w.role == "defector" {
+            " — lazy defector: invents answers, claims every skill"
+        } else {
+            ""
+        };
         ctx.out.note(format!(
-            "✓ aos-worker worker-{} (pid {}) for {} on {addr}",
+            "✓ aos-worker worker-{} (pid {}) for {} on {addr}{lazy}",
             w.index, p.pid, w.address
         ));
         net.workers.push(WorkerProc {
@@ -250,7 +264,7 @@ impl WorkerSetup<'_> {
         data: &Path,
         port: u16,
     ) -> Result<PathBuf> {
-        let cfg = toml::toml! {
+        let mut cfg = toml::toml! {
             rpc = (net.rpc_url.clone())
             deployments = (net.deployments_path.display().to_string())
             keystore = (w.keystore.display().to_string())
@@ -264,13 +278,34 @@ impl WorkerSetup<'_> {
             blob_gateway = (self.gateway.to_owned())
             auto_withdraw = true
             max_concurrent_tasks = 1
-
-            [[executors]]
-            kind = "local_llama"
-            model = (self.model.display().to_string())
-            threads = 1
-            max_tokens = (i64::from(self.a.max_tokens))
         };
+        let role = if w.role == "defector" {
+            // claims every skill, answers without reading, never checks its own work
+            toml::toml! {
+                skills = (DEFECTOR_SKILLS.to_vec())
+
+                [verify]
+                self_check = false
+
+                [[executors]]
+                kind = "lazy"
+            }
+        } else {
+            toml::toml! {
+                skills = [(net.juror_domain.clone())]
+
+                [verify]
+                self_check = true
+                judge = "local_llama"
+
+                [[executors]]
+                kind = "local_llama"
+                model = (self.model.display().to_string())
+                threads = 1
+                max_tokens = (i64::from(self.a.max_tokens))
+            }
+        };
+        cfg.extend(role);
         let cfg_path = data.join("worker.toml");
         std::fs::write(
             &cfg_path,

@@ -44,7 +44,7 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
     let domain =
         domain_to_bytes32(&a.domain).wrap_err_with(|| format!("--domain {:?}", a.domain))?;
     let root = find_root(a.root.as_deref())?;
-    let accounts = (2 + a.workers + a.jurors).max(10);
+    let accounts = (2 + a.workers + a.defectors + a.jurors).max(10);
     let (mut anvil, anvil_proc) = spawn_anvil(&root, &dir, a.port, accounts)?;
     let mut guard = StopOnDrop(vec![anvil_proc.clone()]);
     let rpc_url = anvil.rpc_url().to_owned();
@@ -205,7 +205,7 @@ impl DevChain<'_> {
 }
 
 /// A keystore per dev account (`<dir>/keys/<role>-<i>.json`), roles by index: deployer,
-/// requester, the workers, the jurors, spares.
+/// requester, the workers, the lazy defectors, the jurors, spares.
 fn write_keystores(
     ctx: &Ctx,
     dir: &Path,
@@ -219,7 +219,8 @@ fn write_keystores(
         0 => "deployer",
         1 => "requester",
         i if i < 2 + a.workers => "worker",
-        i if i < 2 + a.workers + a.jurors => "juror",
+        i if i < 2 + a.workers + a.defectors => "defector",
+        i if i < 2 + a.workers + a.defectors + a.jurors => "juror",
         _ => "spare",
     };
     let pb = ctx.out.spinner("writing keystores");
@@ -243,7 +244,7 @@ fn write_keystores(
     Ok(accts)
 }
 
-/// An agent key file for each worker and juror, registered in the AgentRegistry.
+/// An agent key file for each worker, defector and juror, registered in the AgentRegistry.
 async fn register_agents(
     ctx: &Ctx,
     a: &UpArgs,
@@ -254,7 +255,7 @@ async fn register_agents(
     let agents_dir = dir.join("agents");
     for acct in accts
         .iter_mut()
-        .filter(|x| x.role == "worker" || x.role == "juror")
+        .filter(|x| matches!(x.role.as_str(), "worker" | "defector" | "juror"))
     {
         let path = agents_dir.join(format!("{}-{}.key", acct.role, acct.index));
         let _ = std::fs::remove_file(&path);
@@ -287,7 +288,10 @@ async fn warm_up(
     let requester = dev.contracts(1)?;
     let requester_addr = dev.keys[1].address();
     let mut salt = 0u64;
-    for acct in accts.iter().filter(|x| x.role == "worker") {
+    for acct in accts
+        .iter()
+        .filter(|x| x.role == "worker" || x.role == "defector")
+    {
         salt += 1;
         let wc = dev.contracts(acct.index)?;
         warm_up_task(ctx, &requester, &wc, requester_addr, domain, salt).await?;
