@@ -173,8 +173,8 @@ pub(crate) struct Published {
 }
 
 /// Publish `bytes` under their content id: into the blob folder (`--blob-dir`, config
-/// `blob_dir`) a gateway serves, and into this machine's cache (best effort), so `aos` finds
-/// it again without a gateway.
+/// `blob_dir`) a gateway serves; without a blob folder, into this machine's cache (best
+/// effort), so `aos` on this machine still finds it (nobody else can until it is published).
 ///
 /// # Errors
 /// More than [`MAX_BLOB_BYTES`] (the mesh's limit), or the blob folder cannot be written.
@@ -186,15 +186,15 @@ pub(crate) async fn publish(ctx: &Ctx, bytes: &[u8]) -> Result<Published> {
         );
     }
     let id = ContentId::of(bytes);
-    let path = match &ctx.s.blob_dir {
-        Some(dir) => {
-            let path = dir.join(id.to_string());
-            std::fs::write(&path, bytes)
-                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
-            Some(path)
-        }
-        None => None,
-    };
+    if let Some(dir) = &ctx.s.blob_dir {
+        let path = dir.join(id.to_string());
+        std::fs::write(&path, bytes)
+            .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+        return Ok(Published {
+            id,
+            path: Some(path),
+        });
+    }
     match ctx
         .data_path("blobs")
         .map(|d| BlobStore::open(d, MAX_BLOB_BYTES))
@@ -207,7 +207,7 @@ pub(crate) async fn publish(ctx: &Ctx, bytes: &[u8]) -> Result<Published> {
         Ok(Err(e)) => tracing::warn!(%id, %e, "cannot open the blob cache"),
         Err(e) => tracing::warn!(%id, %e, "no data folder for the blob cache"),
     }
-    Ok(Published { id, path })
+    Ok(Published { id, path: None })
 }
 
 /// A file to publish, read whole: at most [`MAX_BLOB_BYTES`].

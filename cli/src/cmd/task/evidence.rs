@@ -49,7 +49,8 @@ pub(crate) fn parse_evidence(s: &str) -> Result<EvidenceArg, String> {
     }
 }
 
-/// The blob id of `arg`, publishing a file first (blob folder + cache, [`blobs::publish`]).
+/// The blob id of `arg`, publishing a file first ([`blobs::publish`]: the blob folder, or
+/// this machine's cache without one).
 /// Touches no chain: a typo costs nothing.
 ///
 /// # Errors
