@@ -7,6 +7,9 @@
 //!
 //! A blob fetched from the gateway or the mesh is kept in the blob folder (when set, so the
 //! devnet's gateway serves it from then on) or else in the cache.
+//!
+//! Publishing ([`publish`]: `aos blob put`, evidence) writes a blob into the blob folder under
+//! its id; [`blob_kind`] names what a blob is, for people.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -159,6 +162,95 @@ pub(crate) async fn fetch(ctx: &Ctx, id: ContentId, sources: &Sources) -> Result
     )
 }
 
+/// Where [`publish`] put a blob.
+#[derive(Debug, Clone)]
+pub(crate) struct Published {
+    /// Its content id (BLAKE3 of the bytes).
+    pub(crate) id: ContentId,
+    /// `<blob folder>/<0x id>`, which the folder's gateway serves; `None` without a blob
+    /// folder (then only this machine's cache holds it).
+    pub(crate) path: Option<PathBuf>,
+}
+
+/// Publish `bytes` under their content id: into the blob folder (`--blob-dir`, config
+/// `blob_dir`) a gateway serves; without a blob folder, into this machine's cache (best
+/// effort), so `aos` on this machine still finds it (nobody else can until it is published).
+///
+/// # Errors
+/// More than [`MAX_BLOB_BYTES`] (the mesh's limit), or the blob folder cannot be written.
+pub(crate) async fn publish(ctx: &Ctx, bytes: &[u8]) -> Result<Published> {
+    if bytes.len() as u64 > MAX_BLOB_BYTES {
+        bail!(
+            "{} bytes is more than a blob may be ({MAX_BLOB_BYTES} bytes, the mesh's limit)",
+            bytes.len()
+        );
+    }
+    let id = ContentId::of(bytes);
+    if let Some(dir) = &ctx.s.blob_dir {
+        let path = dir.join(id.to_string());
+        std::fs::write(&path, bytes)
+            .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+        return Ok(Published {
+            id,
+            path: Some(path),
+        });
+    }
+    match ctx
+        .data_path("blobs")
+        .map(|d| BlobStore::open(d, MAX_BLOB_BYTES))
+    {
+        Ok(Ok(cache)) => {
+            if let Err(e) = cache.put(bytes).await {
+                tracing::warn!(%id, %e, "cannot keep the blob in the cache");
+            }
+        }
+        Ok(Err(e)) => tracing::warn!(%id, %e, "cannot open the blob cache"),
+        Err(e) => tracing::warn!(%id, %e, "no data folder for the blob cache"),
+    }
+    Ok(Published { id, path: None })
+}
+
+/// A file to publish, read whole: at most [`MAX_BLOB_BYTES`].
+///
+/// # Errors
+/// The file is missing, unreadable, or too large (checked before reading it).
+pub(crate) fn read_blob_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    read_small(path)?.ok_or_else(|| eyre!("no such file: {}", path.display()))
+}
+
+/// What a blob is, for people: `result` (a worker's [`ResultBlob`]), `task spec` (a §6.2
+/// [`TaskSpec`]), `dag node <kind>`, the `kind` (or `type`) string of a JSON object that has
+/// one (`verdict`, …), else `JSON`, `text` or `binary`.
+///
+/// [`ResultBlob`]: aos_protocol::messages::ResultBlob
+/// [`TaskSpec`]: aos_protocol::messages::TaskSpec
+pub(crate) fn blob_kind(bytes: &[u8]) -> String {
+    use aos_protocol::{
+        DagNode,
+        messages::{Message as _, ResultBlob, TaskSpec},
+    };
+    if ResultBlob::from_json(bytes).is_ok() {
+        return "result".into();
+    }
+    if TaskSpec::from_json(bytes).is_ok() {
+        return "task spec".into();
+    }
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        let named = ["kind", "type"]
+            .iter()
+            .find_map(|k| v.get(k).and_then(serde_json::Value::as_str))
+            .filter(|k| !k.is_empty() && k.len() <= 64 && !k.chars().any(char::is_control));
+        return named.map_or_else(|| "JSON".into(), str::to_owned);
+    }
+    if let Ok(n) = DagNode::decode(bytes) {
+        return format!("dag node {}", n.kind);
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return "text".into();
+    }
+    "binary".into()
+}
+
 /// A file's bytes, `None` when it does not exist.
 fn read_small(path: &std::path::Path) -> Result<Option<Vec<u8>>> {
     match std::fs::metadata(path) {
@@ -234,6 +326,47 @@ pub(crate) fn mesh_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blob_kinds_name_what_a_blob_is() {
+        use aos_protocol::{AgentId, DagNode, messages::Message as _};
+        let result = aos_protocol::messages::ResultBlob {
+            task_id: format!("0x{}", "11".repeat(32)),
+            spec_hash: format!("0x{}", "22".repeat(32)),
+            worker: AgentId::from_bytes([7; 32]),
+            executor: "local_llama".into(),
+            model: None,
+            output: "an answer".into(),
+            timing: aos_protocol::messages::Timing {
+                started_at_ms: 1,
+                finished_at_ms: 2,
+                input_tokens: None,
+                output_tokens: None,
+            },
+        };
+        assert_eq!(blob_kind(&result.to_json().unwrap()), "result");
+        let spec = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/task-spec.json"
+        ))
+        .unwrap();
+        assert_eq!(blob_kind(&spec), "task spec");
+        assert_eq!(
+            blob_kind(br#"{"kind": "verdict", "pass": false}"#),
+            "verdict"
+        );
+        assert_eq!(blob_kind(br#"{"type": "reply"}"#), "reply");
+        assert_eq!(blob_kind(br#"{"kind": "a\nb"}"#), "JSON");
+        assert_eq!(blob_kind(br#"{"kind": 3}"#), "JSON");
+        assert_eq!(blob_kind(b"[1, 2]"), "JSON");
+        let node = DagNode::new("delegation-chain", vec![], vec![1, 2]).unwrap();
+        assert_eq!(
+            blob_kind(&node.encode().unwrap()),
+            "dag node delegation-chain"
+        );
+        assert_eq!(blob_kind("the result is wrong".as_bytes()), "text");
+        assert_eq!(blob_kind(&[0xff, 0xfe, 0x00]), "binary");
+    }
 
     #[test]
     fn the_listen_setting_reaches_the_mesh_node() {

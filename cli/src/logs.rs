@@ -40,7 +40,7 @@ pub(crate) struct HistoryItem {
     pub(crate) detail: String,
 }
 
-/// Every market event about task `id` (all carry the id as their first indexed topic).
+/// Every market event about task `id`, evidence included ([`AosContracts::task_events`]).
 ///
 /// # Errors
 /// RPC errors.
@@ -113,6 +113,10 @@ pub(crate) async fn task_history(
                     amt(e.workerAmount),
                     amt(e.fee)
                 ),
+            ),
+            E::Evidence(e) => (
+                "Evidence",
+                format!("by {}, blob {:#x}", e.party, e.evidence),
             ),
             E::TaskCancelled(_) => ("TaskCancelled", "payment credited back".to_owned()),
             E::TaskExpired(_) => ("TaskExpired", "payment credited back".to_owned()),

@@ -64,6 +64,9 @@ pub(crate) fn hint(r: &Revert) -> Option<&'static str> {
         M(Me::TaskMarketTaskExists(_)) => {
             "post again: `aos task post` draws a fresh salt each time"
         }
+        M(Me::TaskMarketEmptyEvidence(_)) => {
+            "pass the evidence as a file (published as a blob) or the id of a published blob"
+        }
         M(Me::TaskMarketBadParams(_)) => {
             "fix the term named in the error (see `aos task post --help`)"
         }

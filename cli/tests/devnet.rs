@@ -135,9 +135,90 @@ fn devnet_up_dispute_to_settlement_then_down() {
             .args(["--json", "task", "submit", &id, "--result"])
             .arg(&result),
     );
-    let rejected = json(as_("requester", 0).args(["--json", "task", "reject", &id]));
+    // a rejection carries its reason: no --evidence, no transaction
+    let (_, err) = fails(as_("requester", 0).args(["task", "reject", &id]));
+    assert!(err.contains("--evidence"), "{err}");
+    // the verdict is published in the blob folder and its BLAKE3 id goes on chain
+    let blobs = h.join("blobs");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let verdict = h.join("verdict.json");
+    let verdict_bytes = br#"{"kind": "verdict", "pass": false, "reason": "off topic"}"#;
+    std::fs::write(&verdict, verdict_bytes).unwrap();
+    let verdict_id = aos_protocol::ContentId::of(verdict_bytes).to_string();
+    let rejected = json(
+        as_("requester", 0)
+            .env("AOS_BLOB_DIR", &blobs)
+            .args(["--json", "task", "reject", &id, "--evidence"])
+            .arg(&verdict),
+    );
     assert_eq!(rejected["status"], "Disputed");
+    assert_eq!(rejected["evidence"], verdict_id.as_str());
+    assert_eq!(
+        std::fs::read(blobs.join(&verdict_id)).unwrap(),
+        verdict_bytes,
+        "the verdict is published under its id"
+    );
     let dispute = rejected["dispute_id"].as_str().unwrap().to_owned();
+    // the worker replies; nobody else may
+    let reply = h.join("reply.txt");
+    std::fs::write(&reply, b"the translation is exact").unwrap();
+    let replied = json(
+        as_("worker", 0)
+            .args(["--json", "task", "evidence", &id])
+            .arg(&reply),
+    );
+    assert_eq!(
+        replied["evidence"],
+        aos_protocol::ContentId::of(b"the translation is exact").to_string()
+    );
+    let (_, err) = fails(as_("spare", 0).args(["task", "evidence", &id]).arg(&reply));
+    assert!(err.contains("TaskMarketUnauthorized"), "{err}");
+    let (_, err) =
+        fails(as_("worker", 0).args(["task", "evidence", &id, &format!("0x{}", "0".repeat(64))]));
+    assert!(err.contains("zero id"), "{err}");
+    // `aos task show` lists both, with the parties' roles and the blobs' kinds
+    let shown = json(
+        reader()
+            .env("AOS_BLOB_DIR", &blobs)
+            .args(["--json", "task", "show", &id]),
+    );
+    let ev = shown["evidence"].as_array().unwrap();
+    let got: Vec<(&str, &str, &str)> = ev
+        .iter()
+        .map(|e| {
+            (
+                e["role"].as_str().unwrap(),
+                e["evidence"].as_str().unwrap(),
+                e["kind"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    let reply_id = replied["evidence"].as_str().unwrap();
+    assert_eq!(
+        got,
+        [
+            ("requester", verdict_id.as_str(), "verdict"),
+            ("worker", reply_id, "text")
+        ]
+    );
+    assert!(ev[1]["agent"].is_string(), "the worker's agent id: {ev:?}");
+    assert_eq!(
+        ev[0]["party"].as_str().unwrap().to_lowercase(),
+        account(&net, "requester", 0)["address"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+    );
+    let text = reader()
+        .env("AOS_BLOB_DIR", &blobs)
+        .args(["task", "show", &id])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("evidence") && text.contains(&verdict_id) && text.contains("verdict"),
+        "{text}"
+    );
 
     // voting before the jury is drawn: a clear error
     let (_, err) = fails(as_("juror", 0).args(["juror", "commit", &dispute, "--choice", "2"]));

@@ -292,6 +292,7 @@ fn every_command_has_examples_in_its_help() {
                 "submit",
                 "accept",
                 "reject",
+                "evidence",
                 "cancel",
                 "finalize",
                 "expire",

@@ -63,21 +63,18 @@ pub(crate) async fn run(ctx: &Ctx, cmd: BlobCmd) -> Result<()> {
     match cmd {
         BlobCmd::Get(a) => get(ctx, a).await,
         BlobCmd::Put(a) => {
-            let bytes = std::fs::read(&a.file)
-                .wrap_err_with(|| format!("cannot read {}", a.file.display()))?;
-            let Some(dir) = &ctx.s.blob_dir else {
+            if ctx.s.blob_dir.is_none() {
                 bail!(
                     "no blob folder: pass --blob-dir DIR (or AOS_BLOB_DIR, config `blob_dir`); \
                      `aos devnet up` writes one into .devnet/config.toml"
                 );
-            };
-            let id = ContentId::of(&bytes);
-            let path = dir.join(id.to_string());
-            std::fs::write(&path, &bytes)
-                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+            }
+            let bytes = blobs::read_blob_file(&a.file)
+                .wrap_err_with(|| format!("cannot read {}", a.file.display()))?;
+            let p = blobs::publish(ctx, &bytes).await?;
             ctx.out.emit(
-                &json!({ "id": id.to_string(), "path": path, "bytes": bytes.len() }),
-                || id.to_string(),
+                &json!({ "id": p.id.to_string(), "path": p.path, "bytes": bytes.len() }),
+                || p.id.to_string(),
             );
             Ok(())
         }

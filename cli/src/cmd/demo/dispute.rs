@@ -68,7 +68,15 @@ pub(super) async fn run(
         "== 4. a rejected task: jury drawn, commit–reveal, ruling executed",
     );
     let t = post_and_wait(demo, req, file).await?;
-    let dispute_id = reject(demo, req, &t.tid)?;
+    let verdict = demo.dir.join(format!("verdict-{:#x}.txt", t.id));
+    std::fs::write(
+        &verdict,
+        format!(
+            "The requester disputes result {:#x} of task {} so that a jury reviews it.\n",
+            t.result_hash, t.tid
+        ),
+    )?;
+    let dispute_id = reject(demo, req, &t.tid, &verdict)?;
     let spare = jurors
         .first()
         .ok_or_else(|| eyre!("the devnet has no jurors"))?;
@@ -151,9 +159,10 @@ async fn post_and_wait(demo: &Demo<'_>, req: &Account, file: &Path) -> Result<Su
     })
 }
 
-/// `aos task reject`: the dispute id.
-fn reject(demo: &Demo<'_>, req: &Account, tid: &str) -> Result<u64> {
-    let r = demo.aos(req, &["task", "reject", tid])?;
+/// `aos task reject --evidence <file>`: the dispute id.
+fn reject(demo: &Demo<'_>, req: &Account, tid: &str, evidence: &Path) -> Result<u64> {
+    let evidence = evidence.display().to_string();
+    let r = demo.aos(req, &["task", "reject", tid, "--evidence", &evidence])?;
     let dispute: u64 = r["dispute_id"]
         .as_str()
         .and_then(|d| d.parse().ok())

@@ -1,5 +1,6 @@
 //! The task calls that take only the id (claim, submit, accept, reject, cancel, finalize,
-//! expire, execute-ruling): the terms come from the task's `TaskPosted` event.
+//! expire, execute-ruling), and what the call adds (submit's result file, reject's evidence):
+//! the terms come from the task's `TaskPosted` event.
 
 use std::path::PathBuf;
 
@@ -9,6 +10,7 @@ use aos_protocol::ContentId;
 use eyre::{Result, WrapErr};
 use serde_json::json;
 
+use super::evidence::EvidenceArg;
 use crate::{
     ctx::Ctx,
     logs::task_terms,
@@ -21,7 +23,7 @@ pub(super) enum Action {
     Claim,
     Submit(PathBuf),
     Accept,
-    Reject,
+    Reject(EvidenceArg),
     Cancel,
     Finalize,
     Expire,
@@ -29,13 +31,15 @@ pub(super) enum Action {
 }
 
 pub(super) async fn act(ctx: &Ctx, id: B256, action: Action) -> Result<()> {
-    // Read the result file before touching the chain: a typo costs nothing.
+    // Read the result file, publish the evidence, before touching the chain: a typo costs
+    // nothing.
     let result = match &action {
         Action::Submit(path) => {
             let bytes = std::fs::read(path)
                 .wrap_err_with(|| format!("cannot read the result file {}", path.display()))?;
             Some(ContentId::of(&bytes))
         }
+        Action::Reject(arg) => Some(super::evidence::resolve(ctx, arg).await?),
         _ => None,
     };
     let (c, me) = ctx.writer().await?;
@@ -73,14 +77,18 @@ pub(super) async fn act(ctx: &Ctx, id: B256, action: Action) -> Result<()> {
                 .await?
                 .map_unit(),
         ),
-        Action::Reject => {
+        Action::Reject(_) => {
+            let verdict = result.unwrap_or_default();
             let o = send(
                 &ctx.out,
-                &format!("reject {short}… (opens a dispute)"),
-                c.reject(&p),
+                &format!("reject {short}… (opens a dispute; evidence {verdict})"),
+                c.reject(&p, verdict),
             )
             .await?;
-            extra = json!({ "dispute_id": o.value.to_string() });
+            extra = json!({
+                "dispute_id": o.value.to_string(),
+                "evidence": verdict.to_string(),
+            });
             ctx.out.note(format!(
                 "dispute {} opened: `aos dispute draw {}` seats the jury",
                 o.value, o.value

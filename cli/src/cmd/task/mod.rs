@@ -1,6 +1,7 @@
-//! `aos task …`: post, show, list, claim, submit, accept, reject, cancel, finalize, expire,
-//! execute-ruling. Every call after `post` takes only the task id: the terms come from the
-//! task's `TaskPosted` event (tasks are content-addressed, ITaskMarket).
+//! `aos task …`: post, show, list, claim, submit, accept, reject, evidence, cancel, finalize,
+//! expire, execute-ruling. Every call after `post` takes only the task id (and what the call
+//! adds: a result, evidence): the terms come from the task's `TaskPosted` event (tasks are
+//! content-addressed, ITaskMarket).
 //!
 //! | file | what |
 //! |---|---|
@@ -9,6 +10,7 @@
 //! | `show.rs` | `show`, `list` |
 //! | `result.rs` | `result`: the worker's answer, verified, before paying |
 //! | `act.rs` | the calls that take only the id |
+//! | `evidence.rs` | `evidence`, `reject`'s `--evidence`, the evidence in `show` |
 //! | `terms.rs` | the terms as rows and JSON |
 
 use std::{path::PathBuf, time::Duration};
@@ -19,6 +21,7 @@ use clap::{Args, Subcommand};
 use eyre::Result;
 
 mod act;
+mod evidence;
 mod post;
 mod result;
 mod show;
@@ -40,8 +43,20 @@ Examples:
 
 const ID_EXAMPLES: &str = "\
 Examples:
-  aos task show 0x3f9c…9a            # terms, state, history
+  aos task show 0x3f9c…9a            # terms, state, history, evidence
   aos --json task show 0x3f9c…9a     # the same as JSON";
+
+const REJECT_EXAMPLES: &str = "\
+Examples:
+  aos task reject 0x3f9c…9a --evidence verdict.json     # published as a blob, its id on chain
+  aos task reject 0x3f9c…9a --evidence 0x5be1…c2        # a blob already published
+  aos dispute show 1    # the dispute id it prints";
+
+const EVIDENCE_EXAMPLES: &str = "\
+Examples:
+  aos task evidence 0x3f9c…9a reply.txt      # the worker answers the requester's verdict
+  aos task evidence 0x3f9c…9a 0x5be1…c2      # a blob already published
+  aos task show 0x3f9c…9a                    # the evidence on record";
 
 /// Task commands.
 #[derive(Debug, Subcommand)]
@@ -49,9 +64,10 @@ pub(crate) enum TaskCmd {
     /// Post a task, escrowing its payment; prints the task id and the full terms.
     #[command(after_help = POST_EXAMPLES)]
     Post(PostArgs),
-    /// The task's terms (from its TaskPosted event), state, and history of events.
+    /// The task's terms (from its TaskPosted event), state, history of events, and the
+    /// evidence on record (party, blob id, and the blob's kind when it can be read here).
     #[command(after_help = ID_EXAMPLES)]
-    Show(IdArg),
+    Show(ShowArgs),
     /// Tasks posted on this deployment (from TaskPosted events), with their status.
     #[command(after_help = "Examples:\n  aos task list --status open\n  \
                             aos task list --domain summarisation --requester 0x7099…79C8\n  \
@@ -71,10 +87,14 @@ pub(crate) enum TaskCmd {
     #[command(after_help = "Examples:\n  aos task accept 0x3f9c…9a")]
     Accept(IdArg),
     /// Reject a submitted result within the review window, paying the court's arbitration
-    /// cost: opens a dispute (the requester only).
-    #[command(after_help = "Examples:\n  aos task reject 0x3f9c…9a\n  \
-                            aos dispute show 1    # the dispute id it prints")]
-    Reject(IdArg),
+    /// cost, with the verdict as evidence: opens a dispute (the requester only).
+    #[command(after_help = REJECT_EXAMPLES)]
+    Reject(RejectArgs),
+    /// Put evidence on record for a submitted or disputed task (the requester or the worker):
+    /// the file is published as a blob and its BLAKE3 id goes on chain (ERC-1497-style
+    /// Evidence event) for the jurors.
+    #[command(after_help = EVIDENCE_EXAMPLES)]
+    Evidence(EvidenceArgs),
     /// Cancel an unclaimed task; the payment is credited back (the requester only).
     #[command(after_help = "Examples:\n  aos task cancel 0x3f9c…9a && aos withdraw")]
     Cancel(IdArg),
@@ -96,6 +116,42 @@ pub(crate) struct IdArg {
     /// Task id (0x + 64 hex digits), as printed by `aos task post` / `aos task list`.
     #[arg(value_parser = parse_b256)]
     id: B256,
+}
+
+/// `task show` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// Task id (0x + 64 hex digits), as printed by `aos task post` / `aos task list`.
+    #[arg(value_parser = parse_b256)]
+    id: B256,
+    /// An HTTP blob gateway (`GET <URL>/<0x id>`) to read evidence blobs from, besides the
+    /// blob folder and the cache (for their kind).
+    #[arg(long, env = "AOS_BLOB_GATEWAY", value_name = "URL")]
+    gateway: Option<String>,
+}
+
+/// `task reject` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct RejectArgs {
+    /// Task id.
+    #[arg(value_parser = parse_b256)]
+    id: B256,
+    /// Why: the verdict, as a file (published as a blob like `aos blob put`) or the BLAKE3 id
+    /// of a published blob (0x + 64 hex digits). Required: a rejection carries its reason.
+    #[arg(long, value_name = "FILE|BLOB_ID", value_parser = evidence::parse_evidence)]
+    evidence: evidence::EvidenceArg,
+}
+
+/// `task evidence` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct EvidenceArgs {
+    /// Task id.
+    #[arg(value_parser = parse_b256)]
+    id: B256,
+    /// The evidence: a file (published as a blob like `aos blob put`) or the BLAKE3 id of a
+    /// published blob (0x + 64 hex digits).
+    #[arg(value_name = "FILE|BLOB_ID", value_parser = evidence::parse_evidence)]
+    evidence: evidence::EvidenceArg,
 }
 
 /// `task submit` arguments.
@@ -189,13 +245,14 @@ fn parse_status(s: &str) -> Result<TaskStatus, String> {
 pub(crate) async fn run(ctx: &Ctx, cmd: TaskCmd) -> Result<()> {
     match cmd {
         TaskCmd::Post(a) => post::post(ctx, a).await,
-        TaskCmd::Show(a) => show::show(ctx, a.id).await,
+        TaskCmd::Show(a) => show::show(ctx, a.id, a.gateway).await,
         TaskCmd::List(a) => show::list(ctx, a).await,
         TaskCmd::Result(a) => result::run(ctx, a).await,
         TaskCmd::Claim(a) => act::act(ctx, a.id, act::Action::Claim).await,
         TaskCmd::Submit(a) => act::act(ctx, a.id, act::Action::Submit(a.result)).await,
         TaskCmd::Accept(a) => act::act(ctx, a.id, act::Action::Accept).await,
-        TaskCmd::Reject(a) => act::act(ctx, a.id, act::Action::Reject).await,
+        TaskCmd::Reject(a) => act::act(ctx, a.id, act::Action::Reject(a.evidence)).await,
+        TaskCmd::Evidence(a) => evidence::submit(ctx, a.id, a.evidence).await,
         TaskCmd::Cancel(a) => act::act(ctx, a.id, act::Action::Cancel).await,
         TaskCmd::Finalize(a) => act::act(ctx, a.id, act::Action::Finalize).await,
         TaskCmd::Expire(a) => act::act(ctx, a.id, act::Action::Expire).await,

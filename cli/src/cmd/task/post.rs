@@ -24,8 +24,9 @@ pub(crate) fn after_post(id: B256) -> String {
     format!(
         "next: a worker claims and works it; follow it with `aos task show {id:#x}`, read the \
          answer once submitted with `aos task result {id:#x}`, then `aos task accept {id:#x}` \
-         (pays) or `aos task reject {id:#x}` (disputes) within the review window; nobody \
-         claimed it by the claim deadline? `aos task cancel {id:#x}`, then `aos withdraw`"
+         (pays) or `aos task reject {id:#x} --evidence <verdict file>` (disputes) within the \
+         review window; nobody claimed it by the claim deadline? `aos task cancel {id:#x}`, \
+         then `aos withdraw`"
     )
 }
 
@@ -50,10 +51,10 @@ pub(super) async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
             a.spec.display()
         ));
     }
-    if let Some(dir) = &ctx.s.blob_dir {
-        let path = dir.join(spec_id.to_string());
-        std::fs::write(&path, &spec)
-            .wrap_err_with(|| format!("cannot publish the spec to {}", path.display()))?;
+    let published = crate::blobs::publish(ctx, &spec)
+        .await
+        .wrap_err("cannot publish the spec")?;
+    if let Some(path) = &published.path {
         ctx.out
             .detail(format!("  spec published as {}", path.display()));
     }

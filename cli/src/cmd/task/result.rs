@@ -29,7 +29,8 @@ Examples:
   aos task result 0x3f9c…9a --out answer.txt    # the answer into a file
   aos task result 0x3f9c…9a --gateway http://127.0.0.1:8080
 
-Then: `aos task accept 0x3f9c…9a` pays the worker; `aos task reject 0x3f9c…9a` disputes it.";
+Then: `aos task accept 0x3f9c…9a` pays the worker; `aos task reject 0x3f9c…9a --evidence
+verdict.txt` disputes it, with why.";
 
 /// `task result` arguments.
 #[derive(Debug, Args)]
@@ -133,7 +134,7 @@ pub(crate) async fn run(ctx: &Ctx, a: ResultArgs) -> Result<()> {
             };
             format!(
                 "{head}\n\n{body}\n\nnext: `aos task accept {id:#x}` pays the worker; `aos task \
-                 reject {id:#x}` disputes it within the review window"
+                 reject {id:#x} --evidence <verdict file>` disputes it within the review window"
             )
         },
     );

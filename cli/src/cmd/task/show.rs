@@ -1,5 +1,5 @@
-//! `aos task show` and `aos task list`: a task's terms, state and history; the tasks on
-//! chain.
+//! `aos task show` and `aos task list`: a task's terms, state, history and evidence; the
+//! tasks on chain.
 
 use alloy::primitives::{Address, B256, U256};
 use aos_chain::{TaskStatus, domain_to_bytes32};
@@ -18,7 +18,7 @@ use super::{
     terms::{domain_name, terms_json, terms_rows},
 };
 
-pub(super) async fn show(ctx: &Ctx, id: B256) -> Result<()> {
+pub(super) async fn show(ctx: &Ctx, id: B256, gateway: Option<String>) -> Result<()> {
     let c = ctx.reader().await?;
     let posted = task_terms(&c, id).await?;
     let state = c
@@ -28,6 +28,8 @@ pub(super) async fn show(ctx: &Ctx, id: B256) -> Result<()> {
     let status = TaskStatus::from_u8(state.status)
         .ok_or_else(|| eyre!("unknown status number {}", state.status))?;
     let history = task_history(&c, id, posted.params.asset).await?;
+    let evidence =
+        super::evidence::shown(ctx, &c, id, posted.params.requester, state.worker, gateway).await?;
     let now = c.chain_time().await?;
     let deadline: u64 = state.deadline.to();
     ctx.out.emit(
@@ -43,6 +45,7 @@ pub(super) async fn show(ctx: &Ctx, id: B256) -> Result<()> {
                 "depth": state.depth,
             },
             "history": history,
+            "evidence": evidence,
         }),
         || {
             let mut st = vec![("status".to_owned(), status.to_string())];
@@ -59,8 +62,28 @@ pub(super) async fn show(ctx: &Ctx, id: B256) -> Result<()> {
             for i in &history {
                 h.add_row(vec![i.block.to_string(), i.event.clone(), i.detail.clone()]);
             }
+            let ev = if evidence.is_empty() {
+                "none".to_owned()
+            } else {
+                let mut t = table_with(&["block", "party", "blob", "kind"]);
+                for e in &evidence {
+                    let party = match &e.agent {
+                        Some(a) => format!("{} {} (agent {a})", e.role, e.party),
+                        None => format!("{} {}", e.role, e.party),
+                    };
+                    t.add_row(vec![
+                        e.block_number.to_string(),
+                        party,
+                        e.evidence.clone(),
+                        e.kind
+                            .clone()
+                            .unwrap_or_else(|| "not readable here (`aos blob get <id>`)".into()),
+                    ]);
+                }
+                t.to_string()
+            };
             format!(
-                "terms\n{}\nstate\n{}\nhistory\n{h}",
+                "terms\n{}\nstate\n{}\nhistory\n{h}\nevidence\n{ev}",
                 kv_table(terms_rows(id, &posted.params, now, status)),
                 kv_table(st)
             )
