@@ -9,7 +9,7 @@
 //! | `pattern` | a required regex matches / a forbidden one does not | `regex` (compiled size ≤ [`REGEX_SIZE_LIMIT`]) |
 //! | `length` | `min_chars ≤ chars ≤ max_chars` (Unicode scalar values) | |
 //! | `numeric` | the trimmed output is a finite number within `tolerance` of `expected` | |
-//! | `quotes_in_input` | every quoted fact occurs in the input (whitespace-normalised, case-sensitive) | `serde_json` pointers (RFC 6901) |
+//! | `quotes_in_input` | every quoted fact occurs in the input (whitespace-normalised, case-sensitive) | `serde_json` pointers (RFC 6901), `suffix` (a suffix table of the input: each fact is a binary search) |
 //! | `language` | `whatlang` detects the ISO 639-3 `code` | `whatlang` |
 //! | `injection_screen` | (added when the spec has a rubric) the output does not address its grader | [`crate::injection`] |
 //!
@@ -24,9 +24,10 @@ use std::collections::HashSet;
 use aos_protocol::messages::{Acceptance, BPS, Check, CheckOutcome};
 use regex::{Regex, RegexBuilder};
 use serde_json::Value;
+use suffix::SuffixTable;
 
 use crate::injection;
-use crate::text::{collapse_ws, excerpt, outcome, string_leaves};
+use crate::text::{collapse_ws_cow, excerpt, outcome, string_leaves};
 
 /// Largest compiled size of a `pattern` regex (or a schema's `pattern`), bytes (1 MiB;
 /// `regex`'s default is 10 MiB).
@@ -99,7 +100,7 @@ impl CompiledChecks {
             input,
             output,
             json: OnceCell::new(),
-            input_strings: OnceCell::new(),
+            input_index: OnceCell::new(),
         };
         let mut out: Vec<CheckOutcome> = self.items.iter().map(|c| c.run(&ctx)).collect();
         if self.screen {
@@ -115,7 +116,7 @@ struct Ctx<'a> {
     input: &'a Value,
     output: &'a str,
     json: OnceCell<Result<Value, String>>,
-    input_strings: OnceCell<Vec<String>>,
+    input_index: OnceCell<Result<SuffixTable<'static, 'static>, String>>,
 }
 
 impl Ctx<'_> {
@@ -125,11 +126,24 @@ impl Ctx<'_> {
         })
     }
 
-    fn input_strings(&self) -> &[String] {
-        self.input_strings.get_or_init(|| {
+    /// A suffix table of the input's string values, whitespace-collapsed, one per line
+    /// (a collapsed fact has no newline, so no fact can match across two values).
+    fn input_index(&self) -> &Result<SuffixTable<'static, 'static>, String> {
+        self.input_index.get_or_init(|| {
             let mut leaves = Vec::new();
             string_leaves(self.input, &mut leaves);
-            leaves.into_iter().map(collapse_ws).collect()
+            let mut text = String::new();
+            for leaf in leaves {
+                text.push_str(&collapse_ws_cow(leaf));
+                text.push('\n');
+            }
+            if u32::try_from(text.len()).is_err() {
+                return Err(format!(
+                    "the input's {} bytes of text are too many to search",
+                    text.len()
+                ));
+            }
+            Ok(SuffixTable::new(text))
         })
     }
 }
@@ -339,24 +353,29 @@ fn quotes(field: Option<&str>, ctx: &Ctx<'_>) -> Judged {
             leaves
         }
     };
+    // unique facts in order of appearance, each looked up in the input's suffix table
+    let facts: Vec<Cow<'_, str>> = facts.into_iter().map(collapse_ws_cow).collect();
     let mut seen = HashSet::new();
-    let mut checked = 0usize;
-    let mut missing: Vec<String> = Vec::new();
-    let mut missing_count = 0usize;
-    let input = ctx.input_strings();
-    for fact in facts {
-        let fact = collapse_ws(fact);
-        if fact.is_empty() || !seen.insert(fact.clone()) {
-            continue;
-        }
-        checked += 1;
-        if !input.iter().any(|s| s.contains(fact.as_str())) {
-            missing_count += 1;
-            if missing.len() < MAX_QUOTES_NAMED {
-                missing.push(fact);
-            }
-        }
-    }
+    let unique: Vec<&str> = facts
+        .iter()
+        .map(|f| f.as_ref())
+        .filter(|f| !f.is_empty() && seen.insert(*f))
+        .collect();
+    let checked = unique.len();
+    let found: Vec<bool> = if checked == 0 {
+        Vec::new()
+    } else {
+        let index = ctx.input_index().as_ref().map_err(Clone::clone)?;
+        unique.iter().map(|q| index.contains(q)).collect()
+    };
+    let missing_count = found.iter().filter(|f| !**f).count();
+    let missing: Vec<&str> = unique
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| !**f)
+        .map(|(q, _)| *q)
+        .take(MAX_QUOTES_NAMED)
+        .collect();
     let where_: Cow<'_, str> = match field {
         Some(p) => format!(" under `{p}`").into(),
         None => "".into(),

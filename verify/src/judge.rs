@@ -315,6 +315,8 @@ mod model {
                     let opts = aos_llm::GenOptions {
                         max_tokens: JUDGE_MAX_TOKENS,
                         grammar: Some(grammar.clone()),
+                        // small models loop without it (TOOLCHAIN.md)
+                        repeat_penalty: 1.1,
                         ..aos_llm::GenOptions::default()
                     };
                     client
@@ -395,6 +397,18 @@ mod tests {
         let long = "é".repeat(JUDGE_TEXT_LIMIT_CHARS + 7);
         let p = judge_prompt(&rubric(), "in", &long);
         assert!(p.user.contains("(cut: 7 more chars not shown)"));
+    }
+
+    /// llama.cpp turns the reply schema into the grammar the local judge samples with.
+    #[cfg(feature = "local")]
+    #[test]
+    fn the_reply_schema_converts_to_a_grammar() {
+        let g = aos_llm::json_schema_to_grammar(&reply_schema().to_string()).unwrap();
+        assert!(g.contains("root"), "{g}");
+        assert!(
+            g.contains("\"10\""),
+            "the score enum is in the grammar: {g}"
+        );
     }
 
     #[test]

@@ -195,7 +195,7 @@ fn position(exif: &Exif) -> Result<Option<Coordinates>, PhotoError> {
     Ok(Some(c))
 }
 
-fn ascii<'a>(exif: &'a Exif, tag: Tag) -> Option<&'a [u8]> {
+fn ascii(exif: &Exif, tag: Tag) -> Option<&[u8]> {
     match &exif.get_field(tag, In::PRIMARY)?.value {
         Value::Ascii(v) => v.first().map(Vec::as_slice),
         _ => None,

@@ -237,11 +237,10 @@ impl Sandbox {
             ("alloc", "function"),
             ("check", "function"),
         ] {
-            let ok = match (module.get_export(name), want) {
-                (Some(ExternType::Memory(_)), "memory") => true,
-                (Some(ExternType::Func(_)), "function") => true,
-                _ => false,
-            };
+            let ok = matches!(
+                (module.get_export(name), want),
+                (Some(ExternType::Memory(_)), "memory") | (Some(ExternType::Func(_)), "function")
+            );
             if !ok {
                 return Err(SandboxError::BadAbi(format!(
                     "the module does not export the {want} `{name}`"

@@ -1,7 +1,27 @@
 //! Text helpers shared by the checks, the agreement measure and the judge prompt.
 
+use std::borrow::Cow;
+
 use aos_protocol::messages::{CheckOutcome, MAX_REASON_LEN};
 use serde_json::Value;
+
+/// `s` with every run of Unicode whitespace replaced by one space, trimmed; borrowed
+/// when `s` is already like that (the common case, and no allocation).
+pub(crate) fn collapse_ws_cow(s: &str) -> Cow<'_, str> {
+    // ASCII whitespace as `char::is_whitespace` sees it (which includes \x0b)
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    let b = s.as_bytes();
+    let clean = s.is_ascii()
+        && !b.first().is_some_and(|&c| ws(c))
+        && !b.last().is_some_and(|&c| ws(c))
+        && b.iter().all(|&c| c == b' ' || !ws(c))
+        && !b.windows(2).any(|w| w == b"  ");
+    if clean {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(collapse_ws(s))
+    }
+}
 
 /// `s` with every run of Unicode whitespace replaced by one space, trimmed.
 pub(crate) fn collapse_ws(s: &str) -> String {
@@ -61,6 +81,21 @@ mod tests {
     #[test]
     fn collapse_and_clip() {
         assert_eq!(collapse_ws("  a \n\t b\u{3000}c  "), "a b c");
+        for s in [
+            "a b c",
+            "",
+            "x",
+            " a",
+            "a ",
+            "a  b",
+            "a\nb",
+            "a\tb",
+            "a\u{3000}b",
+            "é  è",
+        ] {
+            assert_eq!(collapse_ws_cow(s), collapse_ws(s), "{s:?}");
+        }
+        assert!(matches!(collapse_ws_cow("a b c"), Cow::Borrowed(_)));
         assert_eq!(clip("héllo", 4), "h…");
         assert_eq!(clip("héllo", 5), "h…", "never cuts inside é");
         assert_eq!(clip("héllo", 100), "héllo");

@@ -160,7 +160,7 @@ fn the_output_cannot_escape_the_judge_prompts_data_block() {
     let naive = JudgePrompt {
         system: p.system.clone(),
         user: format!("Rubric: names the cause\nAnswer: {escape}"),
-        nonce: p.nonce.clone(),
+        nonce: p.nonce,
     };
     assert_eq!(fenced_model(&naive), 10_000);
 }

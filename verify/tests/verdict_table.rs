@@ -202,6 +202,19 @@ fn quotes_in_input() {
         "no value at the JSON pointer `/events`",
     );
     row(field, "not json", false, "output is not JSON");
+    // a fact cannot span two of the input's strings
+    let split = json!({"a": "the certificate", "b": "had expired"});
+    let out = run_checks(
+        &one(Check::QuotesInInput { field: None }),
+        &split,
+        "\"certificate had expired\" but \"had expired\"",
+    );
+    assert!(!out[0].pass, "{}", out[0].reason);
+    assert!(
+        out[0].reason.contains("quote \"certificate had expired\""),
+        "{}",
+        out[0].reason
+    );
 }
 
 #[test]
