@@ -111,6 +111,7 @@ async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
         wait: Duration::from_secs(90),
         ..MarketSettings::default()
     };
+    let evaluator = Arc::new(aos_verify::Evaluator::new(Some(coord_key.clone())));
     let delegate = Arc::new(MarketDelegate::new(
         coord.clone(),
         net.address(1),
@@ -118,9 +119,10 @@ async fn mesh_delegation_is_an_onchain_subtask_a_worker_takes() {
         coord_key.clone(),
         settings,
         NonceFile::open(dir.path().join("coord/announce.nonce")).unwrap(),
+        evaluator.clone(),
     ));
     let services = Services::new(&reg, model.clone(), |_| None, 5, 64).with_mesh(delegate);
-    let c = Coordinator::new(coord_key, model, Router::new(reg), services);
+    let c = Coordinator::new(coord_key, model, Router::new(reg), services, evaluator);
     let plan = PlanOutcome {
         plan: Plan {
             request: "Summarise the release notes.".into(),

@@ -31,6 +31,10 @@ use crate::{ctx::Ctx, procs::require_binary};
   # the coordinator's whole report, for machines
   aos --json ask \"…\" --file report.txt | jq .answer
 
+  # a plan file whose steps carry acceptance criteria; failing results are rejected
+  aos ask \"Summarise this incident report and list the three most urgent follow-ups\" \\
+      --file examples/incident-report.txt --plan examples/incident-plan.json --review auto
+
   # at most 0.03 ETH escrowed on chain for the whole request
   aos ask \"…\" --file report.txt --max-escrow 0.03eth
 
@@ -49,6 +53,15 @@ pub(crate) struct AskArgs {
     /// planner flags it private (prompts are still stripped of e-mails, phones, names).
     #[arg(long)]
     public: bool,
+    /// Execute this plan (JSON, protocol/schemas/plan.json) instead of the model's; its
+    /// steps may carry acceptance criteria (examples/incident-plan.json).
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
+    /// What the coordinator does with each market result's verdict: `auto` (accept on
+    /// pass; on fail reject with the verdict as evidence and post the step again), `ask`
+    /// (leave it for `aos task review`), `accept-all`.
+    #[arg(long, default_value = "auto", value_name = "POLICY")]
+    review: aos_verify::ReviewPolicy,
     /// Karma domain of the sub-tasks.
     #[arg(long, default_value = "summarisation")]
     domain: String,
@@ -66,11 +79,19 @@ pub(crate) struct AskArgs {
 }
 
 impl AskArgs {
-    /// `aos ask REQUEST --file FILE` delegating to the market in `domain` at 0.01 ETH a step.
-    pub(crate) fn for_demo(request: &str, file: &std::path::Path, domain: &str) -> Self {
+    /// `aos ask REQUEST --file FILE --plan PLAN` delegating to the market in `domain` at
+    /// 0.01 ETH a step, reviewing with the policy `auto`.
+    pub(crate) fn for_demo(
+        request: &str,
+        file: &std::path::Path,
+        plan: &std::path::Path,
+        domain: &str,
+    ) -> Self {
         Self {
             request: request.to_owned(),
             file: Some(file.to_owned()),
+            plan: Some(plan.to_owned()),
+            review: aos_verify::ReviewPolicy::Auto,
             local: false,
             public: true,
             domain: domain.to_owned(),
@@ -98,6 +119,13 @@ pub(crate) fn coordinator_command(ctx: &Ctx, a: &AskArgs) -> Result<Command> {
         }
         cmd.arg("--file").arg(f);
     }
+    if let Some(p) = &a.plan {
+        if !p.is_file() {
+            bail!("--plan {} does not exist", p.display());
+        }
+        cmd.arg("--plan").arg(p);
+    }
+    cmd.arg("--review").arg(a.review.as_str());
     if let Some(m) = &s.model {
         cmd.arg("--model").arg(m);
     }

@@ -3,23 +3,39 @@
 //! Per step: the router picks a service (§4.2); with `redundancy = 2` a second service (the
 //! router's choice with the first excluded) answers too. Answers are aggregated by karma
 //! (§4.4); on a conflict one more service is queried if there is one, else the step is
-//! marked for human review. Every contribution gets a signed attestation. The final answer
-//! joins the steps' answers; its confidence is the mean of the steps'.
+//! marked for human review. Every contribution gets a signed attestation.
+//!
+//! Verified work (issue 13): a step with acceptance criteria has every answer evaluated by
+//! aos-verify (mesh answers by the market's review, [`crate::market`]; local and cloud
+//! answers here); an answer that fails its checks is not aggregated. A step's confidence is
+//! the score of its verdict (or, without criteria, the karma-weighted agreement of §4.4).
+//! A plan of several steps ends with a synthesis: the local model composes the final answer
+//! from the accepted step results only, and that answer is checked too
+//! ([`synthesis_acceptance`]); when it fails, the answer is the accepted results rendered
+//! step by step, and the report says why. The request's confidence is the mean of the
+//! steps' (0 for a step without an accepted answer), times the synthesis score.
 
-use aos_llm::LocalClient;
+use std::sync::Arc;
+
+use aos_llm::{ChatMessage, GenOptions, LocalClient, Role};
 use aos_protocol::{
-    AgentKey,
-    messages::{Delegation, KarmaAttestation, PlanStep},
+    AgentKey, ContentId,
+    messages::{
+        Acceptance, Check, Delegation, KarmaAttestation, Message, PlanStep, ResultBlob, TaskSpec,
+        Timing, Verdict,
+    },
 };
+use aos_verify::Evaluator;
 use serde::Serialize;
 
 use crate::{
     aggregate::{Aggregated, ConflictAction, Contribution, aggregate},
     attest::{attest, service_id},
     delegation::{DelegationOptions, prepare},
+    market::{MarketError, Rejection},
     planner::{PlanOutcome, Planner, PlannerOptions},
     router::{RouteDecision, RouteError, Router},
-    service::{Services, error_chain},
+    service::{ServiceError, Services, error_chain},
 };
 
 /// Options of one request.
@@ -65,6 +81,30 @@ pub struct StepReport {
     pub aggregated: Option<Aggregated>,
     /// One signed attestation per contribution.
     pub attestations: Vec<KarmaAttestation>,
+    /// Every verdict on an answer to this step (passing and failing), by source.
+    pub verdicts: Vec<StepVerdict>,
+    /// Market results of this step rejected with evidence (each opened a dispute).
+    pub rejections: Vec<Rejection>,
+}
+
+/// A verdict on one source's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepVerdict {
+    /// Registry service name.
+    pub source: String,
+    /// The verdict (signed by the coordinator's key).
+    pub verdict: Verdict,
+}
+
+/// The final answer's composition.
+#[derive(Debug, Clone, Serialize)]
+pub struct Synthesis {
+    /// The model's composition.
+    pub text: String,
+    /// Its verdict against [`synthesis_acceptance`].
+    pub verdict: Option<Verdict>,
+    /// Why it was not used, when it was not.
+    pub rejected_because: Option<String>,
 }
 
 /// The result of a request.
@@ -76,8 +116,10 @@ pub struct AskReport {
     pub steps: Vec<StepReport>,
     /// The final answer.
     pub answer: String,
-    /// Mean step confidence in `[0, 1]`.
+    /// Confidence in `[0, 1]` (module docs).
     pub confidence: f64,
+    /// The synthesis step, for plans of several steps.
+    pub synthesis: Option<Synthesis>,
     /// Steps marked for human review.
     pub needs_human_review: Vec<String>,
 }
@@ -95,6 +137,10 @@ pub enum Progress<'a> {
     Failed(&'a str, &'a str, &'a str),
     /// No service can take the step (the router's reason).
     Unroutable(&'a RouteError),
+    /// A verdict on a service's answer (step id, service, verdict).
+    Verdict(&'a str, &'a str, &'a Verdict),
+    /// A market result was rejected with evidence (step id, rejection).
+    Rejected(&'a str, &'a Rejection),
 }
 
 /// The coordinator: its key, model, router and service clients.
@@ -104,6 +150,7 @@ pub struct Coordinator {
     model: LocalClient,
     router: Router,
     services: Services,
+    evaluator: Arc<Evaluator>,
 }
 
 /// The request could not be handled at all.
@@ -122,8 +169,16 @@ fn now_ms() -> u64 {
 }
 
 impl Coordinator {
-    /// A coordinator. Services without a client are marked unavailable in the router.
-    pub fn new(key: AgentKey, model: LocalClient, router: Router, services: Services) -> Self {
+    /// A coordinator. Services without a client are marked unavailable in the router;
+    /// `evaluator` judges local and cloud answers and the synthesis (the market's
+    /// delegate judges mesh answers with its own).
+    pub fn new(
+        key: AgentKey,
+        model: LocalClient,
+        router: Router,
+        services: Services,
+        evaluator: Arc<Evaluator>,
+    ) -> Self {
         let names: Vec<String> = router.registry().services.keys().cloned().collect();
         let router = names
             .iter()
@@ -134,6 +189,7 @@ impl Coordinator {
             model,
             router,
             services,
+            evaluator,
         }
     }
 
@@ -176,11 +232,12 @@ impl Coordinator {
             .iter()
             .filter_map(|s| s.aggregated.as_ref().map(|a| a.confidence))
             .collect();
-        let confidence = if steps.is_empty() {
+        let mut confidence = if steps.is_empty() {
             0.0
         } else {
             confs.iter().sum::<f64>() / steps.len() as f64
         };
+        let mut synthesis = None;
         let answer = if steps.len() == 1 {
             steps[0]
                 .aggregated
@@ -188,21 +245,17 @@ impl Coordinator {
                 .map(|a| a.answer.clone())
                 .unwrap_or_else(|| no_answer(&steps[0]))
         } else {
-            steps
-                .iter()
-                .map(|s| {
-                    let a = s
-                        .aggregated
-                        .as_ref()
-                        .map(|a| a.answer.clone())
-                        .unwrap_or_else(|| no_answer(s));
-                    format!(
-                        "[{} · {}] {}\n{a}",
-                        s.step.id, s.step.step_type, s.step.description
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n\n")
+            let rendered = render_steps(&steps);
+            let s = self.synthesize(request, &steps).await;
+            let answer = match (&s.rejected_because, &s.verdict) {
+                (None, Some(v)) => {
+                    confidence *= f64::from(v.score_bps) / 10_000.0;
+                    s.text.clone()
+                }
+                _ => rendered,
+            };
+            synthesis = Some(s);
+            answer
         };
         let needs_human_review = steps
             .iter()
@@ -218,6 +271,7 @@ impl Coordinator {
             steps,
             answer,
             confidence,
+            synthesis,
             needs_human_review,
         }
     }
@@ -242,6 +296,8 @@ impl Coordinator {
             unroutable: None,
             aggregated: None,
             attestations: Vec::new(),
+            verdicts: Vec::new(),
+            rejections: Vec::new(),
         };
         let mut router = self.router.clone();
         let mut wanted = opts.redundancy.clamp(1, 2);
@@ -275,6 +331,12 @@ impl Coordinator {
                     wanted = report.contributions.len() + 1;
                 }
                 _ => break,
+            }
+        }
+        if let Some(agg) = report.aggregated.as_mut() {
+            let chosen = &report.contributions[agg.chosen].source;
+            if let Some(v) = report.verdicts.iter().find(|v| &v.source == chosen) {
+                agg.confidence = f64::from(v.verdict.score_bps) / 10_000.0;
             }
         }
         if let Some(agg) = &report.aggregated {
@@ -328,6 +390,44 @@ impl Coordinator {
                     &route.service,
                     answer.elapsed_ms,
                 ));
+                report.rejections.extend(answer.rejected.iter().cloned());
+                for r in &answer.rejected {
+                    on(Progress::Rejected(&step.id, r));
+                }
+                let verdict = match (answer.verdict.clone(), &step.acceptance) {
+                    (Some(v), _) => Some(v),
+                    (None, Some(a)) => {
+                        match self
+                            .check(&step.id, a, prompt, &route.service, &answer.text)
+                            .await
+                        {
+                            Ok(v) => Some(v),
+                            Err(e) => {
+                                let msg = format!("its answer could not be checked: {e}");
+                                on(Progress::Failed(&step.id, &route.service, &msg));
+                                report.errors.push(format!("{}: {msg}", route.service));
+                                report.delegations.push(prepared.delegation);
+                                return;
+                            }
+                        }
+                    }
+                    (None, None) => None,
+                };
+                if let Some(v) = verdict {
+                    on(Progress::Verdict(&step.id, &route.service, &v));
+                    let pass = v.pass;
+                    report.verdicts.push(StepVerdict {
+                        source: route.service.clone(),
+                        verdict: v,
+                    });
+                    if !pass {
+                        report
+                            .errors
+                            .push(format!("{}: the answer failed its checks", route.service));
+                        report.delegations.push(prepared.delegation);
+                        return;
+                    }
+                }
                 let karma = self
                     .router
                     .registry()
@@ -341,6 +441,16 @@ impl Coordinator {
                 });
             }
             Err(e) => {
+                if let ServiceError::Market {
+                    source: MarketError::AllRejected { rejections },
+                    ..
+                } = &e
+                {
+                    for r in rejections {
+                        on(Progress::Rejected(&step.id, r));
+                    }
+                    report.rejections.extend(rejections.iter().cloned());
+                }
                 let msg = error_chain(&e);
                 on(Progress::Failed(&step.id, &route.service, &msg));
                 report.errors.push(format!("{}: {msg}", route.service));
@@ -348,6 +458,182 @@ impl Coordinator {
         }
         report.delegations.push(prepared.delegation);
     }
+
+    /// The coordinator's verdict on a local or cloud `answer` to step `step_id`, evaluated
+    /// against `acceptance` as if it were a market result: the spec is the step's prompt
+    /// with the criteria, the result blob names `service` as its executor.
+    async fn check(
+        &self,
+        step_id: &str,
+        acceptance: &Acceptance,
+        prompt: &str,
+        service: &str,
+        answer: &str,
+    ) -> Result<Verdict, CheckError> {
+        let mut spec = TaskSpec::prompt(step_id, "step", self.key.agent_id(), prompt, 1, 0);
+        spec.acceptance = Some(acceptance.clone());
+        let spec_id = ContentId::of(&spec.to_json()?);
+        let now = now_ms();
+        let result = ResultBlob {
+            task_id: step_id.to_owned(),
+            spec_hash: hex_id(spec_id),
+            worker: self.key.agent_id(),
+            executor: service.to_owned(),
+            model: None,
+            output: answer.to_owned(),
+            timing: Timing {
+                started_at_ms: now,
+                finished_at_ms: now,
+                input_tokens: None,
+                output_tokens: None,
+            },
+        };
+        let result_id = ContentId::of(&result.to_json()?);
+        Ok(self
+            .evaluator
+            .evaluate(&spec, &hex_id(spec_id), &hex_id(result_id), &result)
+            .await?)
+    }
+
+    /// The synthesis step (module docs): the local model composes the final answer from
+    /// the accepted step results, checked against [`synthesis_acceptance`].
+    async fn synthesize(&self, request: &str, steps: &[StepReport]) -> Synthesis {
+        let results: String = steps
+            .iter()
+            .filter_map(|s| {
+                s.aggregated
+                    .as_ref()
+                    .map(|a| format!("## {}\n{}\n", s.step.description, a.answer))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        if results.is_empty() {
+            return Synthesis {
+                text: String::new(),
+                verdict: None,
+                rejected_because: Some("no step has an accepted answer".into()),
+            };
+        }
+        let question = request.split("\n\n---\n").next().unwrap_or(request);
+        let prompt = format!(
+            "Request: {question}\n\nVerified results:\n\n{results}\n\
+             Write the answer to the request using only the verified results above. \
+             Add no fact that is not in them."
+        );
+        let generated = self
+            .model
+            .chat(
+                vec![
+                    ChatMessage::new(Role::System, SYNTHESIS_SYSTEM),
+                    ChatMessage::new(Role::User, prompt.clone()),
+                ],
+                GenOptions {
+                    max_tokens: 384,
+                    repeat_penalty: 1.15,
+                    ..GenOptions::default()
+                },
+            )
+            .await;
+        let text = match generated {
+            Ok(g) => g.text.trim().to_owned(),
+            Err(e) => {
+                return Synthesis {
+                    text: String::new(),
+                    verdict: None,
+                    rejected_because: Some(format!("the local model failed: {e}")),
+                };
+            }
+        };
+        match self
+            .check(
+                "synthesis",
+                &synthesis_acceptance(),
+                &results,
+                "local",
+                &text,
+            )
+            .await
+        {
+            Ok(v) if v.pass => Synthesis {
+                text,
+                verdict: Some(v),
+                rejected_because: None,
+            },
+            Ok(v) => {
+                let why = v
+                    .checks
+                    .iter()
+                    .filter(|c| !c.pass)
+                    .map(|c| format!("{}: {}", c.kind, c.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Synthesis {
+                    text,
+                    verdict: Some(v),
+                    rejected_because: Some(format!("it failed its checks ({why})")),
+                }
+            }
+            Err(e) => Synthesis {
+                text,
+                verdict: None,
+                rejected_because: Some(format!("it could not be checked: {e}")),
+            },
+        }
+    }
+}
+
+/// The system message of the synthesis step.
+const SYNTHESIS_SYSTEM: &str =
+    "You compose a final answer from verified results. Use only facts stated in them.";
+
+/// What the synthesis must pass: 40 to 4,000 characters, every quoted span present in the
+/// step results it was composed from (nothing invented in quotes), and English (the demo's
+/// requests are; a request in another language gets its answer rendered step by step).
+pub fn synthesis_acceptance() -> Acceptance {
+    Acceptance {
+        checks: vec![
+            Check::Length {
+                min_chars: Some(40),
+                max_chars: Some(4000),
+            },
+            Check::QuotesInInput { field: None },
+            Check::Language { code: "eng".into() },
+        ],
+        ..Acceptance::default()
+    }
+}
+
+/// A check of an answer could not run.
+#[derive(Debug, thiserror::Error)]
+enum CheckError {
+    #[error(transparent)]
+    Encode(#[from] aos_protocol::messages::MessageError),
+    #[error(transparent)]
+    Evaluate(#[from] aos_verify::EvalError),
+}
+
+/// `0x` + the 64 hex digits of `id`.
+fn hex_id(id: ContentId) -> String {
+    format!("0x{}", hex::encode(id.0))
+}
+
+/// The accepted results, step by step (the answer when the synthesis fails).
+fn render_steps(steps: &[StepReport]) -> String {
+    steps
+        .iter()
+        .map(|s| {
+            let a = s
+                .aggregated
+                .as_ref()
+                .map(|a| a.answer.clone())
+                .unwrap_or_else(|| no_answer(s));
+            format!(
+                "[{} · {}] {}\n{a}",
+                s.step.id, s.step.step_type, s.step.description
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// The answer text of a step nobody answered: why (no route, or every service failed).

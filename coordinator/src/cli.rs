@@ -68,6 +68,16 @@ struct AskArgs {
     /// says why for each step.
     #[arg(long)]
     public: bool,
+    /// Execute this plan (aos-protocol `Plan` JSON, schema protocol/schemas/plan.json)
+    /// instead of planning with the model; its steps may carry acceptance criteria
+    /// (`examples/incident-plan.json`). The plan's `request` is replaced by this request.
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
+    /// What to do with each mesh result's verdict: `auto` (accept on pass, reject with
+    /// the verdict as evidence on fail and post the step again), `ask` (leave it for
+    /// `aos task review`), `accept-all` (pay whatever the verdict says).
+    #[arg(long, default_value = "auto", value_name = "POLICY")]
+    review: aos_verify::ReviewPolicy,
     /// Services per step whose answers are aggregated (1 or 2).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
     redundancy: u8,
@@ -230,6 +240,8 @@ pub async fn run() -> anyhow::Result<()> {
 async fn mesh_delegate(
     m: &MarketArgs,
     key: &AgentKey,
+    review: aos_verify::ReviewPolicy,
+    evaluator: Arc<aos_verify::Evaluator>,
 ) -> anyhow::Result<Option<Arc<crate::MarketDelegate>>> {
     let (Some(rpc), Some(deployments)) = (&m.chain.rpc, &m.chain.deployments) else {
         return Ok(None);
@@ -268,6 +280,7 @@ async fn mesh_delegate(
             .max_escrow_wei
             .unwrap_or(m.mesh_payment_wei.saturating_mul(10)),
         parent_task_id: m.parent_task,
+        review,
         ..crate::MarketSettings::default()
     };
     let nonce = crate::NonceFile::open(m.data_dir.join("announce.nonce"))?;
@@ -278,6 +291,7 @@ async fn mesh_delegate(
         key.clone(),
         settings,
         nonce,
+        evaluator,
     ))))
 }
 
@@ -294,7 +308,25 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
     };
     let model = load_model(&a.model)?;
     let key = load_key(&a.agent.agent_key)?;
-    let mesh = mesh_delegate(&a.mesh, &key).await?;
+    let plan = match &a.plan {
+        None => None,
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            let mut plan =
+                <aos_protocol::messages::Plan as aos_protocol::Message>::from_json(&bytes)
+                    .with_context(|| {
+                        format!("{} is not a plan (protocol/schemas/plan.json)", p.display())
+                    })?;
+            plan.request = request.clone();
+            Some(plan)
+        }
+    };
+    // one evaluator for every answer: mesh results, local and cloud answers, the synthesis;
+    // the local model judges rubrics
+    let judge = aos_verify::LlmJudge::local(model.clone()).context("the local model as judge")?;
+    let evaluator =
+        Arc::new(aos_verify::Evaluator::new(Some(key.clone())).with_judge(Box::new(judge)));
+    let mesh = mesh_delegate(&a.mesh, &key, a.review, evaluator.clone()).await?;
     if let Some(url) = &a.mesh.indexer.indexer {
         if mesh.is_none() {
             bail!(
@@ -328,7 +360,7 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
         }
         router = router.prefer(crate::registry::ServiceKind::Mesh);
     }
-    let coordinator = Coordinator::new(key, model, router, services);
+    let coordinator = Coordinator::new(key, model, router, services, evaluator);
     let opts = AskOptions {
         planner: PlannerOptions {
             budget_usd: a.budget,
@@ -348,55 +380,97 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
     };
     let human = !a.json;
     let mut err = std::io::stderr();
-    let report = coordinator
-        .ask(&request, &opts, |p| {
-            if !human {
-                return;
+    let on_progress = |p: Progress<'_>| {
+        if !human {
+            return;
+        }
+        let _ = match p {
+            Progress::Planned(plan) => {
+                let mut s = String::from("plan:\n");
+                if let Some(why) = &plan.fallback {
+                    s += &format!(
+                        "  (the model's plan was unusable — {why}; using a one-step plan)\n"
+                    );
+                }
+                for st in &plan.plan.steps {
+                    s += &format!(
+                        "  {} [{}]{} ~{} tokens, budget ${:.4}: {}\n",
+                        st.id,
+                        st.step_type,
+                        if st.privacy_required { " private" } else { "" },
+                        st.estimated_tokens,
+                        st.budget,
+                        st.description
+                    );
+                    if let Some(why) = plan.privacy.get(&st.id)
+                        && st.privacy_required
+                    {
+                        s += &format!("     stays local — {why}\n");
+                    }
+                }
+                write!(err, "{s}")
             }
-            let _ = match p {
-                Progress::Planned(plan) => {
-                    let mut s = String::from("plan:\n");
-                    if let Some(why) = &plan.fallback {
-                        s += &format!(
-                            "  (the model's plan was unusable — {why}; using a one-step plan)\n"
-                        );
-                    }
-                    for st in &plan.plan.steps {
-                        s += &format!(
-                            "  {} [{}]{} ~{} tokens, budget ${:.4}: {}\n",
-                            st.id,
-                            st.step_type,
-                            if st.privacy_required { " private" } else { "" },
-                            st.estimated_tokens,
-                            st.budget,
-                            st.description
-                        );
-                        if let Some(why) = plan.privacy.get(&st.id)
-                            && st.privacy_required
-                        {
-                            s += &format!("     stays local — {why}\n");
-                        }
-                    }
-                    write!(err, "{s}")
+            Progress::Routed(r) => writeln!(
+                err,
+                "route {} → {} ({:?}): {}",
+                r.step_id, r.service, r.kind, r.reason
+            ),
+            Progress::Answered(step, svc, ms) => {
+                writeln!(err, "  {step}: {svc} answered in {ms} ms")
+            }
+            Progress::Failed(step, svc, e) => writeln!(err, "  {step}: {svc} failed: {e}"),
+            Progress::Unroutable(e) => writeln!(err, "  {e}"),
+            Progress::Verdict(step, svc, v) => {
+                let mut s = format!(
+                    "  {step}: verdict on {svc}'s answer: {} (score {} bps)\n",
+                    if v.pass { "pass" } else { "FAIL" },
+                    v.score_bps
+                );
+                for c in &v.checks {
+                    s += &format!(
+                        "     {} {}: {}\n",
+                        if c.pass { "✓" } else { "✗" },
+                        c.kind,
+                        c.reason
+                    );
                 }
-                Progress::Routed(r) => writeln!(
-                    err,
-                    "route {} → {} ({:?}): {}",
-                    r.step_id, r.service, r.kind, r.reason
-                ),
-                Progress::Answered(step, svc, ms) => {
-                    writeln!(err, "  {step}: {svc} answered in {ms} ms")
-                }
-                Progress::Failed(step, svc, e) => writeln!(err, "  {step}: {svc} failed: {e}"),
-                Progress::Unroutable(e) => writeln!(err, "  {e}"),
+                write!(err, "{s}")
+            }
+            Progress::Rejected(step, r) => writeln!(
+                err,
+                "  {step}: task {:#x} by {:#x} rejected with verdict {:#x} as evidence (dispute {}); posting the step again",
+                r.task_id, r.worker, r.verdict_blob, r.dispute_id
+            ),
+        };
+    };
+    let report = match plan {
+        Some(plan) => {
+            let outcome = crate::PlanOutcome {
+                plan,
+                fallback: None,
+                merged_duplicates: 0,
+                raw: String::new(),
+                tokens_per_second: 0.0,
+                privacy: Default::default(),
             };
-        })
-        .await?;
+            coordinator
+                .execute(&request, outcome, &opts, on_progress)
+                .await
+        }
+        None => coordinator.ask(&request, &opts, on_progress).await?,
+    };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!("\n{}\n", report.answer);
-        println!("confidence: {:.2}", report.confidence);
+        if let Some(why) = report
+            .synthesis
+            .as_ref()
+            .and_then(|s| s.rejected_because.as_ref())
+        {
+            println!("(the synthesis was not used: {why}; above are the accepted step results)\n");
+        }
+        println!("confidence: {:.2} (from the verdicts)", report.confidence);
         if !report.needs_human_review.is_empty() {
             println!(
                 "needs human review: {}",

@@ -21,10 +21,16 @@ pub mod router;
 pub mod service;
 
 pub use aggregate::{Aggregated, ConflictAction, Contribution, aggregate};
-pub use ask::{AskOptions, AskReport, Coordinator, Progress, StepReport};
+pub use ask::{
+    AskOptions, AskReport, Coordinator, Progress, StepReport, StepVerdict, Synthesis,
+    synthesis_acceptance,
+};
 pub use attest::{attest, service_id};
 pub use delegation::{DelegationOptions, PreparedDelegation, prepare};
-pub use market::{MarketDelegate, MarketError, MarketSettings, NonceFile, workers_from_indexer};
+pub use market::{
+    Delivered, MarketDelegate, MarketError, MarketSettings, NonceFile, Rejection,
+    workers_from_indexer,
+};
 pub use pii::{Stripped, strip_pii};
 pub use planner::{PlanOutcome, Planner, PlannerOptions, plan_from_json, privacy_reasons};
 pub use registry::{Endpoint, LlmRegistry, ServiceKind, ServiceProfile};

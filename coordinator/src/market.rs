@@ -1,10 +1,16 @@
 //! Delegation to mesh workers through the market (white paper §4.3, §6.4): the step
 //! becomes an on-chain task in the TaskMarket — a sub-task of the task the coordinator is
 //! working on when it has one (`parentTaskId`, depth checked by the market) — with its spec
-//! blob (a §6.2 task spec) served on the mesh and announced on gossip. A worker claims it
-//! with a stake, runs it and submits the BLAKE3 hash of its result blob; the coordinator
-//! fetches that blob over the mesh, verifies it against the hash, and accepts (which pays
-//! the worker and updates its karma, and the delegator's, attenuated).
+//! blob (a §6.2 task spec, carrying the step's acceptance criteria) served on the mesh and
+//! announced on gossip. A worker claims it with a stake, runs it and submits the BLAKE3 hash
+//! of its result blob; the coordinator fetches that blob over the mesh, verifies it against
+//! the hash, and evaluates it against the spec with aos-verify (issue 13). Under the review
+//! policy `auto` a passing result is accepted (which pays the worker and updates its karma,
+//! and the delegator's, attenuated); a failing one is rejected within the review window with
+//! the signed verdict blob as evidence (the dispute goes to the jury) and the step is
+//! posted again with that worker excluded, up to [`MarketSettings::max_posts`] times and
+//! within the escrow limit. `ask` leaves the task for `aos task review`; `accept-all`
+//! accepts whatever the verdict says.
 //!
 //! Two things persist across runs: nothing escrows more than
 //! [`MarketSettings::max_escrow_wei`] per run, and the announcements' envelope nonce
@@ -13,11 +19,11 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::rpc::types::Filter;
 use alloy::sol_types::{SolEvent, SolValue};
 use aos_chain::{
@@ -27,9 +33,12 @@ use aos_mesh::Topic;
 use aos_protocol::{
     AgentKey, ContentId,
     messages::{
-        Delegation, Message, MessageError, Money, Requirements, TaskAnnouncement, TaskSpec,
+        Delegation, Message, MessageError, Money, Requirements, ResultBlob, TaskAnnouncement,
+        TaskSpec, Verdict,
     },
 };
+use aos_verify::{Decision, Evaluator, ReviewPolicy};
+use serde::Serialize;
 
 /// A delegation through the market failed.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +96,35 @@ pub enum MarketError {
         /// What failed.
         source: std::io::Error,
     },
+    /// Evaluating a result failed (no verdict: e.g. a judge that answered nonsense).
+    #[error("evaluating the result of task {task_id}")]
+    Evaluate {
+        /// The on-chain task.
+        task_id: B256,
+        /// What failed.
+        source: aos_verify::EvalError,
+    },
+    /// The verdict could not be encoded as a blob.
+    #[error("verdict blob")]
+    Verdict(#[source] MessageError),
+    /// The review policy is `ask`: the result waits for the requester (`aos task review`).
+    #[error(
+        "task {task_id}: the result waits for review (policy ask): `aos task review {task_id}`; verdict: {}",
+        if verdict.pass { "pass" } else { "fail" }
+    )]
+    AwaitingReview {
+        /// The on-chain task.
+        task_id: B256,
+        /// The coordinator's verdict.
+        verdict: Box<Verdict>,
+    },
+    /// Every posting of the step was rejected (the last rejection's verdict is in
+    /// `rejections`).
+    #[error("every result for the step failed its acceptance checks ({} rejected)", rejections.len())]
+    AllRejected {
+        /// The rejections, in order.
+        rejections: Vec<Rejection>,
+    },
     /// The indexer could not be asked, or answered with an error or a body that is not its
     /// API's shape.
     #[error("indexer {url}")]
@@ -107,7 +145,11 @@ impl MarketError {
             Self::Mesh(e) => e.is_retryable(),
             Self::Indexer { source, .. } => source.is_retryable(),
             Self::NotDelivered { .. } => true,
+            Self::Evaluate { source, .. } => source.is_retryable(),
             Self::BadResult { .. }
+            | Self::Verdict(_)
+            | Self::AwaitingReview { .. }
+            | Self::AllRejected { .. }
             | Self::Spec(_)
             | Self::Domain(_)
             | Self::Envelope(_)
@@ -201,6 +243,10 @@ pub struct MarketSettings {
     pub work_window_s: u64,
     /// How long to wait for a delivery before giving up.
     pub wait: Duration,
+    /// What to do with each result's verdict.
+    pub review: ReviewPolicy,
+    /// Most postings of one step (the first and the re-posts after rejections), ≥ 1.
+    pub max_posts: u32,
 }
 
 impl Default for MarketSettings {
@@ -213,6 +259,8 @@ impl Default for MarketSettings {
             claim_window_s: 600,
             work_window_s: 1800,
             wait: Duration::from_secs(600),
+            review: ReviewPolicy::Auto,
+            max_posts: 3,
         }
     }
 }
@@ -227,6 +275,43 @@ pub struct MarketDelegate {
     settings: MarketSettings,
     nonce: NonceFile,
     escrowed_wei: Mutex<u128>,
+    evaluator: Arc<Evaluator>,
+}
+
+/// A result rejected with evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejection {
+    /// The on-chain task.
+    pub task_id: B256,
+    /// The worker whose result failed.
+    pub worker: Address,
+    /// The signed verdict (also a blob on the mesh, `verdict_blob`).
+    pub verdict: Verdict,
+    /// The verdict blob's id: the evidence on chain.
+    pub verdict_blob: B256,
+    /// The dispute the rejection opened.
+    pub dispute_id: U256,
+}
+
+/// A step's accepted delivery.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    /// The worker's output.
+    pub output: String,
+    /// The accepted task's terms.
+    pub params: TaskParams,
+    /// The worker paid.
+    pub worker: Address,
+    /// The coordinator's verdict on it.
+    pub verdict: Verdict,
+    /// Earlier postings of the step whose results were rejected.
+    pub rejected: Vec<Rejection>,
+}
+
+/// One posting's outcome.
+enum Reviewed {
+    Accepted(Delivered),
+    Rejected(Rejection),
 }
 
 fn now_ms() -> u64 {
@@ -261,6 +346,7 @@ impl MarketDelegate {
         key: AgentKey,
         settings: MarketSettings,
         nonce: NonceFile,
+        evaluator: Arc<Evaluator>,
     ) -> Self {
         Self {
             contracts,
@@ -270,6 +356,7 @@ impl MarketDelegate {
             settings,
             nonce,
             escrowed_wei: Mutex::new(0),
+            evaluator,
         }
     }
 
@@ -278,43 +365,65 @@ impl MarketDelegate {
         *self.escrowed_wei.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Post `d` in `domain` as a task, wait for a worker's result, accept it, return the
-    /// worker's output and the task's terms.
+    /// Post `d` in `domain` as a task, wait for a worker's result, evaluate it against the
+    /// spec and act on the verdict by the review policy (module docs): the accepted
+    /// delivery, with the rejections before it.
     ///
     /// # Errors
     /// [`MarketError`]; on [`MarketError::NotDelivered`] the escrow stays until `expire`;
     /// [`MarketError::OverBudget`] before anything is posted when the run's escrow limit
-    /// would be passed.
-    pub async fn delegate(
+    /// would be passed; [`MarketError::AllRejected`] after `max_posts` rejections;
+    /// [`MarketError::AwaitingReview`] under the policy `ask`.
+    pub async fn delegate(&self, d: &Delegation, domain: &str) -> Result<Delivered, MarketError> {
+        let mut rejections: Vec<Rejection> = Vec::new();
+        for _ in 0..self.settings.max_posts.max(1) {
+            reserve(
+                &self.escrowed_wei,
+                self.settings.payment_wei,
+                self.settings.max_escrow_wei,
+            )?;
+            let excluded: Vec<String> = rejections
+                .iter()
+                .map(|r| format!("{:#x}", r.worker))
+                .collect();
+            let (task_id, params, spec) = match self.post(d, domain, excluded).await {
+                Ok(p) => p,
+                Err(e) => {
+                    // nothing was escrowed: give the reservation back
+                    let mut esc = self.escrowed_wei.lock().unwrap_or_else(|p| p.into_inner());
+                    *esc = esc.saturating_sub(self.settings.payment_wei);
+                    return Err(e);
+                }
+            };
+            match self.collect(task_id, params, &spec).await? {
+                Reviewed::Accepted(mut got) => {
+                    got.rejected = rejections;
+                    return Ok(got);
+                }
+                Reviewed::Rejected(r) => {
+                    tracing::info!(task = %r.task_id, worker = %r.worker, dispute = %r.dispute_id, "result rejected; posting the step again");
+                    rejections.push(r);
+                }
+            }
+        }
+        Err(MarketError::AllRejected { rejections })
+    }
+
+    /// Builds the spec (the delegation's acceptance criteria, `excluded` workers), posts
+    /// the task and announces it; returns its id, terms and spec.
+    async fn post(
         &self,
         d: &Delegation,
         domain: &str,
-    ) -> Result<(String, TaskParams), MarketError> {
-        reserve(
-            &self.escrowed_wei,
-            self.settings.payment_wei,
-            self.settings.max_escrow_wei,
-        )?;
-        let (task_id, params) = match self.post(d, domain).await {
-            Ok(p) => p,
-            Err(e) => {
-                // nothing was escrowed: give the reservation back
-                let mut esc = self.escrowed_wei.lock().unwrap_or_else(|p| p.into_inner());
-                *esc = esc.saturating_sub(self.settings.payment_wei);
-                return Err(e);
-            }
-        };
-        self.collect(task_id, params).await
-    }
-
-    /// Builds the spec, posts the task and announces it; returns its id and terms.
-    async fn post(&self, d: &Delegation, domain: &str) -> Result<(B256, TaskParams), MarketError> {
+        excluded: Vec<String>,
+    ) -> Result<(B256, TaskParams, TaskSpec), MarketError> {
         let spec = TaskSpec {
             task_id: d.delegation_id.clone(),
             task_type: domain.to_owned(),
             requester: self.key.agent_id(),
             requirements: Requirements {
                 deadline_ms: self.settings.work_window_s * 1000,
+                excluded_workers: excluded,
                 ..Default::default()
             },
             payment: Money::eth_wei(self.settings.payment_wei),
@@ -322,7 +431,7 @@ impl MarketDelegate {
             delegation_allowed: false,
             max_delegation_depth: 0,
             created_at: now_ms(),
-            acceptance: None,
+            acceptance: d.task.acceptance.clone(),
             signature: None,
         };
         spec.validate().map_err(MarketError::Spec)?;
@@ -367,15 +476,17 @@ impl MarketDelegate {
                 tracing::warn!(%e, "task announcement not signed; workers will see it on chain")
             }
         }
-        Ok((task_id, params))
+        Ok((task_id, params, spec))
     }
 
-    /// Waits for a worker's result of the posted task, verifies and accepts it.
+    /// Waits for a worker's result of the posted task, verifies it against its hash,
+    /// evaluates it and acts on the verdict.
     async fn collect(
         &self,
         task_id: B256,
         params: TaskParams,
-    ) -> Result<(String, TaskParams), MarketError> {
+        spec: &TaskSpec,
+    ) -> Result<Reviewed, MarketError> {
         let started = Instant::now();
         let result_hash = loop {
             let status = self.contracts.task_status(task_id).await?;
@@ -418,13 +529,49 @@ impl MarketDelegate {
         ContentId(result_hash.0)
             .verify(&blob)
             .map_err(|_| bad("does not hash to the submitted result hash"))?;
-        let output =
-            <aos_protocol::messages::ResultBlob as aos_protocol::Message>::from_json(&blob)
-                .map_err(|_| bad("not a result blob (aos-protocol ResultBlob)"))?
-                .output;
-        self.contracts.accept(&params).await?;
+        let result = <ResultBlob as aos_protocol::Message>::from_json(&blob)
+            .map_err(|_| bad("not a result blob (aos-protocol ResultBlob)"))?;
+        let worker = self.contracts.task_state(task_id).await?.worker;
+        let verdict = self
+            .evaluator
+            .evaluate(
+                spec,
+                &format!("{:#x}", params.specHash),
+                &format!("{result_hash:#x}"),
+                &result,
+            )
+            .await
+            .map_err(|source| MarketError::Evaluate { task_id, source })?;
         debug_assert_eq!(task_id, task_id_of(&params));
-        Ok((output, params))
+        match self.settings.review.decide(&verdict) {
+            Decision::Accept => {
+                self.contracts.accept(&params).await?;
+                Ok(Reviewed::Accepted(Delivered {
+                    output: result.output,
+                    params,
+                    worker,
+                    verdict,
+                    rejected: Vec::new(),
+                }))
+            }
+            Decision::Wait => Err(MarketError::AwaitingReview {
+                task_id,
+                verdict: Box::new(verdict),
+            }),
+            Decision::Reject => {
+                // the jurors fetch the verdict from the mesh: provide it before citing it
+                let (bytes, id) = verdict.to_blob().map_err(MarketError::Verdict)?;
+                self.mesh.put_blob(&bytes).await?;
+                let dispute_id = self.contracts.reject(&params, id).await?.value;
+                Ok(Reviewed::Rejected(Rejection {
+                    task_id,
+                    worker,
+                    verdict,
+                    verdict_blob: B256::from(id.0),
+                    dispute_id,
+                }))
+            }
+        }
     }
 }
 

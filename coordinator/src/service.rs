@@ -80,12 +80,16 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// An answer from a service.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ServiceAnswer {
     /// The text.
     pub text: String,
     /// Wall time, ms.
     pub elapsed_ms: u64,
+    /// The coordinator's verdict on it, when the market evaluated it (mesh workers).
+    pub verdict: Option<aos_protocol::messages::Verdict>,
+    /// Results of the step the market rejected before this one (mesh workers).
+    pub rejected: Vec<crate::market::Rejection>,
 }
 
 enum Client {
@@ -182,19 +186,24 @@ impl Services {
     pub async fn call(&self, d: &Delegation) -> Result<ServiceAnswer, ServiceError> {
         let started = Instant::now();
         let name = d.to_service.clone();
+        let mut verdict = None;
+        let mut rejected = Vec::new();
         let text = match self.clients.get(&name) {
             None => return Err(ServiceError::Unavailable(name)),
             Some(Client::Mesh(domain)) => {
                 let Some(m) = &self.mesh else {
                     return Err(ServiceError::MeshUnavailable(name));
                 };
-                m.delegate(d, domain)
+                let got = m
+                    .delegate(d, domain)
                     .await
                     .map_err(|source| ServiceError::Market {
                         service: name.clone(),
                         source,
-                    })?
-                    .0
+                    })?;
+                verdict = Some(got.verdict);
+                rejected = got.rejected;
+                got.output
             }
             Some(Client::Local(m)) => {
                 let msgs = vec![
@@ -219,6 +228,8 @@ impl Services {
         Ok(ServiceAnswer {
             text: text.trim().to_owned(),
             elapsed_ms: started.elapsed().as_millis() as u64,
+            verdict,
+            rejected,
         })
     }
 }

@@ -133,6 +133,7 @@ async fn setup(a: &str, b: &str) -> (Coordinator, Recorder, Recorder) {
             common::tiny_model(),
             Router::new(reg),
             services,
+            std::sync::Arc::new(aos_verify::Evaluator::new(None)),
         ),
         ra,
         rb,

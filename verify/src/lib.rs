@@ -49,6 +49,7 @@ pub mod evaluator;
 pub mod injection;
 pub mod judge;
 pub mod photo;
+pub mod policy;
 pub mod sandbox;
 mod text;
 
@@ -63,4 +64,5 @@ pub use judge::{Judge, JudgeError, JudgePrompt, judge_prompt};
 pub use photo::{
     MAX_PHOTO_BYTES, PHOTO_GEOLOCATION, PhotoError, PhotoFacts, check_photo, read_photo,
 };
+pub use policy::{Decision, ReviewPolicy, UnknownPolicy};
 pub use sandbox::{CheckerModule, CheckerRun, Sandbox, SandboxError};

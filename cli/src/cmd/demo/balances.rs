@@ -64,7 +64,10 @@ impl Demo<'_> {
     pub(super) async fn balances(&self) -> Result<Balances> {
         let mut m = BTreeMap::new();
         for a in &self.net.accounts {
-            if matches!(a.role.as_str(), "requester" | "worker" | "juror") {
+            if matches!(
+                a.role.as_str(),
+                "requester" | "worker" | "defector" | "juror"
+            ) {
                 m.insert(a.address, self.provider.get_balance(a.address).await?);
             }
         }
@@ -77,7 +80,7 @@ impl Demo<'_> {
         self.indexer_caught_up().await?;
         let mut m = BTreeMap::new();
         for a in &self.net.accounts {
-            if !matches!(a.role.as_str(), "worker" | "juror") {
+            if !matches!(a.role.as_str(), "worker" | "defector" | "juror") {
                 continue;
             }
             let v = self.indexer()?.agent(a.address, None).await?;

@@ -1,5 +1,7 @@
 //! Phase 3: a task posted by plain `cast send` against the published ABI (spec published on
-//! the blob gateway) is taken, run and paid like any other.
+//! the blob gateway, with the plan's follow-ups acceptance criteria) is taken and run like
+//! any other; the requester reviews it with `aos task review --policy auto`: paid when it
+//! passes, rejected with the verdict as evidence when it fails (the jury of phase 4 rules).
 
 use std::{
     path::Path,
@@ -23,22 +25,40 @@ pub(super) struct CastTask {
     pub(super) task_id: B256,
     /// The worker that claimed it.
     pub(super) worker: Address,
+    /// The requester's verdict (JSON).
+    pub(super) verdict: Value,
+    /// The dispute its rejection opened, when it failed.
+    pub(super) dispute: Option<u64>,
 }
 
-/// Post a task with `cast send` as `req`, wait for a worker's result, accept it and wait for
-/// the worker to withdraw.
-pub(super) async fn run(demo: &Demo<'_>, req: &Account, file: &Path) -> Result<CastTask> {
+/// Post a task with `cast send` as `req`, wait for a worker's result, review it (accept on
+/// pass and wait for the worker to withdraw; reject on fail).
+pub(super) async fn run(
+    demo: &Demo<'_>,
+    req: &Account,
+    file: &Path,
+    plan: &Path,
+) -> Result<CastTask> {
     let ctx = demo.ctx;
     say(
         ctx,
         "== 3. a task posted by plain `cast send` against the published ABI",
     );
+    let plan: aos_protocol::messages::Plan = serde_json::from_slice(
+        &std::fs::read(plan).wrap_err_with(|| format!("cannot read {}", plan.display()))?,
+    )
+    .wrap_err_with(|| format!("{} is not a plan", plan.display()))?;
+    let step = plan
+        .steps
+        .iter()
+        .rev()
+        .find(|s| s.acceptance.is_some())
+        .ok_or_else(|| eyre!("the plan has no step with acceptance criteria"))?;
     let spec = demo.spec_file(
         "followups",
-        &format!(
-            "List the three most urgent follow-ups from this incident report.\n\n{}",
-            std::fs::read_to_string(file)?
-        ),
+        &format!("{}\n\n{}", step.description, std::fs::read_to_string(file)?),
+        step.acceptance.clone(),
+        &[],
     )?;
     let put = demo.aos(req, &["blob", "put", &spec.display().to_string()])?;
     let spec_id = put["id"]
@@ -58,13 +78,46 @@ pub(super) async fn run(demo: &Demo<'_>, req: &Account, file: &Path) -> Result<C
         ctx,
         format!("   ✓ {} claimed and submitted", demo.role_of(worker)),
     );
-    demo.aos(req, &["task", "accept", &format!("{task_id:#x}")])?;
-    say(
-        ctx,
-        "   ✓ requester accepted: payment and stake to the worker, who withdraws",
-    );
-    demo.wait_withdrawn(worker).await?;
-    Ok(CastTask { task_id, worker })
+    let r = demo.aos(
+        req,
+        &[
+            "task",
+            "review",
+            &format!("{task_id:#x}"),
+            "--policy",
+            "auto",
+        ],
+    )?;
+    let verdict = r["verdict"].clone();
+    super::dispute::print_verdict(demo, "requester's verdict", &verdict);
+    let dispute = match r["action"].as_str() {
+        Some("accepted") => {
+            say(
+                ctx,
+                "   ✓ requester accepted: payment and stake to the worker, who withdraws",
+            );
+            demo.wait_withdrawn(worker).await?;
+            None
+        }
+        Some("rejected") => {
+            let d = super::dispute::dispute_id(&r["dispute_id"])
+                .ok_or_else(|| eyre!("task review printed no dispute_id: {r}"))?;
+            say(
+                ctx,
+                format!(
+                    "   ✗ requester rejected it with the verdict as evidence: dispute {d} (the jury rules in phase 4)"
+                ),
+            );
+            Some(d)
+        }
+        other => bail!("task review under policy auto neither accepted nor rejected: {other:?}"),
+    };
+    Ok(CastTask {
+        task_id,
+        worker,
+        verdict,
+        dispute,
+    })
 }
 
 /// `cast send … postTask(<tuple>)` with the requester's key; the posted task's id.

@@ -1,23 +1,27 @@
-//! Phase 4: a task the requester rejects. A jury is drawn; each juror checks the evidence
-//! (the result blob, fetched over the mesh, against the hash on chain) and votes by
-//! commit–reveal; the ruling executes; stakes and fees move and everyone withdraws.
+//! Phase 4: verified work meets a defector. The requester posts a checkable task (the
+//! plan's timeline extraction, with its acceptance criteria) that asks for a skill only the
+//! devnet's lazy defector claims to have; the defector takes it and submits invented text;
+//! `aos task review --policy auto` evaluates it against the spec and rejects it with the
+//! signed verdict as evidence. A jury is drawn; each juror runs `aos juror review` (the
+//! same evaluator on the same spec, result and evidence, the result blob fetched over the
+//! mesh against the hash on chain) and commits the choice its verdict implies; all reveal;
+//! the ruling executes; stakes and fees move and everyone withdraws. Every other dispute
+//! the run opened (results the coordinator or the requester rejected earlier) goes through
+//! the same jury.
 
-use std::{path::Path, time::Duration};
+use std::path::Path;
 
 use alloy::primitives::{Address, B256, U256};
 use aos_chain::{Ruling, TaskStatus};
-use aos_protocol::{ContentId, Message as _, messages::ResultBlob};
-use eyre::{Result, eyre};
+use eyre::{Result, WrapErr, bail, eyre};
+use serde_json::Value;
 
 use super::scene::{Demo, say, short};
-use crate::{
-    blobs::{self, Sources},
-    ctx::Ctx,
-    devnet_file::Account,
-};
+use crate::devnet_file::Account;
 
-/// How long a juror waits for a mesh peer to serve the result blob.
-const REVIEW_MESH_TIMEOUT: Duration = Duration::from_secs(45);
+/// The skill only the devnet's defector claims (`DEFECTOR_SKILLS`); honest workers refuse
+/// a task that requires it.
+const DEFECTOR_ONLY_SKILL: &str = "timeline_extraction";
 
 /// One juror's vote and why.
 pub(super) struct Vote {
@@ -25,20 +29,22 @@ pub(super) struct Vote {
     pub(super) juror: Account,
     /// 1 requester wins, 2 worker wins.
     pub(super) choice: u8,
-    /// The juror's reason.
+    /// The juror's reason: its verdict.
     pub(super) why: String,
 }
 
-/// The disputed task and how the dispute ended.
+/// A dispute and how it ended.
 pub(super) struct Disputed {
     /// The dispute id.
     pub(super) dispute_id: u64,
-    /// The task id as `aos task post` printed it.
+    /// The task id.
     pub(super) task_id: String,
     /// The worker that submitted.
     pub(super) worker: Address,
     /// The result hash it submitted.
     pub(super) result_hash: B256,
+    /// The requester's verdict (JSON), when this phase reviewed it.
+    pub(super) verdict: Option<Value>,
     /// The jurors' votes.
     pub(super) votes: Vec<Vote>,
     /// The ruling (0 refused, 1 requester wins, 2 worker wins).
@@ -51,63 +57,104 @@ pub(super) struct Disputed {
 struct Submitted {
     tid: String,
     id: B256,
-    worker: Address,
-    result_hash: B256,
 }
 
-/// Run the dispute phase as `req`, with the devnet's `workers` and `jurors`.
+/// Run the phase as `req`, with the devnet's `workers` (honest and defectors) and
+/// `jurors`; `earlier` are the disputes the run opened before (with their task ids). The
+/// defector's dispute first, then the earlier ones.
 pub(super) async fn run(
     demo: &Demo<'_>,
     req: &Account,
     workers: &[Account],
     jurors: &[Account],
     file: &Path,
-) -> Result<Disputed> {
+    plan: &Path,
+    earlier: &[(u64, B256)],
+) -> Result<Vec<Disputed>> {
     say(
         demo.ctx,
-        "== 4. a rejected task: jury drawn, commit–reveal, ruling executed",
+        "== 4. a lazy defector: its result fails the checks, is rejected with evidence, the jury rules",
     );
-    let t = post_and_wait(demo, req, file).await?;
-    let verdict = demo.dir.join(format!("verdict-{:#x}.txt", t.id));
-    std::fs::write(
-        &verdict,
-        format!(
-            "The requester disputes result {:#x} of task {} so that a jury reviews it.\n",
-            t.result_hash, t.tid
-        ),
-    )?;
-    let dispute_id = reject(demo, req, &t.tid, &verdict)?;
+    let t = post_and_wait(demo, req, file, plan).await?;
+    let (verdict, dispute_id) = review_and_reject(demo, req, &t.tid)?;
+    let mut out = vec![judge(demo, req, workers, jurors, dispute_id, t.id, Some(verdict)).await?];
+    for (d, task) in earlier {
+        say(
+            demo.ctx,
+            format!(
+                "   -- dispute {d}, opened earlier in the run (task {})",
+                short(&format!("{task:#x}"))
+            ),
+        );
+        out.push(judge(demo, req, workers, jurors, *d, *task, None).await?);
+    }
+    Ok(out)
+}
+
+/// Draw, vote, rule, settle and withdraw for dispute `dispute_id` of task `task`.
+async fn judge(
+    demo: &Demo<'_>,
+    req: &Account,
+    workers: &[Account],
+    jurors: &[Account],
+    dispute_id: u64,
+    task: B256,
+    verdict: Option<Value>,
+) -> Result<Disputed> {
+    let tid = format!("{task:#x}");
+    let state = demo.reader.task_state(task).await?;
+    let result_hash = demo
+        .reader
+        .last_submission(task)
+        .await?
+        .map(|(h, _)| h)
+        .ok_or_else(|| eyre!("disputed task {tid} has no TaskSubmitted event"))?;
     let spare = jurors
         .first()
         .ok_or_else(|| eyre!("the devnet has no jurors"))?;
     let seated = draw(demo, spare, dispute_id)?;
-    let votes = vote(demo, jurors, &seated, dispute_id, t.result_hash).await?;
+    let votes = vote(demo, jurors, &seated, dispute_id)?;
     let ruling = rule(demo, spare, dispute_id).await?;
-    settle(demo, spare, &votes, &t.tid, dispute_id)?;
-    withdraw_parties(demo, workers, req, t.worker).await?;
+    settle(demo, spare, &votes, &tid, dispute_id)?;
+    withdraw_parties(demo, workers, req, state.worker).await?;
     say(
         demo.ctx,
         "   ✓ ruling executed, seats settled; jurors and parties withdrew",
     );
     Ok(Disputed {
         dispute_id,
-        task_id: t.tid,
-        worker: t.worker,
-        result_hash: t.result_hash,
+        task_id: tid,
+        worker: state.worker,
+        result_hash,
+        verdict,
         votes,
         ruling,
-        task_status: demo.reader.task_status(t.id).await?,
+        task_status: demo.reader.task_status(task).await?,
     })
 }
 
-/// Post a task with `aos task post` and wait for a worker's result.
-async fn post_and_wait(demo: &Demo<'_>, req: &Account, file: &Path) -> Result<Submitted> {
+/// Post the plan's first step with acceptance criteria (the timeline extraction) as a task
+/// only the defector takes (`aos task post`), and wait for its result.
+async fn post_and_wait(
+    demo: &Demo<'_>,
+    req: &Account,
+    file: &Path,
+    plan: &Path,
+) -> Result<Submitted> {
+    let plan: aos_protocol::messages::Plan = serde_json::from_slice(
+        &std::fs::read(plan).wrap_err_with(|| format!("cannot read {}", plan.display()))?,
+    )
+    .wrap_err_with(|| format!("{} is not a plan", plan.display()))?;
+    let step = plan
+        .steps
+        .iter()
+        .find(|s| s.acceptance.is_some())
+        .ok_or_else(|| eyre!("the plan has no step with acceptance criteria"))?;
     let spec = demo.spec_file(
-        "severity",
-        &format!(
-            "Rate the severity of this incident (low, medium or high) and justify it in one sentence.\n\n{}",
-            std::fs::read_to_string(file)?
-        ),
+        "timeline",
+        &format!("{}\n\n{}", step.description, std::fs::read_to_string(file)?),
+        step.acceptance.clone(),
+        &[DEFECTOR_ONLY_SKILL],
     )?;
     let posted = demo.aos(
         req,
@@ -129,7 +176,11 @@ async fn post_and_wait(demo: &Demo<'_>, req: &Account, file: &Path) -> Result<Su
     let id: B256 = tid.parse()?;
     say(
         demo.ctx,
-        format!("   ✓ requester posted task {}", short(&tid)),
+        format!(
+            "   ✓ requester posted task {} with the plan's {} acceptance criteria, asking for skill {DEFECTOR_ONLY_SKILL:?} (only the defector claims it)",
+            short(&tid),
+            step.id
+        ),
     );
     demo.wait_status(
         id,
@@ -138,40 +189,75 @@ async fn post_and_wait(demo: &Demo<'_>, req: &Account, file: &Path) -> Result<Su
     )
     .await?;
     let worker = demo.reader.task_state(id).await?.worker;
-    demo.indexer_caught_up().await?;
-    let t = demo.indexer()?.task(id).await?.task;
-    let result_hash: B256 = t
-        .result_hash
-        .ok_or_else(|| eyre!("the indexer's task {tid} has no resultHash: {t:?}"))?;
     say(
         demo.ctx,
         format!(
-            "   ✓ {} submitted result {}",
-            demo.role_of(worker),
-            short(&format!("{result_hash:#x}"))
+            "   ✓ {} claimed it and submitted a result",
+            demo.role_of(worker)
         ),
     );
-    Ok(Submitted {
-        tid,
-        id,
-        worker,
-        result_hash,
-    })
+    Ok(Submitted { tid, id })
 }
 
-/// `aos task reject --evidence <file>`: the dispute id.
-fn reject(demo: &Demo<'_>, req: &Account, tid: &str, evidence: &Path) -> Result<u64> {
-    let evidence = evidence.display().to_string();
-    let r = demo.aos(req, &["task", "reject", tid, "--evidence", &evidence])?;
-    let dispute: u64 = r["dispute_id"]
-        .as_str()
-        .and_then(|d| d.parse().ok())
-        .ok_or_else(|| eyre!("task reject printed no dispute_id"))?;
+/// `aos task review --policy auto` as the requester: evaluates the result against the spec;
+/// the verdict and the dispute id its rejection opened.
+fn review_and_reject(demo: &Demo<'_>, req: &Account, tid: &str) -> Result<(Value, u64)> {
+    let r = demo.aos(req, &["task", "review", tid, "--policy", "auto"])?;
+    print_verdict(demo, "requester's verdict", &r["verdict"]);
+    if r["action"].as_str() != Some("rejected") {
+        bail!(
+            "the requester's review did not reject the defector's result (action {}): {}",
+            r["action"],
+            r["verdict"]
+        );
+    }
+    let dispute = dispute_id(&r["dispute_id"])
+        .ok_or_else(|| eyre!("task review printed no dispute_id: {r}"))?;
     say(
         demo.ctx,
-        format!("   ✓ requester rejected it (arbitration fee paid): dispute {dispute}"),
+        format!(
+            "   ✓ rejected with the verdict {} as evidence (arbitration fee paid): dispute {dispute}",
+            short(r["verdict_blob"].as_str().unwrap_or("?"))
+        ),
     );
-    Ok(dispute)
+    Ok((r["verdict"].clone(), dispute))
+}
+
+/// A dispute id printed as a JSON number or a decimal string.
+pub(super) fn dispute_id(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|d| d.parse().ok()))
+}
+
+/// Prints a verdict's checks, one line each.
+pub(super) fn print_verdict(demo: &Demo<'_>, who: &str, v: &Value) {
+    say(
+        demo.ctx,
+        format!(
+            "   {who}: {} (score {} bps)",
+            if v["pass"].as_bool() == Some(true) {
+                "pass"
+            } else {
+                "FAIL"
+            },
+            v["score_bps"]
+        ),
+    );
+    for c in v["checks"].as_array().into_iter().flatten() {
+        say(
+            demo.ctx,
+            format!(
+                "     {} {}: {}",
+                if c["pass"].as_bool() == Some(true) {
+                    "✓"
+                } else {
+                    "✗"
+                },
+                c["kind"].as_str().unwrap_or("?"),
+                c["reason"].as_str().unwrap_or("")
+            ),
+        );
+    }
 }
 
 /// `aos dispute draw` as `spare`: the seated jurors.
@@ -197,30 +283,60 @@ fn draw(demo: &Demo<'_>, spare: &Account, dispute: u64) -> Result<Vec<Address>> 
     Ok(seated)
 }
 
-/// Each seated juror reviews the evidence and commits a vote; then all reveal.
-async fn vote(
+/// Each seated juror runs `aos juror review` (the evaluator on the spec, the result and the
+/// parties' evidence) and commits the choice its verdict implies; then all reveal.
+fn vote(
     demo: &Demo<'_>,
     jurors: &[Account],
     seated: &[Address],
     dispute: u64,
-    result_hash: B256,
 ) -> Result<Vec<Vote>> {
     let mut votes = Vec::new();
+    let id = dispute.to_string();
     for j in seated {
         let acct = jurors
             .iter()
             .find(|x| x.address == *j)
             .ok_or_else(|| eyre!("juror {j} is not a devnet account"))?;
-        let (choice, why) = review(demo, result_hash).await;
+        let r = demo.aos(acct, &["juror", "review", &id])?;
+        let choice = r["choice"]
+            .as_u64()
+            .and_then(|c| u8::try_from(c).ok())
+            .ok_or_else(|| eyre!("juror review printed no choice: {r}"))?;
+        let v = &r["verdict"];
+        let failed: Vec<&str> = v["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["pass"].as_bool() != Some(true))
+            .filter_map(|c| c["kind"].as_str())
+            .collect();
+        let evidence = r["evidence"].as_array().map(Vec::len).unwrap_or_default();
+        let why = format!(
+            "verdict {} ({} bps{}); {evidence} evidence blob(s) read",
+            if v["pass"].as_bool() == Some(true) {
+                "pass"
+            } else {
+                "fail"
+            },
+            v["score_bps"],
+            if failed.is_empty() {
+                String::new()
+            } else {
+                format!(", failed: {}", failed.join(", "))
+            }
+        );
         say(
             demo.ctx,
             format!(
-                "   {} reviews the evidence: {why} → votes {choice}",
+                "   {} reviews the spec, the result and the evidence: {why} → votes {choice}",
                 demo.role_of(*j)
             ),
         );
-        let (id, choice_s) = (dispute.to_string(), choice.to_string());
-        demo.aos(acct, &["juror", "commit", &id, "--choice", &choice_s])?;
+        demo.aos(
+            acct,
+            &["juror", "commit", &id, "--choice", &choice.to_string()],
+        )?;
         votes.push(Vote {
             juror: acct.clone(),
             choice,
@@ -229,7 +345,7 @@ async fn vote(
     }
     say(demo.ctx, "   ✓ every juror committed");
     for v in &votes {
-        demo.aos(&v.juror, &["juror", "reveal", &dispute.to_string()])?;
+        demo.aos(&v.juror, &["juror", "reveal", &id])?;
     }
     say(demo.ctx, "   ✓ every juror revealed");
     Ok(votes)
@@ -288,49 +404,4 @@ async fn withdraw_parties(
         }
     }
     Ok(())
-}
-
-/// The juror's check of a disputed task: the result blob, fetched over the mesh, must hash
-/// to the `resultHash` on chain and hold a non-empty answer. Returns (choice, why): 2
-/// (worker wins) when it does, 1 (requester wins) otherwise.
-async fn review(demo: &Demo<'_>, result_hash: B256) -> (u8, String) {
-    match fetch_over_mesh(demo, ContentId(result_hash.0)).await {
-        Ok(b) => match ResultBlob::from_json(&b) {
-            Ok(v) if !v.output.trim().is_empty() => (
-                2,
-                format!(
-                    "result blob {} ({} bytes) matches the hash on chain and answers: \"{}…\"",
-                    short(&format!("{result_hash:#x}")),
-                    b.len(),
-                    v.output
-                        .chars()
-                        .take(60)
-                        .collect::<String>()
-                        .replace('\n', " ")
-                ),
-            ),
-            _ => (1, "the result blob holds no answer".into()),
-        },
-        Err(e) => (1, format!("the result blob is unavailable: {e:#}")),
-    }
-}
-
-/// Blob `id` from the devnet's mesh (its workers serve their results), verified, through
-/// [`blobs::fetch`] with a fresh, empty cache so the copy comes from a peer.
-async fn fetch_over_mesh(demo: &Demo<'_>, id: ContentId) -> Result<Vec<u8>> {
-    let tmp = tempfile::tempdir()?;
-    let mut s = demo.ctx.s.clone();
-    s.rpc = demo.net.rpc_url.clone();
-    s.bootstrap = demo.net.bootstrap.clone();
-    s.blob_dir = None;
-    s.data_dir = tmp.path().to_owned();
-    let ctx = Ctx {
-        s,
-        out: demo.ctx.out,
-    };
-    let sources = Sources {
-        gateway: None,
-        mesh_timeout: Some(REVIEW_MESH_TIMEOUT),
-    };
-    Ok(blobs::fetch(&ctx, id, &sources).await?.bytes)
 }

@@ -2,16 +2,21 @@
 //!
 //! 1. `aos devnet up`: anvil, the contracts, the indexer (SQLite), a blob gateway, N workers
 //!    running the local model, J staked jurors whose karma came from real tasks;
-//! 2. a real request (a text file in the repo) goes to the coordinator (`aos ask`): planned
-//!    with the local model, every public step posted on chain as an escrowed task;
-//! 3. workers hear of them over the mesh, claim with stakes, run the model, submit result
-//!    hashes; the result blobs travel over the mesh; the coordinator accepts; workers
-//!    withdraw;
+//!    and one lazy defector (it invents answers and claims every skill);
+//! 2. a real request (a text file in the repo) goes to the coordinator (`aos ask`) with a
+//!    plan whose steps carry acceptance criteria (examples/incident-plan.json); every step
+//!    is posted on chain as an escrowed task;
+//! 3. workers hear of them over the mesh, claim with stakes, run the model (checking their
+//!    own output against the criteria), submit result hashes; the coordinator fetches each
+//!    blob over the mesh, evaluates it (aos-verify) and accepts it, or rejects it with the
+//!    verdict as evidence and posts the step again; the final answer is composed from the
+//!    accepted results and checked; its confidence comes from the verdicts;
 //! 4. a task posted by plain `cast send` (spec published on the blob gateway) is taken and
-//!    paid the same way;
-//! 5. one more task is rejected by the requester: a jury is drawn, each juror checks the
-//!    evidence (the result blob fetched over the mesh against the hash on chain) and votes
-//!    by commit–reveal; the ruling executes; stakes and fees move;
+//!    reviewed the same way (`aos task review --policy auto`);
+//! 5. the defector takes a checkable task: its result fails, the requester rejects it with
+//!    the verdict as evidence; a jury is drawn, each juror runs the same evaluator (`aos
+//!    juror review`) and votes by commit–reveal; the ruling executes; the defector loses its
+//!    stake; every other dispute of the run goes through the same jury;
 //! 6. the indexer's API is read back (tasks, dispute, karma before and after);
 //! 7. a closing summary: answer, balances, karma deltas, gas per step; `devnet down`.
 //!
@@ -52,7 +57,7 @@ use eyre::{Result, WrapErr, bail};
 
 use self::{
     scene::{Demo, say},
-    summary::{CastSummary, DisputeSummary, Summary, VoteSummary},
+    summary::{CastSummary, DisputeSummary, Summary, VerdictSummary, VoteSummary},
 };
 use crate::{ctx::Ctx, devnet_file::DevnetFile};
 
@@ -69,6 +74,13 @@ pub(crate) struct DemoArgs {
     /// The request.
     #[arg(long, default_value = "examples/request.txt", value_name = "FILE")]
     request: PathBuf,
+    /// The plan the coordinator executes: steps with acceptance criteria.
+    #[arg(
+        long,
+        default_value = "examples/incident-plan.json",
+        value_name = "FILE"
+    )]
+    plan: PathBuf,
     /// The document the request is about.
     #[arg(
         long,
@@ -106,6 +118,14 @@ pub(crate) async fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
     if !file.is_file() {
         bail!("the document {} does not exist", a.file.display());
     }
+    let plan = if a.plan.is_file() {
+        std::path::absolute(&a.plan)?
+    } else {
+        root.join(&a.plan)
+    };
+    if !plan.is_file() {
+        bail!("the plan {} does not exist", a.plan.display());
+    }
     let dir = std::path::absolute(&a.dir)?;
     let aos = std::env::current_exe().wrap_err("cannot find the aos binary")?;
     let net = devnet_up(ctx, &a, &aos, &root, &dir)?;
@@ -123,7 +143,7 @@ pub(crate) async fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
         root,
         wait: a.wait,
     };
-    let outcome = main_job(&demo, &request, &file, started).await;
+    let outcome = main_job(&demo, &request, &file, &plan, started).await;
     if a.keep {
         say(
             ctx,
@@ -177,32 +197,66 @@ fn devnet_down(aos: &Path, dir: &Path) {
 }
 
 /// Phases 2–7 on the running devnet, then the summary.
-async fn main_job(demo: &Demo<'_>, request: &str, file: &Path, started: Instant) -> Result<()> {
+async fn main_job(
+    demo: &Demo<'_>,
+    request: &str,
+    file: &Path,
+    plan: &Path,
+    started: Instant,
+) -> Result<()> {
     let req = demo.requester()?;
-    let workers = demo.accounts("worker");
+    let mut workers = demo.accounts("worker");
+    workers.extend(demo.accounts("defector"));
     let jurors = demo.accounts("juror");
     let mut gas = demo.gas("1 devnet up", 0, demo.block().await?).await?;
     let bal0 = demo.balances().await?;
     let karma0 = demo.karma().await?;
 
     let b0 = demo.block().await? + 1;
-    let asked = request::run(demo, &req, request, file, b0).await?;
+    let asked = request::run(demo, &req, request, file, plan, b0).await?;
     let b1 = demo.block().await?;
     gas.extend(demo.gas("2 request", b0, b1).await?);
 
     let b0 = b1 + 1;
-    let cast = cast_task::run(demo, &req, file).await?;
+    let cast = cast_task::run(demo, &req, file, plan).await?;
     let b1 = demo.block().await?;
     gas.extend(demo.gas("3 cast task", b0, b1).await?);
 
     let b0 = b1 + 1;
-    let disputed = dispute::run(demo, &req, &workers, &jurors, file).await?;
+    let mut earlier = asked.disputes.clone();
+    if let Some(d) = cast.dispute {
+        earlier.push((d, cast.task_id));
+    }
+    let mut disputed = dispute::run(demo, &req, &workers, &jurors, file, plan, &earlier).await?;
     let b1 = demo.block().await?;
     gas.extend(demo.gas("4 dispute", b0, b1).await?);
 
     say(demo.ctx, "== 5. the indexer's API");
     let karma1 = demo.karma().await?;
-    let (indexer, idx_dispute) = indexer_view::run(demo, disputed.dispute_id).await?;
+    let first = disputed.remove(0);
+    let (indexer, idx_dispute) = indexer_view::run(demo, first.dispute_id).await?;
+    let mut other_disputes = Vec::new();
+    for d in disputed {
+        let i = demo
+            .indexer()?
+            .dispute(alloy::primitives::U256::from(d.dispute_id))
+            .await?
+            .dispute;
+        other_disputes.push(dispute_summary(d, i));
+    }
+    let mut verdicts = asked.verdicts;
+    verdicts.push(VerdictSummary::from_json(
+        "cast task",
+        &demo.role_of(cast.worker),
+        &cast.verdict,
+    ));
+    if let Some(v) = &first.verdict {
+        verdicts.push(VerdictSummary::from_json(
+            "defector task",
+            &demo.role_of(first.worker),
+            v,
+        ));
+    }
 
     let bal1 = demo.balances().await?;
     let summary = Summary {
@@ -212,13 +266,16 @@ async fn main_job(demo: &Demo<'_>, request: &str, file: &Path, started: Instant)
             .unwrap_or_default(),
         plan: asked.report["plan"].clone(),
         answer: asked.answer,
+        confidence: asked.report["confidence"].as_f64().unwrap_or_default(),
+        verdicts,
         sub_tasks: asked.sub_tasks,
         cast_task: CastSummary {
             task_id: cast.task_id,
             worker: cast.worker,
             status: format!("{:?}", demo.reader.task_status(cast.task_id).await?),
         },
-        dispute: dispute_summary(disputed, idx_dispute),
+        dispute: dispute_summary(first, idx_dispute),
+        other_disputes,
         indexer,
         balances: demo.balance_rows(&bal0, &bal1),
         karma: demo.karma_rows(&karma0, &karma1),
@@ -237,6 +294,7 @@ fn dispute_summary(d: dispute::Disputed, indexer: aos_indexer_api::Dispute) -> D
         task_id: d.task_id,
         worker: d.worker,
         result_hash: d.result_hash,
+        verdict: d.verdict,
         votes: d
             .votes
             .into_iter()

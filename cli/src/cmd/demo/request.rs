@@ -1,13 +1,17 @@
-//! Phase 2: the request goes to the coordinator (`aos ask`), which plans it with the local
-//! model and posts every public step on chain; the workers take, run and get paid for them.
+//! Phase 2: the request goes to the coordinator (`aos ask --plan`), which posts every step of
+//! the plan (with its acceptance criteria) on chain; the workers take and run them; the
+//! coordinator evaluates each result, pays the ones that pass and rejects the others with
+//! the verdict as evidence, posting the step again.
 
 use std::{path::Path, process::Stdio};
 
+use alloy::primitives::B256;
 use aos_indexer_api::{Task, TasksQuery};
 use eyre::{Result, WrapErr, bail};
 use serde_json::Value;
 
 use super::scene::{Demo, say, short};
+use super::summary::VerdictSummary;
 use crate::{
     coordinator::{AskArgs, coordinator_command},
     ctx::Ctx,
@@ -23,6 +27,10 @@ pub(super) struct Asked {
     pub(super) answer: String,
     /// The tasks the requester posted from block `from` on, as the indexer has them.
     pub(super) sub_tasks: Vec<Task>,
+    /// The coordinator's verdicts, one per step answer.
+    pub(super) verdicts: Vec<VerdictSummary>,
+    /// The disputes its rejections opened, with their task ids.
+    pub(super) disputes: Vec<(u64, B256)>,
 }
 
 /// Run the request through the coordinator as `req`; `from` is the first block of the phase.
@@ -31,19 +39,23 @@ pub(super) async fn run(
     req: &Account,
     request: &str,
     file: &Path,
+    plan: &Path,
     from: u64,
 ) -> Result<Asked> {
     let ctx = demo.ctx;
     say(
         ctx,
         format!(
-            "== 2. request → coordinator (plans with the local model, posts each step on chain)\n   \"{}\" + {}",
+            "== 2. request → coordinator (a plan with acceptance criteria; each step an escrowed task)\n   \"{}\" + {} + plan {}",
             request.trim(),
-            file.display()
+            file.display(),
+            plan.display()
         ),
     );
-    let report = ask(demo, req, request, file).await?;
+    let report = ask(demo, req, request, file, plan).await?;
     let answer = report["answer"].as_str().unwrap_or_default().to_owned();
+    let mut verdicts = Vec::new();
+    let mut disputes = Vec::new();
     for st in report["steps"].as_array().into_iter().flatten() {
         let route = &st["routes"][0];
         say(
@@ -59,6 +71,47 @@ pub(super) async fn run(
                 route["reason"].as_str().unwrap_or("")
             ),
         );
+        let id = st["step"]["id"].as_str().unwrap_or("?");
+        for r in st["rejections"].as_array().into_iter().flatten() {
+            let worker = r["worker"]
+                .as_str()
+                .and_then(|w| w.parse().ok())
+                .map(|w| demo.role_of(w))
+                .unwrap_or_default();
+            super::dispute::print_verdict(
+                demo,
+                &format!("{id}: coordinator's verdict on {worker}"),
+                &r["verdict"],
+            );
+            verdicts.push(VerdictSummary::from_json(id, &worker, &r["verdict"]));
+            let task: Option<B256> = r["task_id"].as_str().and_then(|t| t.parse().ok());
+            if let (Some(d), Some(task)) = (super::dispute::dispute_id(&r["dispute_id"]), task) {
+                say(
+                    ctx,
+                    format!(
+                        "   ✗ rejected with the verdict as evidence (dispute {d}); the step was posted again without {worker}"
+                    ),
+                );
+                disputes.push((d, task));
+            }
+        }
+        for v in st["verdicts"].as_array().into_iter().flatten() {
+            let source = v["source"].as_str().unwrap_or("?");
+            super::dispute::print_verdict(
+                demo,
+                &format!("{id}: coordinator's verdict on {source}"),
+                &v["verdict"],
+            );
+            verdicts.push(VerdictSummary::from_json(id, source, &v["verdict"]));
+        }
+    }
+    if let Some(why) = report["synthesis"]["rejected_because"].as_str() {
+        say(
+            ctx,
+            format!("   synthesis not used: {why}; the answer is the accepted step results"),
+        );
+    } else if report["synthesis"]["verdict"].is_object() {
+        super::dispute::print_verdict(demo, "synthesis", &report["synthesis"]["verdict"]);
     }
     let sub_tasks = posted_since(demo, req, from).await?;
     for t in &sub_tasks {
@@ -76,7 +129,7 @@ pub(super) async fn run(
     say(
         ctx,
         format!(
-            "   answer ({} chars, confidence {:.2})",
+            "   answer ({} chars, confidence {:.2} from the verdicts)",
             answer.len(),
             report["confidence"].as_f64().unwrap_or_default()
         ),
@@ -85,6 +138,8 @@ pub(super) async fn run(
         report,
         answer,
         sub_tasks,
+        verdicts,
+        disputes,
     })
 }
 
@@ -110,9 +165,15 @@ fn coordinator_ctx(demo: &Demo<'_>, req: &Account) -> Ctx {
 }
 
 /// Run `aos-coordinator ask` as the requester; its JSON report.
-async fn ask(demo: &Demo<'_>, req: &Account, request: &str, file: &Path) -> Result<Value> {
+async fn ask(
+    demo: &Demo<'_>,
+    req: &Account,
+    request: &str,
+    file: &Path,
+    plan: &Path,
+) -> Result<Value> {
     let cctx = coordinator_ctx(demo, req);
-    let ask = AskArgs::for_demo(request.trim(), file, &demo.net.juror_domain);
+    let ask = AskArgs::for_demo(request.trim(), file, plan, &demo.net.juror_domain);
     let mut cmd = coordinator_command(&cctx, &ask)?;
     let pb = demo.ctx.out.spinner(
         "coordinator: planning, posting sub-tasks; workers: claiming, running the model, submitting",

@@ -194,9 +194,15 @@ impl Demo<'_> {
 
     /// A white-paper §6.2 task spec for a summarisation step, published on the blob
     /// gateway; returns its file.
-    pub(super) fn spec_file(&self, name: &str, prompt: &str) -> Result<PathBuf> {
+    pub(super) fn spec_file(
+        &self,
+        name: &str,
+        prompt: &str,
+        acceptance: Option<aos_protocol::messages::Acceptance>,
+        skills: &[&str],
+    ) -> Result<PathBuf> {
         use aos_protocol::messages::{Message as _, TaskSpec};
-        let spec = TaskSpec::prompt(
+        let mut spec = TaskSpec::prompt(
             format!("demo-{name}"),
             self.net.juror_domain.clone(),
             AgentKey::generate().agent_id(),
@@ -204,6 +210,8 @@ impl Demo<'_> {
             1_800_000,
             10_000_000_000_000_000, // 0.01 ETH
         );
+        spec.acceptance = acceptance;
+        spec.requirements.required_skills = skills.iter().map(|s| (*s).to_owned()).collect();
         let bytes = spec.to_json().wrap_err("cannot encode the task spec")?;
         let path = self.dir.join(format!("specs/{name}.json"));
         std::fs::create_dir_all(path.parent().unwrap_or(&self.dir))?;

@@ -19,6 +19,11 @@ use crate::{output::table_with, units::fmt_eth};
 pub(super) struct Summary {
     /// The coordinator's answer.
     pub(super) answer: String,
+    /// Its confidence, from the verdicts.
+    pub(super) confidence: f64,
+    /// Every verdict of the run: the coordinator's on each step answer, the requester's
+    /// on the cast-posted task and on the defector's result.
+    pub(super) verdicts: Vec<VerdictSummary>,
     /// The coordinator's plan, as its report has it.
     pub(super) plan: Value,
     /// Steps in the plan.
@@ -27,8 +32,10 @@ pub(super) struct Summary {
     pub(super) sub_tasks: Vec<Task>,
     /// The task posted by `cast send`.
     pub(super) cast_task: CastSummary,
-    /// The disputed task.
+    /// The defector's disputed task.
     pub(super) dispute: DisputeSummary,
+    /// The other disputes of the run (results the coordinator or the requester rejected).
+    pub(super) other_disputes: Vec<DisputeSummary>,
     /// Counts from the indexer's API.
     pub(super) indexer: IndexerSummary,
     /// ETH balances before and after.
@@ -65,6 +72,8 @@ pub(super) struct DisputeSummary {
     pub(super) worker: Address,
     /// The result hash it submitted.
     pub(super) result_hash: B256,
+    /// The requester's verdict, when the dispute phase reviewed it.
+    pub(super) verdict: Option<Value>,
     /// The jurors' votes.
     pub(super) votes: Vec<VoteSummary>,
     /// 0 refused, 1 requester wins, 2 worker wins.
@@ -73,6 +82,46 @@ pub(super) struct DisputeSummary {
     pub(super) task_status: String,
     /// The dispute as the indexer has it.
     pub(super) indexer: Dispute,
+}
+
+/// One verdict, for the summary table.
+#[derive(Debug, Serialize)]
+pub(super) struct VerdictSummary {
+    /// What was judged: `s1`, `cast task`, `defector task`.
+    pub(super) subject: String,
+    /// Who answered (registry service or devnet role).
+    pub(super) source: String,
+    /// Pass or fail.
+    pub(super) pass: bool,
+    /// Score, bps.
+    pub(super) score_bps: u64,
+    /// The failing checks' kinds and reasons.
+    pub(super) failed: Vec<String>,
+}
+
+impl VerdictSummary {
+    /// From a verdict's JSON.
+    pub(super) fn from_json(subject: &str, source: &str, v: &Value) -> Self {
+        Self {
+            subject: subject.to_owned(),
+            source: source.to_owned(),
+            pass: v["pass"].as_bool().unwrap_or(false),
+            score_bps: v["score_bps"].as_u64().unwrap_or_default(),
+            failed: v["checks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| c["pass"].as_bool() != Some(true))
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        c["kind"].as_str().unwrap_or("?"),
+                        c["reason"].as_str().unwrap_or("")
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One juror's vote.
@@ -116,21 +165,46 @@ impl Summary {
     pub(super) fn human(&self) -> String {
         let mut out = String::from("\n== summary\n\nanswer:\n");
         out += self.answer.trim();
+        out += &format!("\n\nconfidence {:.2} (from the verdicts)", self.confidence);
+        out += "\n\nverdicts (aos-verify, the same evaluator for requester, worker and jurors):\n";
+        out += &self.verdicts_table();
         out += "\n\nbalances (ETH, gas included):\n";
         out += &self.balances_table();
         out += "\n\nkarma (indexer /agents, decayed; accuracy / completion / tasks):\n";
         out += &self.karma_table();
         out += "\n\ngas used per step:\n";
         out += &self.gas_table();
+        for d in std::iter::once(&self.dispute).chain(&self.other_disputes) {
+            out += &format!(
+                "\n\ndispute {}: ruling {}, task {}",
+                d.dispute_id, d.ruling, d.task_status
+            );
+        }
         out += &format!(
-            "\n\ndispute {}: ruling {}, task {}; {} tasks in the indexer; {} s in all",
-            self.dispute.dispute_id,
-            self.dispute.ruling,
-            self.dispute.task_status,
-            self.indexer.tasks,
-            self.seconds
+            "\n{} tasks in the indexer; {} s in all",
+            self.indexer.tasks, self.seconds
         );
         out
+    }
+
+    fn verdicts_table(&self) -> String {
+        let mut t = table_with(&[
+            "subject",
+            "answered by",
+            "verdict",
+            "score",
+            "failed checks",
+        ]);
+        for v in &self.verdicts {
+            t.add_row(vec![
+                v.subject.clone(),
+                v.source.clone(),
+                if v.pass { "pass" } else { "FAIL" }.into(),
+                format!("{} bps", v.score_bps),
+                v.failed.join("\n"),
+            ]);
+        }
+        t.to_string()
     }
 
     fn balances_table(&self) -> String {
