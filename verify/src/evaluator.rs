@@ -14,7 +14,8 @@
 use std::sync::Arc;
 
 use aos_protocol::messages::{
-    Acceptance, BPS, CheckOutcome, Message, MessageError, ResultBlob, TaskSpec, Verdict, is_hash,
+    Acceptance, BPS, CheckOutcome, MAX_JUDGE_ID_LEN, MAX_RATIONALE_LEN, Message, MessageError,
+    ResultBlob, TaskSpec, Verdict, is_hash,
 };
 use aos_protocol::{AgentId, AgentKey, ContentId, SignError, SignedMessage};
 
@@ -24,7 +25,7 @@ use crate::injection::INJECTION_SCREEN;
 use crate::judge::{Judge, JudgeError};
 use crate::photo::{MAX_PHOTO_BYTES, PHOTO_GEOLOCATION, check_photo};
 use crate::sandbox::{MAX_CHECKER_MODULE_BYTES, Sandbox, SandboxError};
-use crate::text::outcome;
+use crate::text::{clip, outcome};
 
 /// The outcome kind of a WASM checker.
 pub const WASM_CHECKER: &str = "wasm_checker";
@@ -258,6 +259,12 @@ impl Evaluator {
                     (None, None) => return Err(Unsupported::NoJudge.into()),
                     (None, Some(j)) => {
                         let mut record = j.score(rubric, &input_json, &result.output).await?;
+                        // a judge's record is held to the verdict's rules whatever it returned
+                        if record.judge.trim().is_empty() {
+                            record.judge = j.identity();
+                        }
+                        record.judge = clip(&record.judge, MAX_JUDGE_ID_LEN);
+                        record.rationale = clip(&record.rationale, MAX_RATIONALE_LEN);
                         record.threshold_bps = rubric.threshold_bps;
                         record.score_bps = record.score_bps.min(BPS);
                         let pass = record.score_bps >= rubric.threshold_bps;

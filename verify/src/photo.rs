@@ -8,7 +8,9 @@
 //! A photo with no EXIF (stripped), no GPS, or whose `DateTime` (last modification) is
 //! more than [`MAX_EDIT_LAG_S`] after `DateTimeOriginal` (edited after capture) fails with
 //! the reason. EXIF can be forged by anyone with a hex editor: this check catches the
-//! careless and the lazy; disputes with a person's judgement catch the rest.
+//! careless and the lazy; disputes with a person's judgement catch the rest. Distances use
+//! the platform's `sin`/`cos`/`asin`, which may differ in the last bit between platforms:
+//! a photo within a hair of the radius could be judged differently on two machines.
 
 use std::io::Cursor;
 

@@ -41,7 +41,9 @@
 //! # Errors
 //!
 //! Every [`SandboxError`] but [`SandboxError::Timeout`] is deterministic: the same
-//! module, limits and bytes give the same error everywhere.
+//! module, limits and bytes give the same error everywhere — for the same `wasmi` version,
+//! since fuel costs per instruction are `wasmi`'s (pinned by the workspace's `Cargo.lock`;
+//! jurors on another version may disagree on a checker that ends near its budget).
 
 use std::num::NonZeroUsize;
 use std::sync::Mutex;
@@ -61,7 +63,7 @@ use wasmi::{
 pub const MAX_CHECKER_MODULE_BYTES: u64 = 8 << 20;
 /// Longest reason a checker may give, bytes.
 pub const MAX_CHECKER_REASON_BYTES: usize = 512;
-/// Fuel handed out per slice between wall-clock checks (about a millisecond of
+/// Fuel handed out per slice between wall-clock checks (a few milliseconds of
 /// interpretation).
 pub const FUEL_SLICE: u64 = 1_000_000;
 /// The one import a checker may use: module name.
