@@ -46,7 +46,7 @@ proptest! {
     fn checks_take_any_output_and_input(output in "\\PC{0,200}", quote in "\\PC{0,20}", key in "[a-z]{1,5}") {
         let acceptance = every_check();
         let input = json!({key: format!("some text with {quote} inside")});
-        for out in [output.clone(), format!("\"{quote}\""), format!("{{\"a\": {}}}", json!(quote))] {
+        for out in [output, format!("\"{quote}\""), format!("{{\"a\": {}}}", json!(quote))] {
             let outcomes = run_checks(&acceptance, &input, &out);
             prop_assert_eq!(outcomes.len(), 8);
             for o in outcomes {
