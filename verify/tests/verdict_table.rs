@@ -402,3 +402,19 @@ async fn bad_calls_are_errors_not_verdicts() {
         .unwrap();
     assert!(v.pass && v.checks.is_empty() && v.score_bps == 10_000);
 }
+
+/// Callers spawn evaluations on tokio: the evaluator is shared and its future is `Send`
+/// (this test fails to compile otherwise).
+#[tokio::test]
+async fn evaluations_can_be_spawned() {
+    fn shareable<T: Send + Sync + 'static>(_: &T) {}
+    let ev = std::sync::Arc::new(Evaluator::new(Some(common::evaluator_key())));
+    shareable(&ev);
+    let spec = common::spec(timeline_acceptance());
+    let (r, h) = common::result(&spec, GOOD_JSON);
+    let task = tokio::spawn({
+        let ev = std::sync::Arc::clone(&ev);
+        async move { ev.evaluate(&spec, &common::spec_hash(&spec), &h, &r).await }
+    });
+    assert!(task.await.unwrap().unwrap().pass);
+}
