@@ -41,6 +41,12 @@ Examples:
   # the requester reads the answer (verified against the hash on chain), then settles
   aos task result 0x3f…9a
 
+  # or evaluates it against the spec's acceptance criteria: pass → accept, fail → reject
+  aos task review 0x3f…9a --policy auto
+
+  # a juror weighs the parties' verdicts against its own, then votes
+  aos juror review 1 --commit
+
   # read karma as JSON
   aos --json karma 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --domain summarisation
 

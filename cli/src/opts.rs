@@ -40,7 +40,8 @@ pub(crate) struct EndpointArgs {
     #[arg(long, env = "AOS_BLOB_DIR", global = true, value_name = "DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) blob_dir: Option<PathBuf>,
-    /// Local GGUF model for `aos ask` [config `model`].
+    /// Local GGUF model for `aos ask`, and the rubric judge of `aos task review` and `aos
+    /// juror review` [config `model`].
     #[arg(long, env = "AOS_MODEL", global = true, value_name = "FILE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) model: Option<PathBuf>,
