@@ -48,6 +48,7 @@ use crate::{
 const JUDGE_THREADS: u16 = 1;
 /// The judge model's context window, tokens: the judge prompt is sized for SmolLM2's 4 096
 /// (aos-verify `JUDGE_TEXT_LIMIT_CHARS`).
+#[cfg(feature = "llama")]
 const JUDGE_CONTEXT_TOKENS: u32 = 4096;
 
 /// How a review evaluates: which model judges rubrics, where blobs come from (the verdict is
@@ -505,7 +506,6 @@ async fn local_judge(path: PathBuf, threads: u16) -> Result<Box<dyn aos_verify::
 /// Without the `llama` feature there is no local judge.
 #[cfg(not(feature = "llama"))]
 async fn local_judge(path: PathBuf, _threads: u16) -> Result<Box<dyn aos_verify::Judge>> {
-    let _ = JUDGE_CONTEXT_TOKENS;
     bail!(
         "this aos was built without the `llama` feature, so it cannot run the judge model {} \
          that the spec's rubric needs (rebuild with default features)",

@@ -7,7 +7,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use alloy::primitives::{B256, U256};
+use alloy::{
+    primitives::{B256, U256},
+    providers::Provider,
+};
 use aos_chain::{Devnet, TaskStatus};
 use aos_protocol::{
     AgentKey, ContentId, KdfParams, KeyFile, Message, SignedMessage,
@@ -372,4 +375,33 @@ async fn requester_and_juror_review_through_aos() {
     assert_eq!(code, 1);
     assert!(err.contains("--judge-model"), "{err}");
     assert_eq!(w.status(&id4).await, TaskStatus::Submitted);
+
+    // ── policy auto after the review window: a failure can no longer be rejected ─────────
+    let (id5, spec5) = w.post("spec-date-5.json", &spec(Some(date_acceptance())));
+    w.work(&id5, spec5, &worker_key, r#"{"date": "soon"}"#);
+    let p = w.net.provider(0);
+    // the default review window is 1 h
+    let _: Value = p
+        .raw_request("evm_increaseTime".into(), (3601u64,))
+        .await
+        .unwrap();
+    let _: Value = p.raw_request("evm_mine".into(), ()).await.unwrap();
+    let late = json(
+        w.run(1)
+            .args(["--json", "task", "review", &id5, "--policy", "auto"]),
+    );
+    assert_eq!(late["verdict"]["pass"], false);
+    assert_eq!(late["action"], "none", "{late}");
+    assert_eq!(late["review_window_open"], false);
+    assert_eq!(w.status(&id5).await, TaskStatus::Submitted);
+    let human = w
+        .run(1)
+        .args(["task", "review", &id5, "--policy", "auto"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.contains("can no longer be rejected") && human.contains("aos task finalize"),
+        "{human}"
+    );
 }
