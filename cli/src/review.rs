@@ -186,8 +186,7 @@ pub(crate) fn parse_result(bytes: &[u8]) -> Result<ResultBlob> {
 }
 
 /// Who put a piece of evidence on record, relative to the task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
     /// The task's requester.
     Requester,
