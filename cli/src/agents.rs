@@ -1,5 +1,6 @@
 //! Becoming a participant, shared by `aos worker register`, `aos juror join` and
-//! `aos devnet up`: the agent key file, the registry's binding, the juror stake. The chain
+//! `aos devnet up`: the agent key file and its passphrase (also read by the review commands,
+//! which sign their verdicts with it), the registry's binding, the juror stake. The chain
 //! calls are aos-chain's ([`AosContracts::register_agent_key`], [`AosContracts::court_join`]).
 
 use std::path::Path;
@@ -7,13 +8,41 @@ use std::path::Path;
 use alloy::primitives::{Address, U256};
 use aos_chain::{AosContracts, RegisterError, TxOutcome};
 use aos_protocol::{AgentKey, KdfParams, KeyFile};
-use eyre::{Result, WrapErr};
+use eyre::{Result, WrapErr, eyre};
 
 use crate::{
     ctx::Ctx,
     tx::{ensure_allowance, send},
     units::fmt_asset,
 };
+
+/// The agent key passphrase: $AOS_AGENT_PASSPHRASE, else the keystore password
+/// ($AOS_PASSWORD, else the first line of --password-file).
+///
+/// # Errors
+/// None of them is set, or the password file cannot be read.
+pub(crate) fn agent_passphrase(ctx: &Ctx) -> Result<String> {
+    if let Ok(p) = std::env::var("AOS_AGENT_PASSPHRASE") {
+        return Ok(p);
+    }
+    ctx.password()?.ok_or_else(|| {
+        eyre!(
+            "the agent key file needs a passphrase: set AOS_AGENT_PASSPHRASE (or AOS_PASSWORD \
+             / --password-file)"
+        )
+    })
+}
+
+/// Load the agent key file at `path` (aos-protocol's encrypted [`KeyFile`]).
+///
+/// # Errors
+/// The file is missing or unreadable, or `passphrase` does not decrypt it.
+pub(crate) fn load_agent_key(path: &Path, passphrase: &str) -> Result<AgentKey> {
+    let f = KeyFile::read(path)
+        .wrap_err_with(|| format!("cannot read the agent key file {}", path.display()))?;
+    f.decrypt(passphrase.as_bytes())
+        .wrap_err_with(|| format!("cannot decrypt the agent key file {}", path.display()))
+}
 
 /// Load the agent key at `path`, or create it (encrypted with `params`) when missing.
 /// Returns the key and whether it was created.
@@ -23,12 +52,7 @@ pub(crate) fn load_or_create_agent_key(
     params: KdfParams,
 ) -> Result<(AgentKey, bool)> {
     if path.exists() {
-        let f = KeyFile::read(path)
-            .wrap_err_with(|| format!("cannot read the agent key file {}", path.display()))?;
-        let k = f
-            .decrypt(passphrase.as_bytes())
-            .wrap_err_with(|| format!("cannot decrypt the agent key file {}", path.display()))?;
-        return Ok((k, false));
+        return Ok((load_agent_key(path, passphrase)?, false));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)

@@ -218,19 +218,23 @@ pub(crate) fn read_blob_file(path: &std::path::Path) -> Result<Vec<u8>> {
     read_small(path)?.ok_or_else(|| eyre!("no such file: {}", path.display()))
 }
 
-/// What a blob is, for people: `result` (a worker's [`ResultBlob`]), `task spec` (a §6.2
-/// [`TaskSpec`]), `dag node <kind>`, the `kind` (or `type`) string of a JSON object that has
+/// What a blob is, for people: `result` (a worker's [`ResultBlob`]), `verdict` (an
+/// evaluator's [`Verdict`]), `task spec` (a §6.2 [`TaskSpec`]), `dag node <kind>`, the `kind` (or `type`) string of a JSON object that has
 /// one (`verdict`, …), else `JSON`, `text` or `binary`.
 ///
 /// [`ResultBlob`]: aos_protocol::messages::ResultBlob
+/// [`Verdict`]: aos_protocol::messages::Verdict
 /// [`TaskSpec`]: aos_protocol::messages::TaskSpec
 pub(crate) fn blob_kind(bytes: &[u8]) -> String {
     use aos_protocol::{
         DagNode,
-        messages::{Message as _, ResultBlob, TaskSpec},
+        messages::{Message as _, ResultBlob, TaskSpec, Verdict},
     };
     if ResultBlob::from_json(bytes).is_ok() {
         return "result".into();
+    }
+    if Verdict::from_json(bytes).is_ok() {
+        return "verdict".into();
     }
     if TaskSpec::from_json(bytes).is_ok() {
         return "task spec".into();
@@ -351,6 +355,18 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(blob_kind(&spec), "task spec");
+        let verdict = aos_protocol::messages::Verdict {
+            task_id: format!("0x{}", "11".repeat(32)),
+            spec_hash: format!("0x{}", "22".repeat(32)),
+            result_hash: format!("0x{}", "33".repeat(32)),
+            evaluator: AgentId::from_bytes([0; 32]),
+            pass: true,
+            score_bps: 10_000,
+            checks: vec![],
+            judge: None,
+            signature: None,
+        };
+        assert_eq!(blob_kind(&verdict.to_json().unwrap()), "verdict");
         assert_eq!(
             blob_kind(br#"{"kind": "verdict", "pass": false}"#),
             "verdict"

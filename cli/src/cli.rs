@@ -10,7 +10,7 @@ use eyre::{Result, WrapErr};
 use crate::{
     cmd::{ask, blob, demo, devnet, dispute, juror, karma, task, withdraw, worker},
     ctx::Ctx,
-    opts::{EndpointArgs, OutputArgs, Settings, WalletArgs},
+    opts::{AgentKeyArgs, EndpointArgs, OutputArgs, Settings, WalletArgs},
     output::Output,
     tx::hint,
 };
@@ -41,13 +41,19 @@ Examples:
   # the requester reads the answer (verified against the hash on chain), then settles
   aos task result 0x3f…9a
 
+  # or evaluates it against the spec's acceptance criteria: pass → accept, fail → reject
+  aos task review 0x3f…9a --policy auto
+
+  # a juror weighs the parties' verdicts against its own, then votes
+  aos juror review 1 --commit
+
   # read karma as JSON
   aos --json karma 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --domain summarisation
 
 Settings: every global flag has an environment variable (AOS_RPC, AOS_DEPLOYMENTS,
-AOS_KEYSTORE, AOS_PASSWORD_FILE, AOS_PASSWORD, AOS_PRIVATE_KEY, AOS_DATA_DIR, AOS_INDEXER,
-AOS_BLOB_DIR, AOS_BOOTSTRAP, AOS_MODEL, AOS_CONFIG) and a key of the same name in the TOML
-config file (./.devnet/config.toml when `aos devnet up` wrote one here, else
+AOS_KEYSTORE, AOS_PASSWORD_FILE, AOS_PASSWORD, AOS_PRIVATE_KEY, AOS_AGENT_KEY, AOS_DATA_DIR,
+AOS_INDEXER, AOS_BLOB_DIR, AOS_BOOTSTRAP, AOS_MODEL, AOS_CONFIG) and a key of the same name
+in the TOML config file (./.devnet/config.toml when `aos devnet up` wrote one here, else
 ~/.config/aos/config.toml):
   rpc = \"http://127.0.0.1:8545\"
   deployments = \".devnet/deployments.json\"
@@ -64,6 +70,8 @@ pub(crate) struct Cli {
     rpc: EndpointArgs,
     #[command(flatten)]
     wallet: WalletArgs,
+    #[command(flatten)]
+    agent: AgentKeyArgs,
     #[command(flatten)]
     out: OutputArgs,
     #[command(flatten)]
@@ -133,7 +141,7 @@ pub fn run() -> ExitCode {
 }
 
 fn run_inner(cli: Cli, mut out: Output) -> Result<()> {
-    let s = Settings::resolve(&cli.rpc, &cli.wallet, &cli.out)?;
+    let s = Settings::resolve(&cli.rpc, &cli.wallet, &cli.agent, &cli.out)?;
     out.json |= s.json;
     let ctx = Ctx { s, out };
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -14,7 +14,7 @@ use eyre::{Result, WrapErr, bail, eyre};
 use crate::{opts::Settings, output::Output};
 
 /// Everything a command runs with.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Ctx {
     /// Global settings.
     pub(crate) s: Settings,

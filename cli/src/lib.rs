@@ -23,6 +23,7 @@
 //! | `court` | dispute records and seats with next-step errors (dispute, juror) |
 //! | `karma` | an agent's on-chain karma and earnings, and their table (karma, worker) |
 //! | `coordinator` | the `aos-coordinator ask` command line (ask, demo) |
+//! | `review` | a task's submission and evidence loaded and evaluated by aos-verify (task review, juror review) |
 //! | `cmd::*` | one file per subcommand group |
 
 mod agents;
@@ -39,6 +40,7 @@ mod logs;
 mod opts;
 mod output;
 mod procs;
+mod review;
 mod tx;
 mod units;
 

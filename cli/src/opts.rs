@@ -40,7 +40,8 @@ pub(crate) struct EndpointArgs {
     #[arg(long, env = "AOS_BLOB_DIR", global = true, value_name = "DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) blob_dir: Option<PathBuf>,
-    /// Local GGUF model for `aos ask` [config `model`].
+    /// Local GGUF model for `aos ask`, and the rubric judge of `aos task review` and `aos
+    /// juror review` [config `model`].
     #[arg(long, env = "AOS_MODEL", global = true, value_name = "FILE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) model: Option<PathBuf>,
@@ -49,11 +50,16 @@ pub(crate) struct EndpointArgs {
 /// Which account signs: the shared group (`--keystore`, `--password-file`, `--private-key`).
 pub(crate) type WalletArgs = aos_args::WalletArgs;
 
+/// Which agent key signs off-chain messages (`--agent-key`): registered by `aos worker
+/// register`, signing the verdicts of `aos task review` and `aos juror review`.
+pub(crate) type AgentKeyArgs = aos_args::AgentKeyArgs;
+
 /// Where state lives and how output looks.
 #[derive(Debug, Clone, Default, Args, Serialize)]
 pub(crate) struct OutputArgs {
     /// TOML config file with the same keys as the flags (rpc, deployments, keystore,
-    /// password_file, private_key, data_dir, json, indexer, blob_dir, listen, bootstrap, model)
+    /// password_file, private_key, agent_key, data_dir, json, indexer, blob_dir, listen,
+    /// bootstrap, model)
     /// [default ./.devnet/config.toml (written by `aos devnet up`), else
     /// ~/.config/aos/config.toml, if present].
     #[arg(long, env = "AOS_CONFIG", global = true, value_name = "FILE")]
@@ -92,6 +98,8 @@ pub(crate) struct Settings {
     pub(crate) password_file: Option<PathBuf>,
     /// Raw private key (dev only).
     pub(crate) private_key: Option<String>,
+    /// Agent key file (Ed25519, aos-protocol's encrypted key file).
+    pub(crate) agent_key: Option<PathBuf>,
     /// Local state folder.
     pub(crate) data_dir: PathBuf,
     /// Machine output.
@@ -129,6 +137,7 @@ impl Default for Settings {
             keystore: None,
             password_file: None,
             private_key: None,
+            agent_key: None,
             data_dir: xdg("XDG_DATA_HOME", ".local/share")
                 .map(|d| d.join("aos"))
                 .unwrap_or_else(|| PathBuf::from(".aos")),
@@ -172,6 +181,7 @@ impl Settings {
     pub(crate) fn resolve(
         rpc: &EndpointArgs,
         wallet: &WalletArgs,
+        agent: &AgentKeyArgs,
         out: &OutputArgs,
     ) -> Result<Self> {
         let mut fig = Figment::from(Serialized::defaults(Settings::default()));
@@ -182,11 +192,13 @@ impl Settings {
         fig = fig
             .merge(Serialized::defaults(rpc))
             .merge(Serialized::defaults(wallet))
+            .merge(Serialized::defaults(agent))
             .merge(Serialized::defaults(out));
         fig.extract().wrap_err_with(|| match &path {
             Some(p) => format!(
                 "bad config file {} (keys: rpc, deployments, keystore, password_file, \
-                 private_key, data_dir, json, indexer, blob_dir, listen, bootstrap, model)",
+                 private_key, agent_key, data_dir, json, indexer, blob_dir, listen, bootstrap, \
+                 model)",
                 p.display()
             ),
             None => "bad settings".to_owned(),
@@ -207,7 +219,13 @@ mod tests {
             config: Some(cfg.clone()),
             ..Default::default()
         };
-        let s = Settings::resolve(&EndpointArgs::default(), &WalletArgs::default(), &out).unwrap();
+        let s = Settings::resolve(
+            &EndpointArgs::default(),
+            &WalletArgs::default(),
+            &AgentKeyArgs::default(),
+            &out,
+        )
+        .unwrap();
         assert_eq!(s.rpc, "http://file:1");
         assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(s.deployments, PathBuf::from(".devnet/deployments.json"));
@@ -218,19 +236,31 @@ mod tests {
             },
             ..Default::default()
         };
-        let s = Settings::resolve(&rpc, &WalletArgs::default(), &out).unwrap();
+        let s = Settings::resolve(&rpc, &WalletArgs::default(), &AgentKeyArgs::default(), &out)
+            .unwrap();
         assert_eq!(s.rpc, "http://flag:2");
 
         std::fs::write(&cfg, "rcp = \"typo\"\n").unwrap();
-        let e =
-            Settings::resolve(&EndpointArgs::default(), &WalletArgs::default(), &out).unwrap_err();
+        let e = Settings::resolve(
+            &EndpointArgs::default(),
+            &WalletArgs::default(),
+            &AgentKeyArgs::default(),
+            &out,
+        )
+        .unwrap_err();
         assert!(format!("{e:#}").contains("rcp"), "{e:#}");
         let missing = OutputArgs {
             config: Some(dir.path().join("none.toml")),
             ..Default::default()
         };
         assert!(
-            Settings::resolve(&EndpointArgs::default(), &WalletArgs::default(), &missing).is_err()
+            Settings::resolve(
+                &EndpointArgs::default(),
+                &WalletArgs::default(),
+                &AgentKeyArgs::default(),
+                &missing
+            )
+            .is_err()
         );
     }
 }

@@ -10,7 +10,7 @@ use eyre::{Result, WrapErr, bail, eyre};
 use serde_json::json;
 
 use crate::{
-    agents::{load_or_create_agent_key, register_with},
+    agents::{agent_passphrase, load_or_create_agent_key, register_with},
     ctx::Ctx,
     ids::parse_address,
     karma,
@@ -26,7 +26,8 @@ pub(crate) enum WorkerCmd {
     #[command(
         after_help = "Examples:\n  AOS_AGENT_PASSPHRASE=pw aos worker register\n  \
                             aos worker register --agent-key keys/agent.key --manifest manifest.json\n\n\
-                            The agent key file is encrypted with $AOS_AGENT_PASSPHRASE (else the \
+                            The agent key file (--agent-key, AOS_AGENT_KEY, config `agent_key`) is \
+                            created when missing, encrypted with $AOS_AGENT_PASSPHRASE (else the \
                             keystore password).\nDefault file: <data-dir>/agents/<account>.key."
     )]
     Register(RegisterArgs),
@@ -53,9 +54,6 @@ pub(crate) struct RegisterArgs {
     /// Default: a minimal manifest naming the agent key.
     #[arg(long, value_name = "FILE")]
     manifest: Option<PathBuf>,
-    /// Agent key file (aos-protocol format); created when missing.
-    #[arg(long, value_name = "FILE")]
-    agent_key: Option<PathBuf>,
 }
 
 /// `worker status` arguments.
@@ -90,19 +88,6 @@ pub(crate) async fn run(ctx: &Ctx, cmd: WorkerCmd) -> Result<()> {
     }
 }
 
-/// The agent key passphrase: $AOS_AGENT_PASSPHRASE, else the keystore password.
-fn agent_passphrase(ctx: &Ctx) -> Result<String> {
-    if let Ok(p) = std::env::var("AOS_AGENT_PASSPHRASE") {
-        return Ok(p);
-    }
-    ctx.password()?.ok_or_else(|| {
-        eyre!(
-            "the agent key file needs a passphrase: set AOS_AGENT_PASSPHRASE (or AOS_PASSWORD \
-             / --password-file)"
-        )
-    })
-}
-
 async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<()> {
     let manifest_file = a
         .manifest
@@ -112,7 +97,8 @@ async fn register(ctx: &Ctx, a: RegisterArgs) -> Result<()> {
         })
         .transpose()?;
     let (c, me) = ctx.writer().await?;
-    let path = match a.agent_key {
+    // the global --agent-key (AOS_AGENT_KEY, config `agent_key`); created when missing
+    let path = match ctx.s.agent_key.clone() {
         Some(p) => p,
         None => ctx.data_path("agents")?.join(format!("{me}.key")),
     };

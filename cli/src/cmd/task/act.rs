@@ -30,7 +30,24 @@ pub(super) enum Action {
     ExecuteRuling,
 }
 
+/// Run `action` on task `id` and print the outcome (the `aos task <action>` commands).
 pub(super) async fn act(ctx: &Ctx, id: B256, action: Action) -> Result<()> {
+    let doc = perform(ctx, id, action).await?;
+    let status = doc["status"].as_str().unwrap_or_default().to_owned();
+    ctx.out
+        .emit(&doc, || format!("task {id:#x} is now {status}"));
+    Ok(())
+}
+
+/// Run `action` on task `id` (progress notes on stderr) and return what happened as JSON:
+/// `{task_id, action, tx, block, gas_used, status}` and what the call adds (`stake`,
+/// `result_hash`, `dispute_id` and `evidence`). `aos task review` runs its accept and reject
+/// through here and prints them in its own output.
+///
+/// # Errors
+/// The file or evidence cannot be read or published, no such task, the account or the RPC
+/// fails, the transaction reverts.
+pub(super) async fn perform(ctx: &Ctx, id: B256, action: Action) -> Result<serde_json::Value> {
     // Read the result file, publish the evidence, before touching the chain: a typo costs
     // nothing.
     let result = match &action {
@@ -136,9 +153,7 @@ pub(super) async fn act(ctx: &Ctx, id: B256, action: Action) -> Result<()> {
     if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
         d.extend(e.clone());
     }
-    ctx.out
-        .emit(&doc, || format!("task {id:#x} is now {status}"));
-    Ok(())
+    Ok(doc)
 }
 
 /// (tx hash, block, gas) of an outcome, whatever its value.

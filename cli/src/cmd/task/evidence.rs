@@ -4,11 +4,11 @@
 //! `aos task show`, each piece with its party's role and agent and, when the blob can be read
 //! here, its kind.
 
-use std::{collections::HashMap, path::PathBuf};
+use std::path::PathBuf;
 
 use alloy::primitives::{Address, B256};
-use aos_chain::{AosContracts, TaskEvidence};
-use aos_protocol::{AgentId, ContentId};
+use aos_chain::AosContracts;
+use aos_protocol::ContentId;
 use eyre::{Result, WrapErr, bail};
 use serde::Serialize;
 use serde_json::json;
@@ -17,6 +17,7 @@ use crate::{
     blobs::{self, Sources},
     ctx::Ctx,
     logs::task_terms,
+    review,
     tx::send,
 };
 
@@ -49,12 +50,11 @@ pub(crate) fn parse_evidence(s: &str) -> Result<EvidenceArg, String> {
     }
 }
 
-/// The blob id of `arg`, publishing a file first ([`blobs::publish`]: the blob folder, or
-/// this machine's cache without one).
+/// The blob id of `arg`, publishing a file first ([`publish`]).
 /// Touches no chain: a typo costs nothing.
 ///
 /// # Errors
-/// A file that cannot be read, is larger than a blob may be, or cannot be published.
+/// A file that cannot be read, is empty or larger than a blob may be, or cannot be published.
 pub(super) async fn resolve(ctx: &Ctx, arg: &EvidenceArg) -> Result<ContentId> {
     match arg {
         EvidenceArg::Id(id) => {
@@ -77,24 +77,33 @@ pub(super) async fn resolve(ctx: &Ctx, arg: &EvidenceArg) -> Result<ContentId> {
                     path.display()
                 );
             }
-            let p = blobs::publish(ctx, &bytes)
-                .await
-                .wrap_err("cannot publish the evidence")?;
-            match &p.path {
-                Some(at) => ctx
-                    .out
-                    .detail(format!("  evidence published as {}", at.display())),
-                None => ctx.out.note(format!(
-                    "evidence {} is only in this machine's cache: no blob folder is set \
-                     (--blob-dir, config `blob_dir`), so jurors cannot fetch it until it is \
-                     published (`aos blob put {}`)",
-                    p.id,
-                    path.display()
-                )),
-            }
-            Ok(p.id)
+            publish(ctx, &bytes, &format!("`aos blob put {}`", path.display())).await
         }
     }
+}
+
+/// Publish evidence `bytes` as a blob ([`blobs::publish`]: the blob folder, or this machine's
+/// cache without one, which a note says, naming `put_later`: how to publish it for the
+/// jurors). Returns its id.
+///
+/// # Errors
+/// Larger than a blob may be, or the blob folder cannot be written.
+pub(super) async fn publish(ctx: &Ctx, bytes: &[u8], put_later: &str) -> Result<ContentId> {
+    let p = blobs::publish(ctx, bytes)
+        .await
+        .wrap_err("cannot publish the evidence")?;
+    match &p.path {
+        Some(at) => ctx
+            .out
+            .detail(format!("  evidence published as {}", at.display())),
+        None => ctx.out.note(format!(
+            "evidence {} is only in this machine's cache: no blob folder is set (--blob-dir, \
+             config `blob_dir`), so jurors cannot fetch it until it is published \
+             ({put_later})",
+            p.id
+        )),
+    }
+    Ok(p.id)
 }
 
 /// `aos task evidence <id> <file|blob id>`: put evidence on record (`submitEvidence`).
@@ -150,7 +159,7 @@ pub(super) struct ShownEvidence {
 
 /// The task's evidence in chain order, each with its party's role and agent, and the blob's
 /// kind when the blob folder, the cache or `gateway` has it (not the mesh: `show` stays quick;
-/// `aos blob get <id>` looks there too).
+/// `aos blob get <id>` looks there too). The records come from [`review::evidence_of`].
 ///
 /// # Errors
 /// The chain cannot be read.
@@ -162,54 +171,33 @@ pub(super) async fn shown(
     worker: Address,
     gateway: Option<String>,
 ) -> Result<Vec<ShownEvidence>> {
-    let list: Vec<TaskEvidence> = c
-        .task_evidence(id)
-        .await
-        .wrap_err("cannot read the task's evidence")?;
     let sources = Sources {
         gateway,
         mesh_timeout: None,
     };
-    let mut agents: HashMap<Address, Option<String>> = HashMap::new();
-    let mut out = Vec::with_capacity(list.len());
-    for e in list {
-        let agent = match agents.get(&e.party) {
-            Some(a) => a.clone(),
-            None => {
-                let key = c
-                    .agent_key_of(e.party)
-                    .await
-                    .wrap_err("AgentRegistry.agentKeyOf failed")?;
-                let a = (key != B256::ZERO).then(|| AgentId::from_bytes(key.0).to_string());
-                agents.insert(e.party, a.clone());
-                a
+    let list = review::evidence_of(ctx, c, id, requester, worker, &sources).await?;
+    Ok(list
+        .into_iter()
+        .map(|e| {
+            let kind = match &e.blob {
+                Ok(bytes) => Some(blobs::blob_kind(bytes)),
+                Err(err) => {
+                    tracing::debug!(evidence = %e.record.evidence, %err, "evidence blob not readable here");
+                    None
+                }
+            };
+            ShownEvidence {
+                party: e.record.party,
+                role: e.role.as_str(),
+                agent: e.agent.map(|a| a.to_string()),
+                evidence: e.record.evidence.to_string(),
+                kind,
+                block_number: e.record.block_number,
+                tx_hash: e.record.tx_hash,
+                log_index: e.record.log_index,
             }
-        };
-        let kind = match blobs::fetch(ctx, e.evidence, &sources).await {
-            Ok(f) => Some(blobs::blob_kind(&f.bytes)),
-            Err(err) => {
-                tracing::debug!(evidence = %e.evidence, %err, "evidence blob not readable here");
-                None
-            }
-        };
-        out.push(ShownEvidence {
-            party: e.party,
-            role: if e.party == requester {
-                "requester"
-            } else if e.party == worker {
-                "worker"
-            } else {
-                "other"
-            },
-            agent,
-            evidence: e.evidence.to_string(),
-            kind,
-            block_number: e.block_number,
-            tx_hash: e.tx_hash,
-            log_index: e.log_index,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 #[cfg(test)]

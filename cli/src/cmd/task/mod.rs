@@ -1,5 +1,5 @@
-//! `aos task …`: post, show, list, claim, submit, accept, reject, evidence, cancel, finalize,
-//! expire, execute-ruling. Every call after `post` takes only the task id (and what the call
+//! `aos task …`: post, show, list, result, review, claim, submit, accept, reject, evidence,
+//! cancel, finalize, expire, execute-ruling. Every call after `post` takes only the task id (and what the call
 //! adds: a result, evidence): the terms come from the task's `TaskPosted` event (tasks are
 //! content-addressed, ITaskMarket).
 //!
@@ -9,6 +9,7 @@
 //! | `post.rs` | `post` and the hint after it |
 //! | `show.rs` | `show`, `list` |
 //! | `result.rs` | `result`: the worker's answer, verified, before paying |
+//! | `review.rs` | `review`: the answer evaluated against the spec's acceptance, then a policy |
 //! | `act.rs` | the calls that take only the id |
 //! | `evidence.rs` | `evidence`, `reject`'s `--evidence`, the evidence in `show` |
 //! | `terms.rs` | the terms as rows and JSON |
@@ -24,6 +25,7 @@ mod act;
 mod evidence;
 mod post;
 mod result;
+mod review;
 mod show;
 mod terms;
 
@@ -77,6 +79,13 @@ pub(crate) enum TaskCmd {
     /// --gateway, mesh), checks it against the resultHash on chain, prints the answer.
     #[command(after_help = result::EXAMPLES)]
     Result(result::ResultArgs),
+    /// Evaluate the submitted result against the spec's acceptance criteria (the same
+    /// evaluator as workers and jurors), publish the verdict as a blob, and act by --policy:
+    /// `ask` (default) prints the verdict and the command to run, `auto` accepts a pass and
+    /// rejects a failure within the review window with the verdict as evidence, `accept-all`
+    /// accepts whatever it says (the requester only, for auto and accept-all).
+    #[command(after_help = review::EXAMPLES)]
+    Review(review::ReviewCmdArgs),
     /// Claim an open task, staking its stake (payment × stakeBps / 10 000, rounded up).
     #[command(after_help = "Examples:\n  aos task claim 0x3f9c…9a")]
     Claim(IdArg),
@@ -248,6 +257,7 @@ pub(crate) async fn run(ctx: &Ctx, cmd: TaskCmd) -> Result<()> {
         TaskCmd::Show(a) => show::show(ctx, a.id, a.gateway).await,
         TaskCmd::List(a) => show::list(ctx, a).await,
         TaskCmd::Result(a) => result::run(ctx, a).await,
+        TaskCmd::Review(a) => review::run(ctx, a).await,
         TaskCmd::Claim(a) => act::act(ctx, a.id, act::Action::Claim).await,
         TaskCmd::Submit(a) => act::act(ctx, a.id, act::Action::Submit(a.result)).await,
         TaskCmd::Accept(a) => act::act(ctx, a.id, act::Action::Accept).await,

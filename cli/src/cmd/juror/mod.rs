@@ -1,5 +1,5 @@
-//! `aos juror …`: stake into the court's pool, vote by commit–reveal (the salt is kept under
-//! the data dir between the two), leave, withdraw.
+//! `aos juror …`: stake into the court's pool, review a dispute's evidence (`review.rs`), vote
+//! by commit–reveal (the salt is kept under the data dir between the two), leave, withdraw.
 
 use std::path::PathBuf;
 
@@ -9,6 +9,8 @@ use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail, eyre};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+mod review;
 
 use crate::{
     agents::join_with,
@@ -32,6 +34,13 @@ pub(crate) enum JurorCmd {
     #[command(after_help = "Examples:\n  aos juror leave        # request\n  \
                             aos juror leave        # again after the delay: stake back")]
     Leave,
+    /// Review a dispute: evaluate its task's submitted result against the spec's acceptance
+    /// criteria (the same evaluator as requesters and workers), list the parties' evidence
+    /// (whose verdict, signed or not, agreeing with yours or not) and the choice your verdict
+    /// implies: 1 (requester wins) when the result fails, 2 (worker wins) when it passes.
+    /// --commit commits that choice as `aos juror commit` does.
+    #[command(after_help = review::EXAMPLES)]
+    Review(review::JurorReviewArgs),
     /// Commit a vote on a dispute where you hold a seat (a random salt is generated and kept
     /// under <data-dir>/votes for `reveal`).
     #[command(
@@ -130,7 +139,18 @@ pub(crate) async fn run(ctx: &Ctx, cmd: JurorCmd) -> Result<()> {
     match cmd {
         JurorCmd::Join(a) => join(ctx, a).await,
         JurorCmd::Leave => leave(ctx).await,
-        JurorCmd::Commit(a) => commit(ctx, a).await,
+        JurorCmd::Review(a) => review::run(ctx, a).await,
+        JurorCmd::Commit(a) => {
+            let doc = commit_vote(ctx, a.dispute, a.choice).await?;
+            let (id, path) = (a.dispute, doc["salt_file"].as_str().unwrap_or_default());
+            ctx.out.emit(&doc, || {
+                format!(
+                    "committed (salt kept in {path}); reveal in the reveal phase: `aos juror \
+                     reveal {id}`"
+                )
+            });
+            Ok(())
+        }
         JurorCmd::Reveal(a) => reveal(ctx, a).await,
         JurorCmd::Status(a) => status(ctx, a).await,
         JurorCmd::Withdraw => withdraw(ctx).await.map(|_| ()),
@@ -200,9 +220,16 @@ async fn leave(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-async fn commit(ctx: &Ctx, a: CommitArgs) -> Result<()> {
+/// Commit `choice` on dispute `id` for the signing account (its salt kept under the data dir
+/// first) and return what happened as JSON: `{dispute_id, round, choice, commitment, salt_file,
+/// tx}`.
+/// `aos juror commit` and `aos juror review --commit` both vote through here.
+///
+/// # Errors
+/// No such dispute, not in the commit phase, a choice above the dispute's, no drawn seat, the
+/// salt cannot be stored, the transaction reverts.
+pub(super) async fn commit_vote(ctx: &Ctx, id: u64, choice: u8) -> Result<serde_json::Value> {
     let (c, me) = ctx.writer().await?;
-    let id = a.dispute;
     let d = dispute_of(&c, id).await?;
     if d.phase != Phase::Commit as u8 {
         bail!(
@@ -215,10 +242,9 @@ async fn commit(ctx: &Ctx, a: CommitArgs) -> Result<()> {
             }
         );
     }
-    if a.choice > d.choices {
+    if choice > d.choices {
         bail!(
-            "--choice {} is above the dispute's {} choices",
-            a.choice,
+            "--choice {choice} is above the dispute's {} choices",
             d.choices
         );
     }
@@ -233,7 +259,7 @@ async fn commit(ctx: &Ctx, a: CommitArgs) -> Result<()> {
         U256::from(id),
         U256::from(d.round),
         me,
-        U256::from(a.choice),
+        U256::from(choice),
         salt,
     );
     // The salt is stored before the commitment is sent: losing it would forfeit the vote.
@@ -244,7 +270,7 @@ async fn commit(ctx: &Ctx, a: CommitArgs) -> Result<()> {
         dispute: id,
         round: d.round,
         juror: me,
-        choice: a.choice,
+        choice,
         salt,
         commitment,
     };
@@ -255,16 +281,14 @@ async fn commit(ctx: &Ctx, a: CommitArgs) -> Result<()> {
         c.commit_commitment(id, commitment),
     )
     .await?;
-    ctx.out.emit(
-        &json!({ "dispute_id": id, "round": d.round, "commitment": commitment, "salt_file": path, "tx": o.tx_hash }),
-        || {
-            format!(
-                "committed (salt kept in {}); reveal in the reveal phase: `aos juror reveal {id}`",
-                path.display()
-            )
-        },
-    );
-    Ok(())
+    Ok(json!({
+        "dispute_id": id,
+        "round": d.round,
+        "choice": choice,
+        "commitment": commitment,
+        "salt_file": path,
+        "tx": o.tx_hash,
+    }))
 }
 
 async fn reveal(ctx: &Ctx, a: RevealArgs) -> Result<()> {
