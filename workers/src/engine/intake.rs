@@ -275,7 +275,6 @@ impl Worker {
                 tracing::warn!(task = %task_id, %e, "claim outcome unknown; checking the chain");
             }
         }
-        self.drive(c.params, shutdown).await;
-        drop(permit);
+        self.drive(c.params, shutdown, Some(permit)).await;
     }
 }

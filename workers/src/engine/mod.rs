@@ -248,8 +248,7 @@ impl Worker {
             let w = self.clone();
             let sd = shutdown.clone();
             jobs.spawn(async move {
-                w.drive(params, sd).await;
-                drop(permit);
+                w.drive(params, sd, permit).await;
             });
         }
         let (intake_tx, mut intake) = mpsc::channel::<Candidate>(256);

@@ -16,7 +16,7 @@ use std::time::Duration;
 use alloy::primitives::{Address, B256, U256};
 use aos_chain::task_market::TaskMarket::TaskMarketErrors;
 use aos_chain::{ChainError, Revert, TaskParams, TaskStatus, task_id_of};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, watch};
 
 use super::result::{Made, result_blob};
 use super::{StepError, TX_TIMEOUT, Worker, WorkerEvent, is_wrong_status, now_ms};
@@ -34,8 +34,16 @@ pub(super) enum Step {
 }
 
 impl Worker {
-    /// Drives one task from its stored phase to a final one (or until shutdown).
-    pub(super) async fn drive(&self, p: TaskParams, mut shutdown: watch::Receiver<bool>) {
+    /// Drives one task from its stored phase to a final one (or until shutdown). `slot` is
+    /// the task's share of `max_concurrent_tasks`: held while the worker works on it,
+    /// released once the result is submitted (waiting for payment, or for a jury, is not
+    /// work; holding the slot would keep a disputed worker from taking new tasks).
+    pub(super) async fn drive(
+        &self,
+        p: TaskParams,
+        mut shutdown: watch::Receiver<bool>,
+        mut slot: Option<OwnedSemaphorePermit>,
+    ) {
         let task_id = task_id_of(&p);
         let me = self.inner.p.account;
         loop {
@@ -50,6 +58,9 @@ impl Worker {
                     return;
                 }
             };
+            if row.phase == TaskPhase::Submitted {
+                drop(slot.take());
+            }
             let step = match row.phase {
                 TaskPhase::Claiming => self.settle_claim(task_id, me).await,
                 TaskPhase::Claimed | TaskPhase::AwaitingHuman => self.execute(&p, row.phase).await,

@@ -2,8 +2,8 @@
 //! ([`aos_llm::LocalClient`]: one thread owns the GGUF model, requests queue on a bounded
 //! channel). Decoding is greedy so results are reproducible (a restart re-runs a task to
 //! the same answer), with a mild repetition penalty (small models loop without it); a
-//! retry after a failed self-check samples (temperature 0.7, seeded by the attempt), so it
-//! can differ. When the task's acceptance names a JSON Schema, generation is constrained
+//! retry after a failed self-check samples (temperature 0.7, seeded by the attempt and a
+//! seed this process drew at start, so two workers retrying the same task differ). When the task's acceptance names a JSON Schema, generation is constrained
 //! to it, grounded in the input for extraction tasks ([`super::grounding`]).
 
 use aos_llm::{ChatMessage, GenOptions, LocalClient, ModelOptions, Role};
@@ -17,6 +17,7 @@ use crate::config::LlamaConfig;
 pub struct LlamaExecutor {
     cfg: LlamaConfig,
     model: LocalClient,
+    seed: u32,
 }
 
 impl LlamaExecutor {
@@ -31,7 +32,8 @@ impl LlamaExecutor {
             n_ctx: cfg.n_ctx.max(64),
         };
         let model = LocalClient::spawn(&cfg.model, options)?;
-        Ok(Self { cfg, model })
+        let seed = rand_core::RngCore::next_u32(&mut rand_core::OsRng);
+        Ok(Self { cfg, model, seed })
     }
 
     /// Chat with the model directly (system + user message), greedy and unconstrained.
@@ -63,7 +65,7 @@ impl LlamaExecutor {
                     repeat_penalty: 1.15,
                     grammar,
                     temperature: if attempt == 0 { 0.0 } else { 0.7 },
-                    seed: 1234 + attempt,
+                    seed: self.seed.wrapping_add(attempt),
                 },
             )
             .await?;

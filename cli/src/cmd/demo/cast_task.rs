@@ -122,7 +122,13 @@ pub(super) async fn run(
 
 /// `cast send … postTask(<tuple>)` with the requester's key; the posted task's id.
 async fn cast_post(demo: &Demo<'_>, req: &Account, spec_id: &str) -> Result<B256> {
-    let now = demo.reader.chain_time().await?;
+    // the latest block's time, or the clock when no block was mined for a while (anvil
+    // stamps the next block with the clock)
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let now = demo.reader.chain_time().await?.max(wall);
     let fee = demo.reader.fee_bps().await?;
     let tuple = format!(
         "({},0x0000000000000000000000000000000000000000,10000000000000000,1000,{fee},{},{},3600,0,0,0,{},{spec_id},0x{},{})",

@@ -8,9 +8,10 @@
 
 use alloy::primitives::B256;
 use aos_chain::TaskStatus;
-use clap::{Args, ValueEnum};
+use aos_protocol::messages::Verdict;
+use aos_verify::{Decision, ReviewPolicy};
+use clap::Args;
 use eyre::{Result, WrapErr, bail, eyre};
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{
@@ -33,27 +34,18 @@ Examples:
   aos task review 0x3f9c…9a --judge-model models/SmolLM2-135M-Instruct.Q4_1.gguf  # a rubric";
 
 /// What the requester does with the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum Policy {
-    /// Pass → accept (the worker is paid); fail → reject within the review window with the
-    /// verdict as evidence, paying the court's arbitration cost (a dispute opens).
-    Auto,
-    /// Print the verdict and the commands to accept or reject; send nothing.
-    Ask,
-    /// Accept whatever the verdict says (what every result got before verification).
-    AcceptAll,
-}
-
 /// `task review` arguments.
 #[derive(Debug, Args)]
 pub(crate) struct ReviewCmdArgs {
     /// Task id (0x + 64 hex digits); the task must be Submitted.
     #[arg(value_parser = parse_b256)]
     id: B256,
-    /// What to do with the verdict.
-    #[arg(long, value_enum, default_value_t = Policy::Ask)]
-    policy: Policy,
+    /// What to do with the verdict: `auto` (pass → accept, the worker is paid; fail →
+    /// reject within the review window with the verdict as evidence, paying the court's
+    /// arbitration cost), `ask` (print the verdict and the commands to accept or reject;
+    /// send nothing), `accept-all` (accept whatever the verdict says).
+    #[arg(long, default_value = "ask", value_name = "POLICY")]
+    policy: ReviewPolicy,
     #[command(flatten)]
     review: EvalArgs,
 }
@@ -69,13 +61,12 @@ enum Step {
     WindowPassed,
 }
 
-fn plan(policy: Policy, pass: bool, window_open: bool) -> Step {
-    match policy {
-        Policy::Ask => Step::Suggest,
-        Policy::AcceptAll => Step::Accept,
-        Policy::Auto if pass => Step::Accept,
-        Policy::Auto if window_open => Step::Reject,
-        Policy::Auto => Step::WindowPassed,
+fn plan(policy: ReviewPolicy, verdict: &Verdict, window_open: bool) -> Step {
+    match policy.decide(verdict) {
+        Decision::Wait => Step::Suggest,
+        Decision::Accept => Step::Accept,
+        Decision::Reject if window_open => Step::Reject,
+        Decision::Reject => Step::WindowPassed,
     }
 }
 
@@ -91,7 +82,7 @@ pub(crate) async fn run(ctx: &Ctx, a: ReviewCmdArgs) -> Result<()> {
         .ok_or_else(|| eyre!("unknown status number {}", state.status))?;
     review::require_submitted(id, status)?;
     let sub = review::load_submission(ctx, &c, id, &a.review.fetch.sources()).await?;
-    if a.policy != Policy::Ask {
+    if a.policy != ReviewPolicy::Ask {
         // before the evaluation, which may run a model: only the requester may settle
         let me = ctx
             .signer()
@@ -127,7 +118,7 @@ pub(crate) async fn run(ctx: &Ctx, a: ReviewCmdArgs) -> Result<()> {
     let deadline: u64 = state.deadline.to();
     // the reject lands in a later block, whose timestamp is past `now`
     let window_open = now < deadline;
-    let step = plan(a.policy, verdict.pass, window_open);
+    let step = plan(a.policy, &verdict, window_open);
 
     let (action, sent) = match step {
         Step::Accept => (
@@ -155,7 +146,7 @@ pub(crate) async fn run(ctx: &Ctx, a: ReviewCmdArgs) -> Result<()> {
         "acceptance": sub.has_acceptance(),
         "verdict": verdict,
         "verdict_blob": verdict_id.to_string(),
-        "policy": a.policy,
+        "policy": a.policy.as_str(),
         "action": action,
         "status": status_now,
         "review_deadline": deadline,
@@ -236,26 +227,26 @@ mod tests {
 
     #[test]
     fn the_policy_and_the_verdict_decide_the_step() {
-        use Policy::*;
+        use ReviewPolicy::*;
+        let v = |pass: bool| Verdict {
+            task_id: "t".into(),
+            spec_hash: format!("0x{}", "11".repeat(32)),
+            result_hash: format!("0x{}", "22".repeat(32)),
+            evaluator: aos_protocol::AgentId::from_bytes([1; 32]),
+            pass,
+            score_bps: 0,
+            checks: vec![],
+            judge: None,
+            signature: None,
+        };
         for window_open in [true, false] {
-            assert_eq!(plan(Ask, true, window_open), Step::Suggest);
-            assert_eq!(plan(Ask, false, window_open), Step::Suggest);
-            assert_eq!(plan(AcceptAll, false, window_open), Step::Accept);
-            assert_eq!(plan(AcceptAll, true, window_open), Step::Accept);
-            assert_eq!(plan(Auto, true, window_open), Step::Accept);
+            assert_eq!(plan(Ask, &v(true), window_open), Step::Suggest);
+            assert_eq!(plan(Ask, &v(false), window_open), Step::Suggest);
+            assert_eq!(plan(AcceptAll, &v(false), window_open), Step::Accept);
+            assert_eq!(plan(AcceptAll, &v(true), window_open), Step::Accept);
+            assert_eq!(plan(Auto, &v(true), window_open), Step::Accept);
         }
-        assert_eq!(plan(Auto, false, true), Step::Reject);
-        assert_eq!(plan(Auto, false, false), Step::WindowPassed);
-    }
-
-    #[test]
-    fn policies_have_their_documented_names() {
-        assert_eq!(
-            Policy::from_str("accept-all", false).unwrap(),
-            Policy::AcceptAll
-        );
-        assert_eq!(json!(Policy::AcceptAll), json!("accept-all"));
-        assert_eq!(json!(Policy::Auto), json!("auto"));
-        assert!(Policy::from_str("sometimes", false).is_err());
+        assert_eq!(plan(Auto, &v(false), true), Step::Reject);
+        assert_eq!(plan(Auto, &v(false), false), Step::WindowPassed);
     }
 }
