@@ -92,6 +92,8 @@ pub struct StepReport {
 pub struct StepVerdict {
     /// Registry service name.
     pub source: String,
+    /// The worker account that answered, for a market step.
+    pub worker: Option<alloy::primitives::Address>,
     /// The verdict (signed by the coordinator's key).
     pub verdict: Verdict,
 }
@@ -418,6 +420,7 @@ impl Coordinator {
                     let pass = v.pass;
                     report.verdicts.push(StepVerdict {
                         source: route.service.clone(),
+                        worker: answer.worker,
                         verdict: v,
                     });
                     if !pass {

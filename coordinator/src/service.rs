@@ -88,6 +88,8 @@ pub struct ServiceAnswer {
     pub elapsed_ms: u64,
     /// The coordinator's verdict on it, when the market evaluated it (mesh workers).
     pub verdict: Option<aos_protocol::messages::Verdict>,
+    /// The worker account paid for it (mesh workers).
+    pub worker: Option<alloy::primitives::Address>,
     /// Results of the step the market rejected before this one (mesh workers).
     pub rejected: Vec<crate::market::Rejection>,
 }
@@ -187,6 +189,7 @@ impl Services {
         let started = Instant::now();
         let name = d.to_service.clone();
         let mut verdict = None;
+        let mut worker = None;
         let mut rejected = Vec::new();
         let text = match self.clients.get(&name) {
             None => return Err(ServiceError::Unavailable(name)),
@@ -202,6 +205,7 @@ impl Services {
                         source,
                     })?;
                 verdict = Some(got.verdict);
+                worker = Some(got.worker);
                 rejected = got.rejected;
                 got.output
             }
@@ -229,6 +233,7 @@ impl Services {
             text: text.trim().to_owned(),
             elapsed_ms: started.elapsed().as_millis() as u64,
             verdict,
+            worker,
             rejected,
         })
     }

@@ -45,6 +45,10 @@ A minimal worker.toml:
   bootstrap = [\"/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…\"]
   [min_payment]
   \"0x0000000000000000000000000000000000000000\" = \"1000000000000000\"  # 0.001 ETH
+  [verify]               # check results against the task's acceptance before submitting
+  self_check = true      # default
+  max_attempts = 3       # runs while the self-check fails; the best result is submitted
+  judge = \"local_llama\"  # the executor whose model judges rubric tasks (unset: not claimed)
   [[executors]]
   kind = \"local_llama\"
   model = \".models/SmolLM2-135M-Instruct.Q4_1.gguf\"

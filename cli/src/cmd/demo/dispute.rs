@@ -223,10 +223,16 @@ fn review_and_reject(demo: &Demo<'_>, req: &Account, tid: &str) -> Result<(Value
     Ok((r["verdict"].clone(), dispute))
 }
 
-/// A dispute id printed as a JSON number or a decimal string.
+/// A dispute id printed as a JSON number, a decimal string or a `0x` hex string (alloy's
+/// `U256`).
 pub(super) fn dispute_id(v: &Value) -> Option<u64> {
-    v.as_u64()
-        .or_else(|| v.as_str().and_then(|d| d.parse().ok()))
+    v.as_u64().or_else(|| {
+        let s = v.as_str()?;
+        match s.strip_prefix("0x") {
+            Some(h) => u64::from_str_radix(h, 16).ok(),
+            None => s.parse().ok(),
+        }
+    })
 }
 
 /// Prints a verdict's checks, one line each.

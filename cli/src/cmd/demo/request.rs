@@ -96,7 +96,12 @@ pub(super) async fn run(
             }
         }
         for v in st["verdicts"].as_array().into_iter().flatten() {
-            let source = v["source"].as_str().unwrap_or("?");
+            let source = v["worker"]
+                .as_str()
+                .and_then(|w| w.parse().ok())
+                .map(|w| demo.role_of(w))
+                .unwrap_or_else(|| v["source"].as_str().unwrap_or("?").to_owned());
+            let source = source.as_str();
             super::dispute::print_verdict(
                 demo,
                 &format!("{id}: coordinator's verdict on {source}"),

@@ -113,11 +113,15 @@ impl VerdictSummary {
                 .flatten()
                 .filter(|c| c["pass"].as_bool() != Some(true))
                 .map(|c| {
-                    format!(
-                        "{}: {}",
-                        c["kind"].as_str().unwrap_or("?"),
-                        c["reason"].as_str().unwrap_or("")
-                    )
+                    let reason = c["reason"].as_str().unwrap_or("");
+                    // the table stays readable; the JSON summary has the whole verdicts
+                    let short: String = reason.chars().take(96).collect();
+                    let more = if short.len() < reason.len() {
+                        "…"
+                    } else {
+                        ""
+                    };
+                    format!("{}: {short}{more}", c["kind"].as_str().unwrap_or("?"))
                 })
                 .collect(),
         }
