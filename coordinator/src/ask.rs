@@ -550,7 +550,7 @@ impl Coordinator {
         match self
             .check(
                 "synthesis",
-                &synthesis_acceptance(),
+                &synthesis_acceptance(results.chars().count()),
                 &results,
                 "local",
                 &text,
@@ -589,14 +589,19 @@ impl Coordinator {
 const SYNTHESIS_SYSTEM: &str =
     "You compose a final answer from verified results. Use only facts stated in them.";
 
-/// What the synthesis must pass: 40 to 4,000 characters, every quoted span present in the
-/// step results it was composed from (nothing invented in quotes), and English (the demo's
-/// requests are; a request in another language gets its answer rendered step by step).
-pub fn synthesis_acceptance() -> Acceptance {
+/// What the synthesis of `results_chars` characters of step results must pass: at least a
+/// third of their length (a shorter text has dropped most of them; at least 40) and at
+/// most 4,000 characters, every quoted span present in the results (nothing invented in
+/// quotes), and English (the demo's requests are; a request in another language gets its
+/// answer rendered step by step).
+pub fn synthesis_acceptance(results_chars: usize) -> Acceptance {
+    let min = u32::try_from(results_chars / 3)
+        .unwrap_or(u32::MAX)
+        .clamp(40, 3000);
     Acceptance {
         checks: vec![
             Check::Length {
-                min_chars: Some(40),
+                min_chars: Some(min),
                 max_chars: Some(4000),
             },
             Check::QuotesInInput { field: None },

@@ -68,7 +68,12 @@ impl Demo<'_> {
                 a.role.as_str(),
                 "requester" | "worker" | "defector" | "juror"
             ) {
-                m.insert(a.address, self.provider.get_balance(a.address).await?);
+                // wallet + what the market holds for the account (earnings not withdrawn
+                // yet, e.g. the devnet's warm-up tasks): a withdrawal moves ETH between the
+                // two and is not a gain
+                let wallet = self.provider.get_balance(a.address).await?;
+                let credit = self.reader.market_balance(a.address, Address::ZERO).await?;
+                m.insert(a.address, wallet + credit);
             }
         }
         Ok(m)

@@ -172,7 +172,7 @@ impl Summary {
         out += &format!("\n\nconfidence {:.2} (from the verdicts)", self.confidence);
         out += "\n\nverdicts (aos-verify, the same evaluator for requester, worker and jurors):\n";
         out += &self.verdicts_table();
-        out += "\n\nbalances (ETH, gas included):\n";
+        out += "\n\nbalances (ETH: wallet + credit in the market; gas included):\n";
         out += &self.balances_table();
         out += "\n\nkarma (indexer /agents, decayed; accuracy / completion / tasks):\n";
         out += &self.karma_table();
