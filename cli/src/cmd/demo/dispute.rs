@@ -77,60 +77,57 @@ pub(super) async fn run(
     );
     let t = post_and_wait(demo, req, file, plan).await?;
     let (verdict, dispute_id) = review_and_reject(demo, req, &t.tid)?;
-    let mut out = vec![judge(demo, req, workers, jurors, dispute_id, t.id, Some(verdict)).await?];
-    for (d, task) in earlier {
-        say(
-            demo.ctx,
-            format!(
-                "   -- dispute {d}, opened earlier in the run (task {})",
-                short(&format!("{task:#x}"))
-            ),
-        );
-        out.push(judge(demo, req, workers, jurors, *d, *task, None).await?);
-    }
-    Ok(out)
-}
-
-/// Draw, vote, rule, settle and withdraw for dispute `dispute_id` of task `task`.
-async fn judge(
-    demo: &Demo<'_>,
-    req: &Account,
-    workers: &[Account],
-    jurors: &[Account],
-    dispute_id: u64,
-    task: B256,
-    verdict: Option<Value>,
-) -> Result<Disputed> {
-    let tid = format!("{task:#x}");
-    let state = demo.reader.task_state(task).await?;
-    let result_hash = demo
-        .reader
-        .last_submission(task)
-        .await?
-        .map(|(h, _)| h)
-        .ok_or_else(|| eyre!("disputed task {tid} has no TaskSubmitted event"))?;
     let spare = jurors
         .first()
         .ok_or_else(|| eyre!("the devnet has no jurors"))?;
-    let seated = draw(demo, spare, dispute_id)?;
-    let votes = vote(demo, jurors, &seated, dispute_id)?;
-    let ruling = rule(demo, spare, dispute_id).await?;
-    settle(demo, spare, &votes, &tid, dispute_id)?;
-    withdraw_parties(demo, workers, req, state.worker).await?;
+    // every dispute is drawn and voted on before time moves: warping past one dispute's
+    // appeal window would close the others' draw and vote periods
+    let mut open: Vec<(u64, B256, Option<Value>)> = vec![(dispute_id, t.id, Some(verdict))];
+    open.extend(earlier.iter().map(|(d, task)| (*d, *task, None)));
+    let mut voted = Vec::new();
+    for (i, (d, task, verdict)) in open.into_iter().enumerate() {
+        if i > 0 {
+            say(
+                demo.ctx,
+                format!(
+                    "   -- dispute {d}, opened earlier in the run (task {})",
+                    short(&format!("{task:#x}"))
+                ),
+            );
+        }
+        let seated = draw(demo, spare, d)?;
+        let votes = vote(demo, jurors, &seated, d)?;
+        voted.push((d, task, verdict, votes));
+    }
+    let mut out = Vec::new();
+    for (d, task, verdict, votes) in voted {
+        let tid = format!("{task:#x}");
+        let state = demo.reader.task_state(task).await?;
+        let result_hash = demo
+            .reader
+            .last_submission(task)
+            .await?
+            .map(|(h, _)| h)
+            .ok_or_else(|| eyre!("disputed task {tid} has no TaskSubmitted event"))?;
+        let ruling = rule(demo, spare, d).await?;
+        settle(demo, spare, &votes, &tid, d)?;
+        withdraw_parties(demo, workers, req, state.worker).await?;
+        out.push(Disputed {
+            dispute_id: d,
+            task_id: tid,
+            worker: state.worker,
+            result_hash,
+            verdict,
+            votes,
+            ruling,
+            task_status: demo.reader.task_status(task).await?,
+        });
+    }
     say(
         demo.ctx,
-        "   ✓ ruling executed, seats settled; jurors and parties withdrew",
+        "   ✓ rulings executed, seats settled; jurors and parties withdrew",
     );
-    Ok(Disputed {
-        dispute_id,
-        task_id: tid,
-        worker: state.worker,
-        result_hash,
-        verdict,
-        votes,
-        ruling,
-        task_status: demo.reader.task_status(task).await?,
-    })
+    Ok(out)
 }
 
 /// Post the plan's first step with acceptance criteria (the timeline extraction) as a task
