@@ -335,7 +335,7 @@ async fn tasks_it_cannot_check_or_is_excluded_from_are_not_claimed() {
 /// (e) The requester rejects the submitted result with its own evidence; the worker puts
 /// its stored verdict on record as its reply, exactly once — also across a restart (the
 /// `evidence_sent` flag is stored) — and the requester (like any juror) fetches that
-/// verdict over the mesh.
+/// verdict over the mesh. Meanwhile the worker, with one task slot, takes the next task.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disputed_result_is_answered_with_the_stored_verdict_once() {
     let mut m = Market::start(echo(0), |_| {}).await;
@@ -414,6 +414,21 @@ async fn a_disputed_result_is_answered_with_the_stored_verdict_once() {
     .unwrap();
     assert_eq!(Verdict::from_json(&bytes).unwrap(), verdict);
 
+    // waiting for the jury is not work: with one task slot, the worker takes the next task
+    assert_eq!(
+        worker_config(&m.dir.path().join("w")).max_concurrent_tasks,
+        1
+    );
+    let next = m.spec(
+        7,
+        Acceptance {
+            checks: vec![required("^echo: ")],
+            ..Default::default()
+        },
+    );
+    let p_next = m.req.post_spec(7, &next, true).await;
+    m.submitted(task_id_of(&p_next)).await;
+
     // restart the worker on the same data: the dispute resumes, the reply is not repeated
     let Market {
         w,
@@ -451,7 +466,11 @@ async fn a_disputed_result_is_answered_with_the_stored_verdict_once() {
         expected,
         "no second reply after the restart"
     );
-    assert_eq!(*runs.lock().unwrap(), [0], "the result is not made again");
+    assert_eq!(
+        *runs.lock().unwrap(),
+        [0, 0],
+        "one run per task: the disputed result is not made again"
+    );
     let _ = w2.shutdown.send(true);
     tokio::time::timeout(Duration::from_secs(15), w2.handle)
         .await
