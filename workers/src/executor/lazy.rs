@@ -81,7 +81,10 @@ fn instance(schema: &Value, seed: u64, depth: u64) -> Value {
             let mut out = Map::new();
             if let Some(props) = schema.get("properties").and_then(Value::as_object) {
                 for (i, (k, v)) in props.iter().enumerate() {
-                    out.insert(k.clone(), instance(v, seed + i as u64, depth + 1));
+                    out.insert(
+                        k.clone(),
+                        instance(v, seed.wrapping_add(i as u64), depth + 1),
+                    );
                 }
             }
             Value::Object(out)
@@ -95,7 +98,7 @@ fn instance(schema: &Value, seed: u64, depth: u64) -> Value {
             let item = schema.get("items").cloned().unwrap_or(json!({}));
             Value::Array(
                 (0..n)
-                    .map(|i| instance(&item, seed + i, depth + 1))
+                    .map(|i| instance(&item, seed.wrapping_add(i), depth + 1))
                     .collect(),
             )
         }
@@ -124,5 +127,8 @@ mod tests {
         assert!(PHRASES.contains(&items[0]["event"].as_str().unwrap()));
         // the same seed gives the same answer
         assert_eq!(v, instance(&schema, 7, 0));
+        // the seed is the task id's first 8 bytes: any value, so it wraps, never overflows
+        let v = instance(&schema, u64::MAX, 0);
+        assert_eq!(v["timeline"].as_array().unwrap().len(), 3);
     }
 }

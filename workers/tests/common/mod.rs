@@ -1,7 +1,7 @@
 //! Shared helpers: a requester and workers on a real anvil and real loopback swarms.
 #![allow(dead_code, unreachable_pub)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alloy::primitives::{Address, B256};
@@ -11,7 +11,7 @@ use aos_protocol::messages::{Message, Money, Requirements, TaskSpec};
 use aos_protocol::{AgentKey, ContentId};
 use aos_worker::announce::announcement;
 use aos_worker::config::{EchoConfig, ExecutorConfig, WorkerConfig};
-use aos_worker::executor::{EchoExecutor, Executor};
+use aos_worker::executor::{EchoExecutor, ExecError, Executor, Job, Output};
 use aos_worker::register::{Manifest, register};
 use aos_worker::{Store, Worker, WorkerEvent, WorkerParts};
 use tokio::sync::{mpsc, watch};
@@ -52,7 +52,8 @@ impl Requester {
         }
     }
 
-    pub fn spec(&self, salt: u64) -> Vec<u8> {
+    /// The test spec for `salt`: a one-line summary, no acceptance criteria.
+    pub fn task_spec(&self, salt: u64) -> TaskSpec {
         TaskSpec {
             task_id: format!("test-task-{salt}"),
             task_type: "summarisation".into(),
@@ -70,13 +71,23 @@ impl Requester {
             acceptance: None,
             signature: None,
         }
-        .to_json()
-        .unwrap()
+    }
+
+    /// [`Requester::task_spec`] as its blob bytes.
+    pub fn spec(&self, salt: u64) -> Vec<u8> {
+        self.task_spec(salt).to_json().unwrap()
     }
 
     /// Posts a task; puts the spec on the mesh; announces it on gossip when `announce`.
     pub async fn post(&mut self, salt: u64, announce: bool) -> TaskParams {
-        let spec = self.spec(salt);
+        let spec = self.task_spec(salt);
+        self.post_spec(salt, &spec, announce).await
+    }
+
+    /// Posts a task with `spec` (salt `salt`); puts the spec on the mesh; announces it on
+    /// gossip when `announce`.
+    pub async fn post_spec(&mut self, salt: u64, spec: &TaskSpec, announce: bool) -> TaskParams {
+        let spec = spec.to_json().unwrap();
         let spec_id = self.mesh.put_blob(&spec).await.unwrap();
         let now = self.contracts.chain_time().await.unwrap();
         let params = TaskParams::builder(self.account, now)
@@ -134,6 +145,23 @@ pub async fn start_worker(
     do_register: bool,
 ) -> RunningWorker {
     let cfg = worker_config(data_dir);
+    start_worker_with(net, i, key, cfg, bootstrap, executor, events, do_register).await
+}
+
+/// [`start_worker`] with a given configuration (its `data_dir` holds the database and blobs).
+#[allow(clippy::too_many_arguments)]
+pub async fn start_worker_with(
+    net: &Devnet,
+    i: usize,
+    key: AgentKey,
+    cfg: WorkerConfig,
+    bootstrap: Vec<aos_mesh::Multiaddr>,
+    executor: Arc<dyn Executor>,
+    events: mpsc::Sender<WorkerEvent>,
+    do_register: bool,
+) -> RunningWorker {
+    let data_dir = cfg.data_dir.clone();
+    let data_dir = data_dir.as_path();
     let contracts =
         aos_worker::chain::contracts(&net.rpc_url(), net.signer(i), net.deployments.clone())
             .unwrap();
@@ -183,6 +211,87 @@ pub fn echo(delay_ms: u64) -> Arc<dyn Executor> {
         delay_ms,
         task_types: vec![],
     }))
+}
+
+/// Answers attempt `n` of a job with `answers[n]` (the last answer once the list runs out),
+/// like a model that samples a new answer on each retry.
+#[derive(Debug)]
+pub struct Scripted {
+    pub answers: Vec<String>,
+}
+
+#[async_trait::async_trait]
+impl Executor for Scripted {
+    fn kind(&self) -> &'static str {
+        "scripted"
+    }
+    fn task_types(&self) -> &[String] {
+        &[]
+    }
+    async fn run(&self, job: &Job) -> Result<Output, ExecError> {
+        let i = (job.attempt as usize).min(self.answers.len().saturating_sub(1));
+        Ok(Output {
+            text: self.answers.get(i).cloned().unwrap_or_default(),
+            model: None,
+            input_tokens: None,
+            output_tokens: None,
+        })
+    }
+}
+
+/// Wraps an executor and records the `Job::attempt` of every run, in order.
+#[derive(Debug)]
+pub struct Counting {
+    pub inner: Arc<dyn Executor>,
+    pub runs: Arc<Mutex<Vec<u32>>>,
+}
+
+impl Counting {
+    /// `inner`, counted; the shared list of attempts it ran.
+    pub fn wrap(inner: Arc<dyn Executor>) -> (Arc<dyn Executor>, Arc<Mutex<Vec<u32>>>) {
+        let runs = Arc::new(Mutex::new(Vec::new()));
+        let me = Self {
+            inner,
+            runs: Arc::clone(&runs),
+        };
+        (Arc::new(me), runs)
+    }
+}
+
+#[async_trait::async_trait]
+impl Executor for Counting {
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+    fn task_types(&self) -> &[String] {
+        self.inner.task_types()
+    }
+    async fn run(&self, job: &Job) -> Result<Output, ExecError> {
+        self.runs.lock().unwrap().push(job.attempt);
+        self.inner.run(job).await
+    }
+}
+
+/// Receives events until `pick` returns `Some`; panics on a `Failed` event or after
+/// `timeout`.
+pub async fn next_event<T>(
+    rx: &mut mpsc::Receiver<WorkerEvent>,
+    timeout: Duration,
+    mut pick: impl FnMut(&WorkerEvent) -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("timed out waiting for a worker event")
+            .expect("event channel open");
+        if let WorkerEvent::Failed { task_id, error } = &ev {
+            panic!("task {task_id} failed: {error}");
+        }
+        if let Some(t) = pick(&ev) {
+            return t;
+        }
+    }
 }
 
 /// Accepts every task of `tasks` once it is Submitted; returns when all are accepted.
