@@ -413,13 +413,24 @@ impl Coordinator {
                     }
                     (None, None) => None,
                 };
+                for u in &answer.unsettled {
+                    report.errors.push(format!("{}: {u}", route.service));
+                }
                 if let Some(v) = verdict {
                     on(Progress::Verdict(&step.id, &route.service, &v));
                     let pass = v.pass;
+                    // the answer's verdict first: the step's confidence is read from it
                     report.verdicts.push(StepVerdict {
                         source: route.service.clone(),
                         verdict: v,
                     });
+                    for a in &answer.agreeing {
+                        on(Progress::Verdict(&step.id, &route.service, &a.verdict));
+                        report.verdicts.push(StepVerdict {
+                            source: route.service.clone(),
+                            verdict: a.verdict.clone(),
+                        });
+                    }
                     if !pass {
                         report
                             .errors
@@ -441,15 +452,23 @@ impl Coordinator {
                 });
             }
             Err(e) => {
-                if let ServiceError::Market {
-                    source: MarketError::AllRejected { rejections },
-                    ..
-                } = &e
-                {
-                    for r in rejections {
-                        on(Progress::Rejected(&step.id, r));
-                    }
-                    report.rejections.extend(rejections.iter().cloned());
+                let (rejections, unsettled) = match &e {
+                    ServiceError::Market {
+                        source: MarketError::AllRejected { rejections },
+                        ..
+                    } => (rejections.as_slice(), &[][..]),
+                    ServiceError::Market {
+                        source: MarketError::NoAgreedAnswer(u),
+                        ..
+                    } => (u.rejections.as_slice(), u.unsettled.as_slice()),
+                    _ => (&[][..], &[][..]),
+                };
+                for r in rejections {
+                    on(Progress::Rejected(&step.id, r));
+                }
+                report.rejections.extend(rejections.iter().cloned());
+                for u in unsettled {
+                    report.errors.push(format!("{}: {u}", route.service));
                 }
                 let msg = error_chain(&e);
                 on(Progress::Failed(&step.id, &route.service, &msg));

@@ -88,8 +88,14 @@ pub struct ServiceAnswer {
     pub elapsed_ms: u64,
     /// The coordinator's verdict on it, when the market evaluated it (mesh workers).
     pub verdict: Option<aos_protocol::messages::Verdict>,
-    /// Results of the step the market rejected before this one (mesh workers).
+    /// Results of the step the market rejected (mesh workers): earlier postings, or the
+    /// outliers of a redundant step.
     pub rejected: Vec<crate::market::Rejection>,
+    /// The other accepted results of a redundant step (mesh workers, agreement).
+    pub agreeing: Vec<crate::market::Accepted>,
+    /// The redundant step's tasks neither accepted nor rejected (mesh workers,
+    /// agreement).
+    pub unsettled: Vec<crate::market::Unsettled>,
 }
 
 enum Client {
@@ -188,6 +194,8 @@ impl Services {
         let name = d.to_service.clone();
         let mut verdict = None;
         let mut rejected = Vec::new();
+        let mut agreeing = Vec::new();
+        let mut unsettled = Vec::new();
         let text = match self.clients.get(&name) {
             None => return Err(ServiceError::Unavailable(name)),
             Some(Client::Mesh(domain)) => {
@@ -203,6 +211,8 @@ impl Services {
                     })?;
                 verdict = Some(got.verdict);
                 rejected = got.rejected;
+                agreeing = got.agreeing;
+                unsettled = got.unsettled;
                 got.output
             }
             Some(Client::Local(m)) => {
@@ -230,6 +240,8 @@ impl Services {
             elapsed_ms: started.elapsed().as_millis() as u64,
             verdict,
             rejected,
+            agreeing,
+            unsettled,
         })
     }
 }
