@@ -7,7 +7,10 @@
 //!
 //! Verified work (issue 13): a step with acceptance criteria has every answer evaluated by
 //! aos-verify (mesh answers by the market's review, [`crate::market`]; local and cloud
-//! answers here); an answer that fails its checks is not aggregated. A step's confidence is
+//! answers here); an answer that fails its checks is not aggregated. A mesh step whose
+//! acceptance names an agreement contributes one answer, the majority's representative
+//! ([`crate::market`], *Agreement*); the verdicts of the other paid results are reported
+//! with it, and its tasks left unsettled are reported as errors. A step's confidence is
 //! the score of its verdict (or, without criteria, the karma-weighted agreement of §4.4).
 //! A plan of several steps ends with a synthesis: the local model composes the final answer
 //! from the accepted step results only, and that answer is checked too
