@@ -7,7 +7,10 @@
 //!
 //! Verified work (issue 13): a step with acceptance criteria has every answer evaluated by
 //! aos-verify (mesh answers by the market's review, [`crate::market`]; local and cloud
-//! answers here); an answer that fails its checks is not aggregated. A step's confidence is
+//! answers here); an answer that fails its checks is not aggregated. A mesh step whose
+//! acceptance names an agreement contributes one answer, the majority's representative
+//! ([`crate::market`], *Agreement*); the verdicts of the other paid results are reported
+//! with it, and its tasks left unsettled are reported as errors. A step's confidence is
 //! the score of its verdict (or, without criteria, the karma-weighted agreement of §4.4).
 //! A plan of several steps ends with a synthesis: the local model composes the final answer
 //! from the accepted step results only, and that answer is checked too
@@ -415,14 +418,26 @@ impl Coordinator {
                     }
                     (None, None) => None,
                 };
+                for u in &answer.unsettled {
+                    report.errors.push(format!("{}: {u}", route.service));
+                }
                 if let Some(v) = verdict {
                     on(Progress::Verdict(&step.id, &route.service, &v));
                     let pass = v.pass;
+                    // the answer's verdict first: the step's confidence is read from it
                     report.verdicts.push(StepVerdict {
                         source: route.service.clone(),
                         worker: answer.worker,
                         verdict: v,
                     });
+                    for a in &answer.agreeing {
+                        on(Progress::Verdict(&step.id, &route.service, &a.verdict));
+                        report.verdicts.push(StepVerdict {
+                            source: route.service.clone(),
+                            worker: Some(a.worker),
+                            verdict: a.verdict.clone(),
+                        });
+                    }
                     if !pass {
                         report
                             .errors
@@ -444,15 +459,23 @@ impl Coordinator {
                 });
             }
             Err(e) => {
-                if let ServiceError::Market {
-                    source: MarketError::AllRejected { rejections },
-                    ..
-                } = &e
-                {
-                    for r in rejections {
-                        on(Progress::Rejected(&step.id, r));
-                    }
-                    report.rejections.extend(rejections.iter().cloned());
+                let (rejections, unsettled) = match &e {
+                    ServiceError::Market {
+                        source: MarketError::AllRejected { rejections },
+                        ..
+                    } => (rejections.as_slice(), &[][..]),
+                    ServiceError::Market {
+                        source: MarketError::NoAgreedAnswer(u),
+                        ..
+                    } => (u.rejections.as_slice(), u.unsettled.as_slice()),
+                    _ => (&[][..], &[][..]),
+                };
+                for r in rejections {
+                    on(Progress::Rejected(&step.id, r));
+                }
+                report.rejections.extend(rejections.iter().cloned());
+                for u in unsettled {
+                    report.errors.push(format!("{}: {u}", route.service));
                 }
                 let msg = error_chain(&e);
                 on(Progress::Failed(&step.id, &route.service, &msg));

@@ -438,7 +438,7 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
             }
             Progress::Rejected(step, r) => writeln!(
                 err,
-                "  {step}: task {:#x} by {:#x} rejected with verdict {:#x} as evidence (dispute {}); posting the step again",
+                "  {step}: task {:#x} by {:#x} rejected with verdict {:#x} as evidence (dispute {})",
                 r.task_id, r.worker, r.verdict_blob, r.dispute_id
             ),
         };

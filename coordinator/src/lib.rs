@@ -28,8 +28,8 @@ pub use ask::{
 pub use attest::{attest, service_id};
 pub use delegation::{DelegationOptions, PreparedDelegation, prepare};
 pub use market::{
-    Delivered, MarketDelegate, MarketError, MarketSettings, NonceFile, Rejection,
-    workers_from_indexer,
+    Accepted, Delivered, MarketDelegate, MarketError, MarketSettings, NonceFile, Rejection,
+    Unanswered, Unsettled, workers_from_indexer,
 };
 pub use pii::{Stripped, strip_pii};
 pub use planner::{PlanOutcome, Planner, PlannerOptions, plan_from_json, privacy_reasons};

@@ -90,8 +90,14 @@ pub struct ServiceAnswer {
     pub verdict: Option<aos_protocol::messages::Verdict>,
     /// The worker account paid for it (mesh workers).
     pub worker: Option<alloy::primitives::Address>,
-    /// Results of the step the market rejected before this one (mesh workers).
+    /// Results of the step the market rejected (mesh workers): earlier postings, or the
+    /// outliers of a redundant step.
     pub rejected: Vec<crate::market::Rejection>,
+    /// The other accepted results of a redundant step (mesh workers, agreement).
+    pub agreeing: Vec<crate::market::Accepted>,
+    /// The redundant step's tasks neither accepted nor rejected (mesh workers,
+    /// agreement).
+    pub unsettled: Vec<crate::market::Unsettled>,
 }
 
 enum Client {
@@ -191,6 +197,8 @@ impl Services {
         let mut verdict = None;
         let mut worker = None;
         let mut rejected = Vec::new();
+        let mut agreeing = Vec::new();
+        let mut unsettled = Vec::new();
         let text = match self.clients.get(&name) {
             None => return Err(ServiceError::Unavailable(name)),
             Some(Client::Mesh(domain)) => {
@@ -207,6 +215,8 @@ impl Services {
                 verdict = Some(got.verdict);
                 worker = Some(got.worker);
                 rejected = got.rejected;
+                agreeing = got.agreeing;
+                unsettled = got.unsettled;
                 got.output
             }
             Some(Client::Local(m)) => {
@@ -235,6 +245,8 @@ impl Services {
             verdict,
             worker,
             rejected,
+            agreeing,
+            unsettled,
         })
     }
 }

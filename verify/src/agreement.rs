@@ -15,12 +15,19 @@
 //! answers agree, there is no majority and every answer fails with that reason. (Jaccard
 //! agreement is not transitive, so the groups are neighbourhoods, not a partition; the
 //! rule picks the answer with the most agreeing peers.)
+//!
+//! [`agreement_checks`] turns the outcomes into verdict outcomes of kind [`AGREEMENT`] that
+//! name the compared results by their result blob ids, so whoever reads a verdict (a juror)
+//! can fetch those results and run the same comparison again.
 
 use std::collections::BTreeSet;
 
-use aos_protocol::messages::{Agreement, AgreementMeasure, BPS};
+use aos_protocol::messages::{Agreement, AgreementMeasure, BPS, CheckOutcome};
 
-use crate::text::{collapse_ws, excerpt};
+use crate::text::{collapse_ws, excerpt, outcome};
+
+/// The outcome kind of an agreement across redundant results.
+pub const AGREEMENT: &str = "agreement";
 
 /// One answer's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +166,73 @@ pub fn agreement(answers: &[&str], a: &Agreement) -> Vec<AgreementOutcome> {
         .collect()
 }
 
+/// The [`AGREEMENT`] outcome of each result in `results` (`(result blob id, output)`
+/// pairs: the id as a verdict's `result_hash`, `0x` + 64 hex digits), one per result, in
+/// order: [`agreement()`] over the outputs, compared in the canonical order of the ids
+/// (ascending, case-insensitive), so every evaluator given the same set of results gives
+/// the same outcomes whatever order it found them in.
+///
+/// `pass` and `score_bps` are [`AgreementOutcome`]'s. The reason names the measure and
+/// threshold and every compared result by id: a member of the majority group
+/// `"agrees with 1 of the 2 other results (exact, threshold 10000 bps); majority: 0xa…,
+/// 0xb…; outside it: 0xc…"`; an outlier `"outside the majority (exact, threshold 10000
+/// bps), agrees with none; majority: 0xa…, 0xb…; outside it: 0xc…"`; without a majority
+/// the rule's reason and `"compared: …"`. Reasons are clipped to the verdict's limit
+/// ([`aos_protocol::messages::MAX_REASON_LEN`]; nine ids fit).
+pub fn agreement_checks(results: &[(&str, &str)], a: &Agreement) -> Vec<CheckOutcome> {
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by_key(|&i| results[i].0.to_ascii_lowercase());
+    let ids: Vec<String> = order
+        .iter()
+        .map(|&i| results[i].0.to_ascii_lowercase())
+        .collect();
+    let answers: Vec<&str> = order.iter().map(|&i| results[i].1).collect();
+    let outcomes = agreement(&answers, a);
+    let measure = match a.measure {
+        AgreementMeasure::Exact => "exact",
+        AgreementMeasure::Jaccard => "jaccard",
+    };
+    let rule = format!("{measure}, threshold {} bps", a.threshold_bps);
+    let list = |members: &mut dyn Iterator<Item = usize>| -> String {
+        let v: Vec<&str> = members.map(|j| ids[j].as_str()).collect();
+        if v.is_empty() {
+            "none".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    let majority: BTreeSet<usize> = outcomes
+        .iter()
+        .filter(|o| o.pass)
+        .map(|o| o.index)
+        .collect();
+    let n = answers.len();
+    let mut checks: Vec<Option<CheckOutcome>> = vec![None; n];
+    for (pos, o) in outcomes.iter().enumerate() {
+        let groups = format!(
+            "majority: {}; outside it: {}",
+            list(&mut majority.iter().copied()),
+            list(&mut (0..n).filter(|j| !majority.contains(j)))
+        );
+        let reason = if majority.is_empty() {
+            format!("{} ({rule}); compared: {}", o.reason, list(&mut (0..n)))
+        } else if o.pass {
+            format!(
+                "agrees with {} of the {} other results ({rule}); {groups}",
+                o.agrees_with.len(),
+                n - 1
+            )
+        } else {
+            format!(
+                "outside the majority ({rule}), agrees with {}; {groups}",
+                list(&mut o.agrees_with.iter().copied())
+            )
+        };
+        checks[order[pos]] = Some(outcome(AGREEMENT, o.pass, o.score_bps, &reason));
+    }
+    checks.into_iter().flatten().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +300,66 @@ mod tests {
             &a,
         );
         assert!(out[0].pass && out[1].pass && !out[2].pass, "{out:?}");
+    }
+
+    fn id(byte: u8) -> String {
+        format!("0x{}", format!("{byte:02x}").repeat(32))
+    }
+
+    #[test]
+    fn checks_name_the_results_by_id_in_any_input_order() {
+        let (a, b, c) = (id(0xaa), id(0x11), id(0x55));
+        let results = [
+            (a.as_str(), "Paris"),
+            (b.as_str(), "Lyon"),
+            (c.as_str(), "paris"),
+        ];
+        let out = agreement_checks(&results, &exact());
+        assert_eq!(out.len(), 3);
+        assert!(out[0].pass && !out[1].pass && out[2].pass, "{out:?}");
+        assert!(out.iter().all(|o| o.kind == AGREEMENT));
+        // ids ascending: 0x11… (Lyon), 0x55…, 0xaa…
+        assert_eq!(
+            out[1].reason,
+            format!(
+                "outside the majority (exact, threshold 10000 bps), agrees with none; majority: {c}, {a}; outside it: {b}"
+            )
+        );
+        assert_eq!(
+            out[0].reason,
+            format!(
+                "agrees with 1 of the 2 other results (exact, threshold 10000 bps); majority: {c}, {a}; outside it: {b}"
+            )
+        );
+        assert_eq!((out[0].score_bps, out[1].score_bps), (5000, 0));
+        // the same set in another order gives the same outcome for each result
+        let shuffled = [results[2], results[0], results[1]];
+        let again = agreement_checks(&shuffled, &exact());
+        assert_eq!(again, vec![out[2].clone(), out[0].clone(), out[1].clone()]);
+    }
+
+    #[test]
+    fn checks_without_a_majority_list_every_result_and_fit_a_verdict() {
+        let ids: Vec<String> = (1..=9).map(id).collect();
+        let results: Vec<(&str, &str)> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), ["a", "b", "c", "d", "e", "f", "g", "h", "i"][i]))
+            .collect();
+        let a = Agreement { k: 9, ..exact() };
+        let out = agreement_checks(&results, &a);
+        assert!(
+            out.iter()
+                .all(|o| !o.pass && o.reason.starts_with("no two of the 9"))
+        );
+        for o in &out {
+            assert!(o.reason.len() <= aos_protocol::messages::MAX_REASON_LEN);
+            assert!(
+                ids.iter().all(|i| o.reason.contains(i.as_str())),
+                "{}",
+                o.reason
+            );
+        }
+        assert!(agreement_checks(&[], &exact()).is_empty());
     }
 }

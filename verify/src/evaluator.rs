@@ -282,23 +282,51 @@ impl Evaluator {
                 }
             }
         }
-        let pass = checks.iter().all(|c| c.pass);
-        let score_bps = if checks.is_empty() {
-            BPS
-        } else {
-            let sum: u64 = checks.iter().map(|c| u64::from(c.score_bps)).sum();
-            (sum / checks.len() as u64) as u16
-        };
-        let mut verdict = Verdict {
+        self.seal(Verdict {
             task_id: result.task_id.clone(),
             spec_hash: spec_hash.to_ascii_lowercase(),
             result_hash: result_hash.to_ascii_lowercase(),
             evaluator: self.evaluator_id(),
-            pass,
-            score_bps,
+            pass: false,
+            score_bps: 0,
             checks,
             judge,
             signature: None,
+        })
+    }
+
+    /// `verdict` with `outcomes` appended to its checks — outcomes that need more than one
+    /// result, such as [`crate::agreement_checks`] across redundant results — and then
+    /// `pass`, `score_bps` and the evaluator recomputed by [`Evaluator::evaluate`]'s rules
+    /// and the verdict signed again (unsigned without a key). The same verdict and
+    /// outcomes give the same bytes, so a juror who recomputes the outcomes gets the
+    /// requester's verdict back.
+    ///
+    /// # Errors
+    /// [`EvalError::InvalidVerdict`] when the result breaks the verdict's rules (more than
+    /// [`aos_protocol::messages::MAX_VERDICT_CHECKS`] outcomes, a reason too long, …);
+    /// [`EvalError::Sign`].
+    pub fn append(
+        &self,
+        mut verdict: Verdict,
+        outcomes: impl IntoIterator<Item = CheckOutcome>,
+    ) -> Result<Verdict, EvalError> {
+        verdict.checks.extend(outcomes);
+        verdict.evaluator = self.evaluator_id();
+        verdict.signature = None;
+        self.seal(verdict)
+    }
+
+    /// Sets `pass` (every outcome passed) and `score_bps` (the floor of the outcomes' mean
+    /// score, 10 000 without outcomes), validates and signs.
+    fn seal(&self, mut verdict: Verdict) -> Result<Verdict, EvalError> {
+        let checks = &verdict.checks;
+        verdict.pass = checks.iter().all(|c| c.pass);
+        verdict.score_bps = if checks.is_empty() {
+            BPS
+        } else {
+            let sum: u64 = checks.iter().map(|c| u64::from(c.score_bps)).sum();
+            (sum / checks.len() as u64) as u16
         };
         verdict.validate().map_err(EvalError::InvalidVerdict)?;
         if let Some(key) = &self.key {

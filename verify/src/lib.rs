@@ -14,7 +14,7 @@
 //! | [`injection`] | the prompt-injection screen, run with every rubric | none | OWASP LLM01 |
 //! | [`sandbox`] | WASM checker programs under fuel, memory and time caps; module cache | CPU only | WP §8.1 |
 //! | [`photo`] | EXIF GPS and capture time against a target and window | none | WP §6.3 |
-//! | [`agreement()`] | redundant execution: the largest agreeing group passes | none | issue 13 |
+//! | [`agreement()`] | redundant execution: the largest agreeing group passes; [`agreement_checks`] as verdict outcomes naming the results | none | issue 13 |
 //! | [`judge`] | the [`Judge`] trait, the fenced [`judge_prompt`], model judges | the model | issue 13 |
 //! | [`blob`] | [`BlobSource`]: where checker modules and photos come from | the caller's | DESIGN.md "Content" |
 //! | [`evaluator`] | [`Evaluator::evaluate`]: spec + result → signed verdict | all of the above | |
@@ -53,7 +53,7 @@ pub mod policy;
 pub mod sandbox;
 mod text;
 
-pub use agreement::{AgreementOutcome, agreement, similarity_bps};
+pub use agreement::{AGREEMENT, AgreementOutcome, agreement, agreement_checks, similarity_bps};
 pub use blob::{BlobError, BlobSource, BoxFuture, MemoryBlobs};
 pub use checks::{CompiledChecks, run_checks};
 pub use evaluator::{EvalError, Evaluator, RUBRIC, Unsupported, WASM_CHECKER};

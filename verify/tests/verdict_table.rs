@@ -418,3 +418,77 @@ async fn evaluations_can_be_spawned() {
     });
     assert!(task.await.unwrap().unwrap().pass);
 }
+
+/// Agreement across results (issue 13 "Agreement"): each result's own verdict, then the
+/// agreement outcomes appended; the outlier's verdict fails, is signed again, and names
+/// the other results by id; appending the same outcomes again gives the same bytes.
+#[tokio::test]
+async fn agreement_outcomes_appended_to_verdicts() {
+    use aos_protocol::messages::{Agreement, AgreementMeasure};
+    use aos_verify::{AGREEMENT, agreement_checks};
+    let spec = common::spec(Acceptance {
+        checks: vec![Check::Length {
+            min_chars: Some(1),
+            max_chars: None,
+        }],
+        agreement: Some(Agreement {
+            k: 3,
+            measure: AgreementMeasure::Exact,
+            threshold_bps: 10_000,
+        }),
+        ..Default::default()
+    });
+    let ev = Evaluator::new(Some(common::evaluator_key()));
+    let sh = common::spec_hash(&spec);
+    let mut results = Vec::new();
+    for (i, out) in ["Paris", " paris ", "Lyon"].into_iter().enumerate() {
+        let (mut r, _) = common::result(&spec, out);
+        r.timing.started_at_ms += i as u64; // three different result blobs
+        let id = aos_protocol::ContentId::of(&r.to_json().unwrap()).to_string();
+        let v = ev.evaluate(&spec, &sh, &id, &r).await.unwrap();
+        assert!(v.pass, "alone, each passes its own checks");
+        results.push((id, r, v));
+    }
+    let pairs: Vec<(&str, &str)> = results
+        .iter()
+        .map(|(id, r, _)| (id.as_str(), r.output.as_str()))
+        .collect();
+    let outcomes = agreement_checks(
+        &pairs,
+        spec.acceptance
+            .as_ref()
+            .unwrap()
+            .agreement
+            .as_ref()
+            .unwrap(),
+    );
+    let verdicts: Vec<Verdict> = results
+        .iter()
+        .zip(&outcomes)
+        .map(|((_, _, v), o)| ev.append(v.clone(), [o.clone()]).unwrap())
+        .collect();
+    assert!(verdicts[0].pass && verdicts[1].pass && !verdicts[2].pass);
+    let outlier = &verdicts[2];
+    outlier.verify_signature().unwrap();
+    assert_eq!(outlier.checks.last().unwrap().kind, AGREEMENT);
+    // length 10 000 and agreement 0: the floor of the mean
+    assert_eq!(outlier.score_bps, 5_000);
+    let reason = &outlier.checks.last().unwrap().reason;
+    assert!(
+        reason.contains(&results[0].0) && reason.contains(&results[1].0),
+        "{reason}"
+    );
+    let again = ev
+        .append(results[2].2.clone(), [outcomes[2].clone()])
+        .unwrap();
+    assert_eq!(again.to_blob().unwrap(), outlier.to_blob().unwrap());
+    // an outcome that breaks the verdict's rules is an error, not a verdict
+    let long = aos_protocol::messages::CheckOutcome::failed(
+        AGREEMENT,
+        "x".repeat(aos_protocol::messages::MAX_REASON_LEN + 1),
+    );
+    assert!(matches!(
+        ev.append(results[0].2.clone(), [long]),
+        Err(EvalError::InvalidVerdict(_))
+    ));
+}

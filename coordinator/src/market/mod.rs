@@ -12,6 +12,40 @@
 //! within the escrow limit. `ask` leaves the task for `aos task review`; `accept-all`
 //! accepts whatever the verdict says.
 //!
+//! ## Agreement (redundant execution)
+//!
+//! When the step's acceptance names an `agreement {k, measure, threshold_bps}` (issue 13
+//! "Agreement"), the delegate reserves `k` payments against the escrow limit, then posts the
+//! step as `k` tasks at once: one spec blob, `k` salts, so `k` task ids. It waits until all
+//! `k` are submitted, or [`MarketSettings::wait`] passes, or the earliest submitted result's
+//! review window is down to its last quarter (so every rejection still lands inside it);
+//! tasks nobody delivered are left to expire and reported ([`Unsettled::NotDelivered`]).
+//! Each result is evaluated on its own first, and one that fails its checks is rejected
+//! with its verdict, as for a single worker. The results that pass are compared with
+//! `aos_verify::agreement_checks` (the spec's measure and threshold; one result per worker:
+//! a worker's second result of the step is rejected, since agreeing with oneself proves
+//! nothing, the rule BOINC calls one result per user per work unit). Each compared verdict
+//! gains an `agreement` outcome naming every compared result by its blob id, and is signed
+//! again (`Evaluator::append`); the review policy then acts on each: under `auto` the
+//! majority is accepted (paid) and the outliers are rejected within the review window with
+//! their verdicts as evidence. An inconclusive agreement (a tie, no two results agreeing,
+//! fewer than two to compare) blames nobody: the results are left for review
+//! ([`Unsettled::LeftForReview`]) and the step has no answer
+//! ([`MarketError::NoAgreedAnswer`]). A redundant step is posted once, whatever `max_posts`
+//! says: the majority has answered, or re-running the step would cost `k` payments again.
+//! With `k = 2` one defector makes a tie, so `k = 3` is the least that outvotes one.
+//!
+//! **The step's answer** is the majority's representative: of the accepted results in the
+//! majority, the one with the highest agreement score (its mean similarity to the other
+//! results), then the highest verdict score, then the lowest result blob id. That is
+//! deterministic, and under `exact` agreement it is the majority's text up to case and
+//! whitespace. [`Delivered::agreeing`] lists the other paid results.
+//!
+//! A juror of an outlier's dispute finds in the verdict blob the ids of the other results.
+//! Recomputing the agreement from them (fetch each, check it names the same spec hash, run
+//! `agreement_checks` over the same set and `Evaluator::append`, compare) is the juror
+//! agent's work (DESIGN.md "Version 2", juror agent).
+//!
 //! Two things persist across runs: nothing escrows more than
 //! [`MarketSettings::max_escrow_wei`] per run, and the announcements' envelope nonce
 //! ([`NonceFile`]) keeps growing, so peers do not drop a restarted coordinator's
@@ -24,11 +58,8 @@ use std::{
 };
 
 use alloy::primitives::{Address, B256, U256};
-use alloy::rpc::types::Filter;
-use alloy::sol_types::{SolEvent, SolValue};
-use aos_chain::{
-    AosContracts, TaskParams, TaskStatus, domain_to_bytes32, task_id_of, task_market::TaskMarket,
-};
+use alloy::sol_types::SolValue;
+use aos_chain::{AosContracts, TaskParams, TaskStatus, domain_to_bytes32, task_id_of};
 use aos_mesh::Topic;
 use aos_protocol::{
     AgentKey, ContentId,
@@ -39,6 +70,8 @@ use aos_protocol::{
 };
 use aos_verify::{Decision, Evaluator, ReviewPolicy};
 use serde::Serialize;
+
+mod agreement;
 
 /// A delegation through the market failed.
 #[derive(Debug, thiserror::Error)]
@@ -78,10 +111,10 @@ pub enum MarketError {
     Envelope(#[source] aos_protocol::EnvelopeError),
     /// Posting one more sub-task would escrow more than the run may.
     #[error(
-        "posting a sub-task of {payment_wei} wei would escrow {would_wei} wei in total, above the limit of {max_wei} wei (--max-escrow)"
+        "posting sub-task payments of {payment_wei} wei would escrow {would_wei} wei in total, above the limit of {max_wei} wei (--max-escrow)"
     )]
     OverBudget {
-        /// This sub-task's payment, wei.
+        /// This posting's payments, wei (`k` payments for a redundant step).
         payment_wei: u128,
         /// Total escrowed by this run with it, wei.
         would_wei: u128,
@@ -101,8 +134,8 @@ pub enum MarketError {
     Evaluate {
         /// The on-chain task.
         task_id: B256,
-        /// What failed.
-        source: aos_verify::EvalError,
+        /// What failed (boxed: the error stays small).
+        source: Box<aos_verify::EvalError>,
     },
     /// The verdict could not be encoded as a blob.
     #[error("verdict blob")]
@@ -125,6 +158,11 @@ pub enum MarketError {
         /// The rejections, in order.
         rejections: Vec<Rejection>,
     },
+    /// A redundant step (module docs, *Agreement*) ended without an accepted answer: no
+    /// majority agreed, fewer than two results could be compared, every result failed
+    /// its checks, or the policy `ask` left them for review.
+    #[error("no accepted answer from the step's redundant tasks: {}", .0.reason)]
+    NoAgreedAnswer(Box<Unanswered>),
     /// The indexer could not be asked, or answered with an error or a body that is not its
     /// API's shape.
     #[error("indexer {url}")]
@@ -150,6 +188,7 @@ impl MarketError {
             | Self::Verdict(_)
             | Self::AwaitingReview { .. }
             | Self::AllRejected { .. }
+            | Self::NoAgreedAnswer(_)
             | Self::Spec(_)
             | Self::Domain(_)
             | Self::Envelope(_)
@@ -293,10 +332,109 @@ pub struct Rejection {
     pub dispute_id: U256,
 }
 
-/// A step's accepted delivery.
+/// A result accepted (and so paid) besides the one a [`Delivered`] carries: the other
+/// members of the majority under agreement (module docs, *Agreement*).
+#[derive(Debug, Clone, Serialize)]
+pub struct Accepted {
+    /// The on-chain task.
+    pub task_id: B256,
+    /// The worker paid.
+    pub worker: Address,
+    /// Its result blob's id (`resultHash` on chain).
+    pub result_hash: B256,
+    /// The coordinator's verdict on it.
+    pub verdict: Verdict,
+}
+
+/// A task of a redundant step (module docs, *Agreement*) the delegate neither accepted
+/// nor rejected.
+#[derive(Debug, Clone)]
+pub enum Unsettled {
+    /// Nobody submitted within [`MarketSettings::wait`] (or before the first result's
+    /// review window ran short): the task is left to expire (`expire` refunds the payment,
+    /// and the stake of a worker who claimed and did not deliver).
+    NotDelivered {
+        /// The on-chain task.
+        task_id: B256,
+        /// Its status when the delegate stopped waiting.
+        status: TaskStatus,
+    },
+    /// Left for the requester (`aos task review`): the review policy is `ask`, or the
+    /// agreement was inconclusive and so blames nobody. Without a decision the result
+    /// finalizes in the worker's favour after the review window.
+    LeftForReview {
+        /// The on-chain task.
+        task_id: B256,
+        /// The worker.
+        worker: Address,
+        /// The coordinator's verdict.
+        verdict: Box<Verdict>,
+    },
+    /// The result could not be reviewed or acted on (its blob missing or malformed, the
+    /// evaluation or the accept/reject transaction failed).
+    Failed {
+        /// The on-chain task.
+        task_id: B256,
+        /// The worker.
+        worker: Address,
+        /// What failed.
+        error: Arc<MarketError>,
+    },
+}
+
+impl Unsettled {
+    /// The on-chain task.
+    pub fn task_id(&self) -> B256 {
+        match self {
+            Self::NotDelivered { task_id, .. }
+            | Self::LeftForReview { task_id, .. }
+            | Self::Failed { task_id, .. } => *task_id,
+        }
+    }
+}
+
+impl std::fmt::Display for Unsettled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotDelivered { task_id, status } => write!(
+                f,
+                "task {task_id:#x} was not delivered (status {}); left to expire",
+                status.name()
+            ),
+            Self::LeftForReview {
+                task_id, worker, ..
+            } => write!(
+                f,
+                "task {task_id:#x} by {worker:#x} is left for review (`aos task review {task_id:#x}`)"
+            ),
+            Self::Failed {
+                task_id,
+                worker,
+                error,
+            } => write!(
+                f,
+                "task {task_id:#x} by {worker:#x} could not be settled: {}",
+                crate::service::error_chain(error.as_ref())
+            ),
+        }
+    }
+}
+
+/// What a redundant step without an answer left behind ([`MarketError::NoAgreedAnswer`]).
+#[derive(Debug, Clone)]
+pub struct Unanswered {
+    /// Why, in words (the agreement rule's reason when it was inconclusive).
+    pub reason: String,
+    /// Results rejected with evidence (failing checks, one worker's second result).
+    pub rejections: Vec<Rejection>,
+    /// The step's other tasks: not delivered, left for review, or failed to settle.
+    pub unsettled: Vec<Unsettled>,
+}
+
+/// A step's accepted delivery: the step's answer.
 #[derive(Debug, Clone)]
 pub struct Delivered {
-    /// The worker's output.
+    /// The worker's output: the step's answer.
     pub output: String,
     /// The accepted task's terms.
     pub params: TaskParams,
@@ -304,14 +442,51 @@ pub struct Delivered {
     pub worker: Address,
     /// The coordinator's verdict on it.
     pub verdict: Verdict,
-    /// Earlier postings of the step whose results were rejected.
+    /// Results of the step rejected with evidence: earlier postings (one worker at a
+    /// time), or failing results and outliers (agreement).
     pub rejected: Vec<Rejection>,
+    /// Agreement: the other accepted results of the majority (also paid).
+    pub agreeing: Vec<Accepted>,
+    /// Agreement: the step's tasks neither accepted nor rejected.
+    pub unsettled: Vec<Unsettled>,
 }
 
-/// One posting's outcome.
+/// A posted task.
+#[derive(Debug, Clone)]
+struct Posted {
+    task_id: B256,
+    params: TaskParams,
+}
+
+/// A submitted result, fetched, checked against its hash and evaluated.
+#[derive(Debug, Clone)]
+struct Submission {
+    posted: Posted,
+    worker: Address,
+    result_hash: B256,
+    output: String,
+    verdict: Verdict,
+}
+
+/// One poll of a posted task.
+enum Polled {
+    /// A worker submitted this result.
+    Submitted {
+        result_hash: B256,
+        worker: Address,
+        /// End of the review window, chain time (unix s).
+        review_deadline_s: u64,
+    },
+    /// Still open or claimed.
+    Pending(TaskStatus),
+    /// Over without a submission (expired, failed, cancelled).
+    Ended(TaskStatus),
+}
+
+/// One posting's outcome (one worker at a time).
 enum Reviewed {
-    Accepted(Delivered),
-    Rejected(Rejection),
+    Accepted(Box<Delivered>),
+    Rejected(Box<Rejection>),
 }
 
 fn now_ms() -> u64 {
@@ -334,6 +509,12 @@ fn reserve(escrowed: &Mutex<u128>, payment_wei: u128, max_wei: u128) -> Result<(
     }
     *e = would_wei;
     Ok(())
+}
+
+/// Gives back `payment_wei` reserved with [`reserve`] that was not escrowed after all.
+fn release(escrowed: &Mutex<u128>, payment_wei: u128) {
+    let mut e = escrowed.lock().unwrap_or_else(|p| p.into_inner());
+    *e = e.saturating_sub(payment_wei);
 }
 
 impl MarketDelegate {
@@ -367,14 +548,19 @@ impl MarketDelegate {
 
     /// Post `d` in `domain` as a task, wait for a worker's result, evaluate it against the
     /// spec and act on the verdict by the review policy (module docs): the accepted
-    /// delivery, with the rejections before it.
+    /// delivery, with the rejections before it. When the delegation's acceptance asks for
+    /// an agreement, the step goes to `k` workers at once instead (module docs, *Agreement*).
     ///
     /// # Errors
     /// [`MarketError`]; on [`MarketError::NotDelivered`] the escrow stays until `expire`;
     /// [`MarketError::OverBudget`] before anything is posted when the run's escrow limit
     /// would be passed; [`MarketError::AllRejected`] after `max_posts` rejections;
-    /// [`MarketError::AwaitingReview`] under the policy `ask`.
+    /// [`MarketError::AwaitingReview`] under the policy `ask`;
+    /// [`MarketError::NoAgreedAnswer`] when a redundant step has no accepted answer.
     pub async fn delegate(&self, d: &Delegation, domain: &str) -> Result<Delivered, MarketError> {
+        if let Some(a) = d.task.acceptance.as_ref().and_then(|a| a.agreement) {
+            return self.delegate_redundant(d, domain, a).await;
+        }
         let mut rejections: Vec<Rejection> = Vec::new();
         for _ in 0..self.settings.max_posts.max(1) {
             reserve(
@@ -386,37 +572,43 @@ impl MarketDelegate {
                 .iter()
                 .map(|r| format!("{:#x}", r.worker))
                 .collect();
-            let (task_id, params, spec) = match self.post(d, domain, excluded).await {
+            let posted = match self.publish_spec(d, domain, excluded).await {
+                Ok((spec, bytes, id)) => self
+                    .post(&bytes, id, domain, 0)
+                    .await
+                    .map(|posted| (spec, posted)),
+                Err(e) => Err(e),
+            };
+            let (spec, posted) = match posted {
                 Ok(p) => p,
                 Err(e) => {
                     // nothing was escrowed: give the reservation back
-                    let mut esc = self.escrowed_wei.lock().unwrap_or_else(|p| p.into_inner());
-                    *esc = esc.saturating_sub(self.settings.payment_wei);
+                    release(&self.escrowed_wei, self.settings.payment_wei);
                     return Err(e);
                 }
             };
-            match self.collect(task_id, params, &spec).await? {
+            match self.collect(posted, &spec).await? {
                 Reviewed::Accepted(mut got) => {
                     got.rejected = rejections;
-                    return Ok(got);
+                    return Ok(*got);
                 }
                 Reviewed::Rejected(r) => {
                     tracing::info!(task = %r.task_id, worker = %r.worker, dispute = %r.dispute_id, "result rejected; posting the step again");
-                    rejections.push(r);
+                    rejections.push(*r);
                 }
             }
         }
         Err(MarketError::AllRejected { rejections })
     }
 
-    /// Builds the spec (the delegation's acceptance criteria, `excluded` workers), posts
-    /// the task and announces it; returns its id, terms and spec.
-    async fn post(
+    /// Builds the spec (the delegation's acceptance criteria, `excluded` workers) and
+    /// serves its blob on the mesh; returns the spec, its bytes and id.
+    async fn publish_spec(
         &self,
         d: &Delegation,
         domain: &str,
         excluded: Vec<String>,
-    ) -> Result<(B256, TaskParams, TaskSpec), MarketError> {
+    ) -> Result<(TaskSpec, Vec<u8>, ContentId), MarketError> {
         let spec = TaskSpec {
             task_id: d.delegation_id.clone(),
             task_type: domain.to_owned(),
@@ -437,6 +629,19 @@ impl MarketDelegate {
         spec.validate().map_err(MarketError::Spec)?;
         let spec_bytes = spec.to_json().map_err(MarketError::Spec)?;
         let spec_id = self.mesh.put_blob(&spec_bytes).await?;
+        Ok((spec, spec_bytes, spec_id))
+    }
+
+    /// Posts a task for the spec blob `spec_bytes` (id `spec_id`) and announces it. Tasks
+    /// of one spec differ by their salt: `index` (< 16) is added to 16 × the clock in ms,
+    /// so the `k` copies of a redundant step get distinct task ids.
+    async fn post(
+        &self,
+        spec_bytes: &[u8],
+        spec_id: ContentId,
+        domain: &str,
+        index: u64,
+    ) -> Result<Posted, MarketError> {
         let now = self.contracts.chain_time().await?;
         let params = TaskParams::builder(self.account, now)
             .with_payment(self.settings.payment_wei)
@@ -449,14 +654,15 @@ impl MarketDelegate {
             .with_domain(domain_to_bytes32(domain).map_err(MarketError::Domain)?)
             .with_spec_hash(B256::from(spec_id.0))
             .with_parent_task(self.settings.parent_task_id.unwrap_or(B256::ZERO))
-            .with_salt(now_ms())
+            .with_salt(now_ms().wrapping_mul(16).wrapping_add(index))
             .build();
         // the nonce is taken (and persisted) before anything is escrowed
         let nonce = self.nonce.next()?;
         let task_id = self.contracts.post_task(&params).await?.value;
+        debug_assert_eq!(task_id, task_id_of(&params));
         let env = TaskAnnouncement {
             params: params.abi_encode(),
-            spec: Some(spec_bytes),
+            spec: Some(spec_bytes.to_vec()),
         }
         .to_envelope(
             &self.key,
@@ -476,54 +682,50 @@ impl MarketDelegate {
                 tracing::warn!(%e, "task announcement not signed; workers will see it on chain")
             }
         }
-        Ok((task_id, params, spec))
+        Ok(Posted { task_id, params })
     }
 
-    /// Waits for a worker's result of the posted task, verifies it against its hash,
-    /// evaluates it and acts on the verdict.
-    async fn collect(
-        &self,
-        task_id: B256,
-        params: TaskParams,
-        spec: &TaskSpec,
-    ) -> Result<Reviewed, MarketError> {
-        let started = Instant::now();
-        let result_hash = loop {
-            let status = self.contracts.task_status(task_id).await?;
-            if status == TaskStatus::Submitted {
-                // from the deployment block, not block 0 (public RPCs cap a query's range)
-                let filter = Filter::new()
-                    .address(self.contracts.deployments().task_market)
-                    .event_signature(TaskMarket::TaskSubmitted::SIGNATURE_HASH)
-                    .topic1(task_id);
-                let logs = self
-                    .contracts
-                    .scan_logs(&filter)
-                    .await
-                    .map_err(|e| MarketError::Chain(e.into()))?;
-                let submitted = logs
-                    .iter()
-                    .filter_map(|l| TaskMarket::TaskSubmitted::decode_log(&l.inner).ok())
-                    .next_back();
-                match submitted {
-                    Some(ev) => break ev.data.resultHash,
-                    None => {
-                        return Err(MarketError::BadResult {
-                            task_id,
-                            why: "submitted, but no TaskSubmitted event found",
-                        });
-                    }
-                }
-            }
-            if started.elapsed() > self.settings.wait || status.is_final() {
-                return Err(MarketError::NotDelivered {
+    /// The task's state now: submitted (with the result hash from its `TaskSubmitted`
+    /// log), pending, or over without a submission.
+    async fn poll(&self, task_id: B256) -> Result<Polled, MarketError> {
+        let state = self.contracts.task_state(task_id).await?;
+        let status = TaskStatus::from_u8(state.status).ok_or_else(|| {
+            MarketError::Chain(aos_chain::ChainError::Malformed(format!(
+                "status {} of task {task_id:#x}",
+                state.status
+            )))
+        })?;
+        if status == TaskStatus::Submitted {
+            // the log scan starts at the deployment block (public RPCs cap a query's range)
+            return match self.contracts.last_submission(task_id).await? {
+                Some((result_hash, worker)) => Ok(Polled::Submitted {
+                    result_hash,
+                    worker,
+                    review_deadline_s: state.deadline.to::<u64>(),
+                }),
+                None => Err(MarketError::BadResult {
                     task_id,
-                    waited: started.elapsed(),
-                    status,
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        };
+                    why: "submitted, but no TaskSubmitted event found",
+                }),
+            };
+        }
+        Ok(if status.is_final() {
+            Polled::Ended(status)
+        } else {
+            Polled::Pending(status)
+        })
+    }
+
+    /// Fetches the submitted result blob over the mesh, checks it against its hash and
+    /// evaluates it against `spec`.
+    async fn review(
+        &self,
+        posted: Posted,
+        result_hash: B256,
+        worker: Address,
+        spec: &TaskSpec,
+    ) -> Result<Submission, MarketError> {
+        let task_id = posted.task_id;
         let blob = self.mesh.get_blob(ContentId(result_hash.0)).await?;
         let bad = |why| MarketError::BadResult { task_id, why };
         ContentId(result_hash.0)
@@ -531,49 +733,91 @@ impl MarketDelegate {
             .map_err(|_| bad("does not hash to the submitted result hash"))?;
         let result = <ResultBlob as aos_protocol::Message>::from_json(&blob)
             .map_err(|_| bad("not a result blob (aos-protocol ResultBlob)"))?;
-        let worker = self.contracts.task_state(task_id).await?.worker;
         let verdict = self
             .evaluator
             .evaluate(
                 spec,
-                &format!("{:#x}", params.specHash),
+                &format!("{:#x}", posted.params.specHash),
                 &format!("{result_hash:#x}"),
                 &result,
             )
             .await
-            .map_err(|source| MarketError::Evaluate { task_id, source })?;
-        debug_assert_eq!(task_id, task_id_of(&params));
-        match self.settings.review.decide(&verdict) {
-            Decision::Accept => {
-                self.contracts.accept(&params).await?;
-                Ok(Reviewed::Accepted(Delivered {
-                    output: result.output,
-                    params,
+            .map_err(|source| MarketError::Evaluate {
+                task_id,
+                source: Box::new(source),
+            })?;
+        Ok(Submission {
+            posted,
+            worker,
+            result_hash,
+            output: result.output,
+            verdict,
+        })
+    }
+
+    /// Rejects `sub` within its review window with its verdict as evidence: the verdict
+    /// blob is served on the mesh first (the jurors fetch it), then `reject` cites its id.
+    async fn reject(&self, sub: Submission) -> Result<Rejection, MarketError> {
+        let (bytes, id) = sub.verdict.to_blob().map_err(MarketError::Verdict)?;
+        self.mesh.put_blob(&bytes).await?;
+        let dispute_id = self.contracts.reject(&sub.posted.params, id).await?.value;
+        Ok(Rejection {
+            task_id: sub.posted.task_id,
+            worker: sub.worker,
+            verdict: sub.verdict,
+            verdict_blob: B256::from(id.0),
+            dispute_id,
+        })
+    }
+
+    /// Waits for a worker's result of the posted task, verifies it against its hash,
+    /// evaluates it and acts on the verdict.
+    async fn collect(&self, posted: Posted, spec: &TaskSpec) -> Result<Reviewed, MarketError> {
+        let started = Instant::now();
+        let task_id = posted.task_id;
+        let (result_hash, worker) = loop {
+            let status = match self.poll(task_id).await? {
+                Polled::Submitted {
+                    result_hash,
                     worker,
-                    verdict,
+                    ..
+                } => break (result_hash, worker),
+                Polled::Pending(s) | Polled::Ended(s) => s,
+            };
+            if started.elapsed() > self.settings.wait || status.is_final() {
+                return Err(MarketError::NotDelivered {
+                    task_id,
+                    waited: started.elapsed(),
+                    status,
+                });
+            }
+            tokio::time::sleep(POLL).await;
+        };
+        let sub = self.review(posted, result_hash, worker, spec).await?;
+        match self.settings.review.decide(&sub.verdict) {
+            Decision::Accept => {
+                self.contracts.accept(&sub.posted.params).await?;
+                Ok(Reviewed::Accepted(Box::new(Delivered {
+                    output: sub.output,
+                    params: sub.posted.params,
+                    worker: sub.worker,
+                    verdict: sub.verdict,
                     rejected: Vec::new(),
-                }))
+                    agreeing: Vec::new(),
+                    unsettled: Vec::new(),
+                })))
             }
             Decision::Wait => Err(MarketError::AwaitingReview {
                 task_id,
-                verdict: Box::new(verdict),
+                verdict: Box::new(sub.verdict),
             }),
-            Decision::Reject => {
-                // the jurors fetch the verdict from the mesh: provide it before citing it
-                let (bytes, id) = verdict.to_blob().map_err(MarketError::Verdict)?;
-                self.mesh.put_blob(&bytes).await?;
-                let dispute_id = self.contracts.reject(&params, id).await?.value;
-                Ok(Reviewed::Rejected(Rejection {
-                    task_id,
-                    worker,
-                    verdict,
-                    verdict_blob: B256::from(id.0),
-                    dispute_id,
-                }))
-            }
+            Decision::Reject => Ok(Reviewed::Rejected(Box::new(self.reject(sub).await?))),
         }
     }
 }
+
+/// How often a posted task's state is read while waiting.
+const POLL: Duration = Duration::from_millis(250);
 
 /// Mesh workers for `domain`, ranked by the indexer's `GET /route` (score in `[0, 1]`:
 /// decayed accuracy × completion), best first.
