@@ -41,6 +41,8 @@ fn up_over_a_dead_devnet_stops_its_leftover_services() {
         &dir,
         "--workers",
         "1",
+        "--defectors",
+        "0",
         "--jurors",
         "0",
         "--model",

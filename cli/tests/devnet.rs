@@ -55,6 +55,8 @@ fn devnet_up_dispute_to_settlement_then_down() {
                 "0",
                 "--workers",
                 "2",
+                "--defectors",
+                "0",
                 "--no-services",
                 "--dir",
             ])

@@ -119,7 +119,8 @@ pub struct Devnet {
 }
 
 impl Devnet {
-    /// `aos devnet up --port 0` with `workers` workers, `jurors` jurors and `model`.
+    /// `aos devnet up --port 0` with `workers` workers, no defector, `jurors` jurors and
+    /// `model`.
     ///
     /// # Panics
     /// When `up` fails (its stderr in the message).
@@ -135,6 +136,8 @@ impl Devnet {
             dir.to_str().expect("utf-8 path"),
             "--workers",
             &workers.to_string(),
+            "--defectors",
+            "0",
             "--jurors",
             &jurors.to_string(),
             "--model",

@@ -42,17 +42,24 @@ pub fn is_hash(s: &str) -> bool {
         .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// The rule every hash field of a message follows: [`is_hash`].
+pub(crate) fn check_hash(field: &'static str, s: &str) -> Result<(), MessageError> {
+    if is_hash(s) {
+        Ok(())
+    } else {
+        Err(MessageError::invalid(
+            field,
+            "must be 0x followed by 64 hex digits",
+        ))
+    }
+}
+
 impl Message for ResultBlob {
     const NAME: &'static str = "result_blob";
 
     fn validate(&self) -> Result<(), MessageError> {
         check_str("task_id", &self.task_id, MAX_ID_LEN, true)?;
-        if !is_hash(&self.spec_hash) {
-            return Err(MessageError::invalid(
-                "spec_hash",
-                "must be 0x followed by 64 hex digits",
-            ));
-        }
+        check_hash("spec_hash", &self.spec_hash)?;
         check_str("executor", &self.executor, MAX_ID_LEN, true)?;
         if let Some(m) = &self.model {
             check_str("model", m, MAX_ID_LEN, false)?;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::acceptance::{BPS, MAX_KIND_LEN, check_bps};
 use super::common::{MAX_ID_LEN, Message, check_str};
 use super::error::MessageError;
-use super::result_blob::is_hash;
+use super::result_blob::check_hash;
 use crate::content::ContentId;
 use crate::identity::{AgentId, AgentSignature};
 use crate::signing::SignedMessage;
@@ -150,18 +150,8 @@ impl Message for Verdict {
 
     fn validate(&self) -> Result<(), MessageError> {
         check_str("task_id", &self.task_id, MAX_ID_LEN, true)?;
-        if !is_hash(&self.spec_hash) {
-            return Err(MessageError::invalid(
-                "spec_hash",
-                "must be 0x followed by 64 hex digits",
-            ));
-        }
-        if !is_hash(&self.result_hash) {
-            return Err(MessageError::invalid(
-                "result_hash",
-                "must be 0x followed by 64 hex digits",
-            ));
-        }
+        check_hash("spec_hash", &self.spec_hash)?;
+        check_hash("result_hash", &self.result_hash)?;
         check_bps("score_bps", self.score_bps)?;
         if self.checks.len() > MAX_VERDICT_CHECKS {
             return Err(MessageError::invalid(

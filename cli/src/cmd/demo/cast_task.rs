@@ -44,16 +44,8 @@ pub(super) async fn run(
         ctx,
         "== 3. a task posted by plain `cast send` against the published ABI",
     );
-    let plan: aos_protocol::messages::Plan = serde_json::from_slice(
-        &std::fs::read(plan).wrap_err_with(|| format!("cannot read {}", plan.display()))?,
-    )
-    .wrap_err_with(|| format!("{} is not a plan", plan.display()))?;
-    let step = plan
-        .steps
-        .iter()
-        .rev()
-        .find(|s| s.acceptance.is_some())
-        .ok_or_else(|| eyre!("the plan has no step with acceptance criteria"))?;
+    let steps = demo.checked_steps(plan)?;
+    let step = &steps[steps.len() - 1];
     let spec = demo.spec_file(
         "followups",
         &format!("{}\n\n{}", step.description, std::fs::read_to_string(file)?),

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use alloy::primitives::{Address, B256, U256};
 use aos_chain::{Ruling, TaskStatus};
-use eyre::{Result, WrapErr, bail, eyre};
+use eyre::{Result, bail, eyre};
 use serde_json::Value;
 
 use super::scene::{Demo, say, short};
@@ -138,15 +138,8 @@ async fn post_and_wait(
     file: &Path,
     plan: &Path,
 ) -> Result<Submitted> {
-    let plan: aos_protocol::messages::Plan = serde_json::from_slice(
-        &std::fs::read(plan).wrap_err_with(|| format!("cannot read {}", plan.display()))?,
-    )
-    .wrap_err_with(|| format!("{} is not a plan", plan.display()))?;
-    let step = plan
-        .steps
-        .iter()
-        .find(|s| s.acceptance.is_some())
-        .ok_or_else(|| eyre!("the plan has no step with acceptance criteria"))?;
+    let steps = demo.checked_steps(plan)?;
+    let step = &steps[0];
     let spec = demo.spec_file(
         "timeline",
         &format!("{}\n\n{}", step.description, std::fs::read_to_string(file)?),

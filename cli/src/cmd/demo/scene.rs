@@ -194,6 +194,27 @@ impl Demo<'_> {
 
     /// A white-paper §6.2 task spec for a summarisation step, published on the blob
     /// gateway; returns its file.
+    /// The steps of `plan` (a plan file) that carry acceptance criteria, in order: the
+    /// checkable tasks the demo posts outside the coordinator.
+    pub(super) fn checked_steps(
+        &self,
+        plan: &std::path::Path,
+    ) -> Result<Vec<aos_protocol::messages::PlanStep>> {
+        let plan: aos_protocol::messages::Plan = serde_json::from_slice(
+            &std::fs::read(plan).wrap_err_with(|| format!("cannot read {}", plan.display()))?,
+        )
+        .wrap_err_with(|| format!("{} is not a plan", plan.display()))?;
+        let steps: Vec<_> = plan
+            .steps
+            .into_iter()
+            .filter(|s| s.acceptance.is_some())
+            .collect();
+        if steps.is_empty() {
+            eyre::bail!("the plan has no step with acceptance criteria");
+        }
+        Ok(steps)
+    }
+
     pub(super) fn spec_file(
         &self,
         name: &str,
