@@ -461,7 +461,7 @@ impl Coordinator {
             Err(e) => {
                 let (rejections, unsettled) = match &e {
                     ServiceError::Market {
-                        source: MarketError::AllRejected { rejections },
+                        source: MarketError::AllRejected { rejections, .. },
                         ..
                     } => (rejections.as_slice(), &[][..]),
                     ServiceError::Market {

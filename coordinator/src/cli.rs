@@ -318,6 +318,12 @@ async fn ask(a: AskArgs) -> anyhow::Result<()> {
                         format!("{} is not a plan (protocol/schemas/plan.json)", p.display())
                     })?;
             plan.request = request.clone();
+            for st in &plan.steps {
+                if let Some(acc) = &st.acceptance {
+                    aos_verify::check_acceptance(acc)
+                        .with_context(|| format!("{}: step {}", p.display(), st.id))?;
+                }
+            }
             Some(plan)
         }
     };

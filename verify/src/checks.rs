@@ -94,6 +94,27 @@ impl CompiledChecks {
         }
     }
 
+    /// Why some check cannot run on any output: a regex or schema that does not compile,
+    /// a language `whatlang` does not detect. Empty for a sound set of checks. A spec
+    /// with problems is the requester's mistake, not the worker's: workers refuse it and
+    /// the evaluator gives no verdict on it.
+    pub fn problems(&self) -> Vec<String> {
+        self.items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let why = match c {
+                    Compiled::Schema(Err(e)) | Compiled::Pattern { re: Err(e), .. } => e.clone(),
+                    Compiled::Language { code, lang: None } => {
+                        format!("language {code} is not one whatlang detects")
+                    }
+                    _ => return None,
+                };
+                Some(format!("checks[{i}]: {why}"))
+            })
+            .collect()
+    }
+
     /// Runs the checks on `output` (module docs); `input` is the spec's `input`.
     pub fn run(&self, input: &Value, output: &str) -> Vec<CheckOutcome> {
         let ctx = Ctx {

@@ -44,12 +44,31 @@ pub enum Unsupported {
         /// `"checker module"` or `"photo"`.
         what: &'static str,
     },
+    /// A check that cannot run on any output (a regex or JSON Schema that does not
+    /// compile): the spec is broken, not the result.
+    #[error("the spec's acceptance criteria are broken: {0}")]
+    BrokenCheck(String),
     /// A language check for a language `whatlang` does not detect.
     #[error("the spec checks for language {code}, which whatlang does not detect")]
     Language {
         /// The ISO 639-3 code.
         code: String,
     },
+}
+
+/// Whether `acceptance`'s deterministic checks can run at all: every regex and JSON
+/// Schema compiles (with the evaluator's limits). Requesters call it before posting a
+/// spec, workers before claiming one, and [`Evaluator::evaluate`] before judging.
+///
+/// # Errors
+/// [`Unsupported::BrokenCheck`] naming every broken check.
+pub fn check_acceptance(acceptance: &Acceptance) -> Result<(), Unsupported> {
+    let problems = CompiledChecks::new(acceptance).problems();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Unsupported::BrokenCheck(problems.join("; ")))
+    }
 }
 
 /// Evaluation did not produce a verdict.
@@ -202,6 +221,7 @@ impl Evaluator {
                 return Err(Unsupported::Language { code: code.clone() });
             }
         }
+        check_acceptance(acceptance)?;
         Ok(())
     }
 

@@ -56,7 +56,7 @@ mod text;
 pub use agreement::{AGREEMENT, AgreementOutcome, agreement, agreement_checks, similarity_bps};
 pub use blob::{BlobError, BlobSource, BoxFuture, MemoryBlobs};
 pub use checks::{CompiledChecks, run_checks};
-pub use evaluator::{EvalError, Evaluator, RUBRIC, Unsupported, WASM_CHECKER};
+pub use evaluator::{EvalError, Evaluator, RUBRIC, Unsupported, WASM_CHECKER, check_acceptance};
 pub use injection::INJECTION_SCREEN;
 #[cfg(any(feature = "local", feature = "remote"))]
 pub use judge::LlmJudge;

@@ -69,6 +69,11 @@ pub enum Refusal {
     /// Karma below a minimum (or a dimension this worker cannot prove).
     #[error("karma requirement {0} not met")]
     Karma(String),
+    /// We already took a task with the same spec: the requester posted it k times for k
+    /// independent answers (white paper §6.2 spec; issue 13 "agreement"), and a second answer
+    /// from us would be rejected as a duplicate vote.
+    #[error("we already took a task with the same spec (redundant tasks want independent workers)")]
+    SameSpec,
     /// The requester excluded this worker (`requirements.excluded_workers`, e.g. after
     /// rejecting its result on the same step).
     #[error("the requester excluded this worker")]

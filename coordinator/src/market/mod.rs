@@ -153,10 +153,17 @@ pub enum MarketError {
     },
     /// Every posting of the step was rejected (the last rejection's verdict is in
     /// `rejections`).
-    #[error("every result for the step failed its acceptance checks ({} rejected)", rejections.len())]
+    #[error(
+        "{} result(s) of the step rejected for failing its acceptance checks{}",
+        rejections.len(),
+        then.as_ref().map(|e| format!("; then: {e}")).unwrap_or_default()
+    )]
     AllRejected {
         /// The rejections, in order.
         rejections: Vec<Rejection>,
+        /// What ended the step after them, when it was not the last posting's rejection
+        /// (the escrow limit, nobody delivering, …).
+        then: Option<Box<MarketError>>,
     },
     /// A redundant step (module docs, *Agreement*) ended without an accepted answer: no
     /// majority agreed, fewer than two results could be compared, every result failed
@@ -562,12 +569,25 @@ impl MarketDelegate {
             return self.delegate_redundant(d, domain, a).await;
         }
         let mut rejections: Vec<Rejection> = Vec::new();
+        // an error after a rejection keeps the rejections: each opened a dispute
+        let end = |rejections: Vec<Rejection>, e: MarketError| {
+            if rejections.is_empty() {
+                e
+            } else {
+                MarketError::AllRejected {
+                    rejections,
+                    then: Some(Box::new(e)),
+                }
+            }
+        };
         for _ in 0..self.settings.max_posts.max(1) {
-            reserve(
+            if let Err(e) = reserve(
                 &self.escrowed_wei,
                 self.settings.payment_wei,
                 self.settings.max_escrow_wei,
-            )?;
+            ) {
+                return Err(end(rejections, e));
+            }
             let excluded: Vec<String> = rejections
                 .iter()
                 .map(|r| format!("{:#x}", r.worker))
@@ -584,21 +604,25 @@ impl MarketDelegate {
                 Err(e) => {
                     // nothing was escrowed: give the reservation back
                     release(&self.escrowed_wei, self.settings.payment_wei);
-                    return Err(e);
+                    return Err(end(rejections, e));
                 }
             };
-            match self.collect(posted, &spec).await? {
-                Reviewed::Accepted(mut got) => {
+            match self.collect(posted, &spec).await {
+                Ok(Reviewed::Accepted(mut got)) => {
                     got.rejected = rejections;
                     return Ok(*got);
                 }
-                Reviewed::Rejected(r) => {
+                Ok(Reviewed::Rejected(r)) => {
                     tracing::info!(task = %r.task_id, worker = %r.worker, dispute = %r.dispute_id, "result rejected; posting the step again");
                     rejections.push(*r);
                 }
+                Err(e) => return Err(end(rejections, e)),
             }
         }
-        Err(MarketError::AllRejected { rejections })
+        Err(MarketError::AllRejected {
+            rejections,
+            then: None,
+        })
     }
 
     /// Builds the spec (the delegation's acceptance criteria, `excluded` workers) and

@@ -163,6 +163,9 @@ impl Worker {
         let now_s = now_ms() / 1000;
         check_terms(self.cfg(), self.inner.p.account, &c.params, now_s)?;
         let spec = self.spec(&c.params, c.spec.clone()).await?;
+        if self.took_spec(c.params.specHash).await {
+            return Err(Refusal::SameSpec);
+        }
         let karma = self.own_karma(&c.params).await;
         let execs = &self.inner.p.executors;
         check_spec(
@@ -276,5 +279,20 @@ impl Worker {
             }
         }
         self.drive(c.params, shutdown, Some(permit)).await;
+    }
+
+    /// Whether we claimed (or are claiming) a task whose spec hash is `spec_hash`.
+    async fn took_spec(&self, spec_hash: alloy::primitives::B256) -> bool {
+        let rows = match self.store().tasks().await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(%e, "database");
+                return false;
+            }
+        };
+        rows.iter()
+            .filter(|r| !matches!(r.phase, TaskPhase::Skipped | TaskPhase::Lost))
+            .filter_map(|r| <TaskParams as alloy::sol_types::SolValue>::abi_decode(&r.params).ok())
+            .any(|p| p.specHash == spec_hash)
     }
 }

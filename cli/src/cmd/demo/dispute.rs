@@ -60,8 +60,7 @@ struct Submitted {
 }
 
 /// Run the phase as `req`, with the devnet's `workers` (honest and defectors) and
-/// `jurors`; `earlier` are the disputes the run opened before (with their task ids). The
-/// defector's dispute first, then the earlier ones.
+/// `jurors`: the defector's task, its review and its dispute.
 pub(super) async fn run(
     demo: &Demo<'_>,
     req: &Account,
@@ -69,32 +68,45 @@ pub(super) async fn run(
     jurors: &[Account],
     file: &Path,
     plan: &Path,
-    earlier: &[(u64, B256)],
-) -> Result<Vec<Disputed>> {
+) -> Result<Disputed> {
     say(
         demo.ctx,
         "== 4. a lazy defector: its result fails the checks, is rejected with evidence, the jury rules",
     );
     let t = post_and_wait(demo, req, file, plan).await?;
     let (verdict, dispute_id) = review_and_reject(demo, req, &t.tid)?;
+    let mut ruled = judge_all(
+        demo,
+        req,
+        workers,
+        jurors,
+        vec![(dispute_id, t.id, Some(verdict))],
+    )
+    .await?;
+    Ok(ruled.remove(0))
+}
+
+/// The jury for `disputes` (dispute id, task id, the requester's verdict when known), right
+/// after the phase that opened them (the court's draw period is 120 s on the devnet): every
+/// dispute is drawn and voted on before time moves (warping past one appeal window would
+/// close the others' periods); then each is ruled, executed and settled, and the parties
+/// withdraw.
+pub(super) async fn judge_all(
+    demo: &Demo<'_>,
+    req: &Account,
+    workers: &[Account],
+    jurors: &[Account],
+    disputes: Vec<(u64, B256, Option<Value>)>,
+) -> Result<Vec<Disputed>> {
     let spare = jurors
         .first()
         .ok_or_else(|| eyre!("the devnet has no jurors"))?;
-    // every dispute is drawn and voted on before time moves: warping past one dispute's
-    // appeal window would close the others' draw and vote periods
-    let mut open: Vec<(u64, B256, Option<Value>)> = vec![(dispute_id, t.id, Some(verdict))];
-    open.extend(earlier.iter().map(|(d, task)| (*d, *task, None)));
     let mut voted = Vec::new();
-    for (i, (d, task, verdict)) in open.into_iter().enumerate() {
-        if i > 0 {
-            say(
-                demo.ctx,
-                format!(
-                    "   -- dispute {d}, opened earlier in the run (task {})",
-                    short(&format!("{task:#x}"))
-                ),
-            );
-        }
+    for (d, task, verdict) in disputes {
+        say(
+            demo.ctx,
+            format!("   dispute {d} (task {}):", short(&format!("{task:#x}"))),
+        );
         let seated = draw(demo, spare, d)?;
         let votes = vote(demo, jurors, &seated, d)?;
         voted.push((d, task, verdict, votes));
@@ -363,7 +375,7 @@ async fn rule(demo: &Demo<'_>, spare: &Account, dispute: u64) -> Result<u64> {
     };
     say(
         demo.ctx,
-        format!("   ✓ appeal window over: ruling {ruling} ({meaning})"),
+        format!("   ✓ dispute {dispute}: appeal window over, ruling {ruling} ({meaning})"),
     );
     Ok(ruling)
 }

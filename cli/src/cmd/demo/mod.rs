@@ -214,29 +214,38 @@ async fn main_job(
 
     let b0 = demo.block().await? + 1;
     let asked = request::run(demo, &req, request, file, plan, b0).await?;
+
+    let mut other = Vec::new();
+    if !asked.disputes.is_empty() {
+        say(
+            demo.ctx,
+            "   the jury rules on the coordinator's rejections now (the court's draw period is short)",
+        );
+        let items = asked.disputes.iter().map(|(d, t)| (*d, *t, None)).collect();
+        other.extend(dispute::judge_all(demo, &req, &workers, &jurors, items).await?);
+    }
     let b1 = demo.block().await?;
     gas.extend(demo.gas("2 request", b0, b1).await?);
 
     let b0 = b1 + 1;
     let cast = cast_task::run(demo, &req, file, plan).await?;
+    if let Some(d) = cast.dispute {
+        let items = vec![(d, cast.task_id, Some(cast.verdict.clone()))];
+        other.extend(dispute::judge_all(demo, &req, &workers, &jurors, items).await?);
+    }
     let b1 = demo.block().await?;
     gas.extend(demo.gas("3 cast task", b0, b1).await?);
 
     let b0 = b1 + 1;
-    let mut earlier = asked.disputes.clone();
-    if let Some(d) = cast.dispute {
-        earlier.push((d, cast.task_id));
-    }
-    let mut disputed = dispute::run(demo, &req, &workers, &jurors, file, plan, &earlier).await?;
+    let first = dispute::run(demo, &req, &workers, &jurors, file, plan).await?;
     let b1 = demo.block().await?;
     gas.extend(demo.gas("4 dispute", b0, b1).await?);
 
     say(demo.ctx, "== 5. the indexer's API");
     let karma1 = demo.karma().await?;
-    let first = disputed.remove(0);
     let (indexer, idx_dispute) = indexer_view::run(demo, first.dispute_id).await?;
     let mut other_disputes = Vec::new();
-    for d in disputed {
+    for d in other {
         let i = demo
             .indexer()?
             .dispute(alloy::primitives::U256::from(d.dispute_id))

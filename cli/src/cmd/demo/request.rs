@@ -85,6 +85,12 @@ pub(super) async fn run(
             );
             verdicts.push(VerdictSummary::from_json(id, &worker, &r["verdict"]));
             let task: Option<B256> = r["task_id"].as_str().and_then(|t| t.parse().ok());
+            if let Some(v) = r["verdict_blob"]
+                .as_str()
+                .and_then(|v| v.parse::<B256>().ok())
+            {
+                serve_evidence(demo, v).await?;
+            }
             if let (Some(d), Some(task)) = (super::dispute::dispute_id(&r["dispute_id"]), task) {
                 say(
                     ctx,
@@ -146,6 +152,20 @@ pub(super) async fn run(
         verdicts,
         disputes,
     })
+}
+
+/// Copies the coordinator's verdict blob `id` (its evidence on chain) to the devnet's blob
+/// gateway: the coordinator's mesh node served it while `ask` ran, and the jurors read it
+/// after `ask` exits. A long-running coordinator serves its evidence itself.
+async fn serve_evidence(demo: &Demo<'_>, id: B256) -> Result<()> {
+    let cid = aos_protocol::ContentId(id.0);
+    let store = aos_mesh::BlobStore::open(demo.dir.join("coordinator/blobs"), 8 << 20)?;
+    let bytes = store
+        .get(&cid)
+        .await?
+        .ok_or_else(|| eyre::eyre!("the coordinator did not keep its verdict blob {cid}"))?;
+    std::fs::write(demo.dir.join("blobs").join(cid.to_string()), bytes)?;
+    Ok(())
 }
 
 /// The settings of the coordinator: the devnet's, with the requester's wallet.

@@ -34,9 +34,20 @@ pub(super) async fn post(ctx: &Ctx, a: PostArgs) -> Result<()> {
     let spec = std::fs::read(&a.spec)
         .wrap_err_with(|| format!("cannot read the spec file {}", a.spec.display()))?;
     let spec_id = ContentId::of(&spec);
-    if let Err(e) =
-        <aos_protocol::messages::TaskSpec as aos_protocol::messages::Message>::from_json(&spec)
+    let parsed =
+        <aos_protocol::messages::TaskSpec as aos_protocol::messages::Message>::from_json(&spec);
+    // acceptance criteria that cannot run on any output would make every result fail: the
+    // worker would lose its stake for the requester's mistake (workers refuse such specs)
+    if let Ok(s) = &parsed
+        && let Some(acc) = &s.acceptance
+        && let Err(e) = aos_verify::check_acceptance(acc)
     {
+        bail!(
+            "{}: {e}; fix the acceptance section (protocol/schemas/task_spec.json)",
+            a.spec.display()
+        );
+    }
+    if let Err(e) = parsed {
         if !a.any_spec {
             bail!(
                 "{} is not a white-paper §6.2 task spec ({e}); aos-worker refuses such tasks, so \
