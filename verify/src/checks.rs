@@ -282,7 +282,13 @@ fn schema(v: &Result<Box<jsonschema::Validator>, String>, ctx: &Ctx<'_>) -> Judg
 fn describe_schema_error(e: &jsonschema::ValidationError<'_>) -> String {
     let at = e.instance_path().to_string();
     let at = if at.is_empty() { "/".into() } else { at };
-    crate::text::clip(&format!("at {at}: {e}"), 240)
+    // the message quotes the offending value first: a long one would push the reason
+    // (e.g. "has non-unique elements") out of the clipped text, so the value is clipped
+    let value = e.instance().to_string();
+    let msg = e
+        .to_string()
+        .replacen(&value, &crate::text::clip(&value, 80), 1);
+    crate::text::clip(&format!("at {at}: {msg}"), 240)
 }
 
 fn pattern(re: &Result<Regex, String>, source: &str, required: bool, output: &str) -> Judged {
@@ -498,5 +504,23 @@ mod tests {
         for (_, w) in s {
             assert!(!w.is_empty() && w.len() <= LANGUAGE_SAMPLE_BYTES / 3);
         }
+    }
+
+    /// Regression (new-user trial): a failing schema's reason quoted the whole offending
+    /// value first, so the clipped text never reached the cause ("non-unique").
+    #[test]
+    fn a_long_value_does_not_hide_the_schema_reason() {
+        use aos_protocol::messages::{Acceptance, Check};
+        let acc = Acceptance {
+            checks: vec![Check::JsonSchema {
+                schema: serde_json::json!({"type": "array", "uniqueItems": true}),
+            }],
+            ..Acceptance::default()
+        };
+        let long = "x".repeat(400);
+        let out = serde_json::json!([long, long]).to_string();
+        let r = &run_checks(&acc, &serde_json::json!({}), &out)[0];
+        assert!(!r.pass);
+        assert!(r.reason.contains("non-unique"), "{}", r.reason);
     }
 }

@@ -1,7 +1,7 @@
 //! Phase 3: a task posted by plain `cast send` against the published ABI (spec published on
 //! the blob gateway, with the plan's follow-ups acceptance criteria) is taken and run like
 //! any other; the requester reviews it with `aos task review --policy auto`: paid when it
-//! passes, rejected with the verdict as evidence when it fails (the jury of phase 4 rules).
+//! passes, rejected with the verdict as evidence when it fails (the jury then rules).
 
 use std::{
     path::Path,
@@ -97,7 +97,7 @@ pub(super) async fn run(
             say(
                 ctx,
                 format!(
-                    "   ✗ requester rejected it with the verdict as evidence: dispute {d} (the jury rules in phase 4)"
+                    "   ✗ requester rejected it with the verdict as evidence: dispute {d}; the jury rules now"
                 ),
             );
             Some(d)
