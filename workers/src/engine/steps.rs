@@ -387,8 +387,8 @@ impl Worker {
     }
 
     /// The requester disputed our result: once, put our own verdict (the self-check) on
-    /// chain as the worker's evidence for the jurors (`TaskMarket.submitEvidence`). Best
-    /// effort: a failure is logged and tried again on the next poll.
+    /// chain as the worker's evidence for the jurors (`TaskMarket.submitEvidence`), when it
+    /// passed. Best effort: a failure is logged and tried again on the next poll.
     async fn reply_to_dispute(&self, p: &TaskParams) {
         let task_id = task_id_of(p);
         let row = match self.store().task(task_id).await {
@@ -398,6 +398,23 @@ impl Worker {
         let Some(verdict) = row.verdict_hash.filter(|_| !row.evidence_sent) else {
             return;
         };
+        // our own verdict is our reply only when it passed: a failing self-check (every
+        // attempt failed, the best result was submitted anyway) would argue the
+        // requester's case
+        let passed = self
+            .inner
+            .fetcher
+            .fetch_once(ContentId(verdict.0))
+            .await
+            .and_then(|b| <Verdict as aos_protocol::messages::Message>::from_json(&b).ok())
+            .is_some_and(|v| v.pass);
+        if !passed {
+            tracing::info!(task = %task_id, "disputed: our own check failed too; no reply");
+            if let Err(e) = self.store().set_evidence_sent(task_id).await {
+                tracing::warn!(%e, "database");
+            }
+            return;
+        }
         match self.chain().submit_evidence(p, ContentId(verdict.0)).await {
             Ok(_) => {
                 tracing::info!(task = %task_id, verdict = %verdict, "disputed: our verdict sent as evidence");

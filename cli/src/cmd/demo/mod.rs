@@ -213,6 +213,7 @@ async fn main_job(
     let karma0 = demo.karma().await?;
 
     let b0 = demo.block().await? + 1;
+    let request_block = b0;
     let asked = request::run(demo, &req, request, file, plan, b0).await?;
 
     let mut other = Vec::new();
@@ -277,7 +278,12 @@ async fn main_job(
         answer: asked.answer,
         confidence: asked.report["confidence"].as_f64().unwrap_or_default(),
         verdicts,
-        sub_tasks: asked.sub_tasks,
+        // as they ended: the juries ruled on the rejected ones after phase 2
+        sub_tasks: request::posted_since(demo, &req, request_block)
+            .await?
+            .into_iter()
+            .filter(|t| asked.sub_tasks.iter().any(|s| s.task_id == t.task_id))
+            .collect(),
         cast_task: CastSummary {
             task_id: cast.task_id,
             worker: cast.worker,

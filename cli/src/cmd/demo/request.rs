@@ -220,7 +220,7 @@ async fn ask(
 }
 
 /// The tasks `req` posted from block `from` on, from the indexer; at least one.
-async fn posted_since(demo: &Demo<'_>, req: &Account, from: u64) -> Result<Vec<Task>> {
+pub(super) async fn posted_since(demo: &Demo<'_>, req: &Account, from: u64) -> Result<Vec<Task>> {
     demo.indexer_caught_up().await?;
     let sub_tasks: Vec<Task> = demo
         .indexer()?
