@@ -492,3 +492,43 @@ async fn agreement_outcomes_appended_to_verdicts() {
         Err(EvalError::InvalidVerdict(_))
     ));
 }
+
+/// Regression (new-user trial): a spec whose regex or schema does not compile made every
+/// result fail, so the jury took the worker's stake for the requester's mistake. Such a
+/// spec is refused before posting and before claiming, and the evaluator gives no verdict
+/// on it.
+#[tokio::test]
+async fn a_spec_whose_checks_cannot_run_gets_no_verdict() {
+    let broken = Acceptance {
+        checks: vec![
+            Check::Length {
+                min_chars: Some(1),
+                max_chars: None,
+            },
+            Check::Pattern {
+                regex: "(unclosed[".into(),
+                required: true,
+            },
+            Check::JsonSchema {
+                schema: json!({"type": "nonsense"}),
+            },
+        ],
+        ..Default::default()
+    };
+    let e = aos_verify::check_acceptance(&broken)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("checks[1]") && e.contains("checks[2]") && !e.contains("checks[0]"),
+        "{e}"
+    );
+    let spec = common::spec(broken);
+    let spec_hash = common::spec_hash(&spec);
+    let (r, h) = common::result(&spec, "The capital of France is Paris.");
+    let err = Evaluator::new(None)
+        .evaluate(&spec, &spec_hash, &h, &r)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EvalError::Unsupported(_)), "{err}");
+    assert!(aos_verify::check_acceptance(&timeline_acceptance()).is_ok());
+}

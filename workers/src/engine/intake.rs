@@ -234,17 +234,30 @@ impl Worker {
             return;
         };
         drop(wait_permit);
-        // the row goes in before the transaction: a crash now is settled from the chain
-        match self
-            .store()
-            .insert_task(task_id, &params_abi, TaskPhase::Claiming)
-            .await
         {
-            Ok(true) => {}
-            Ok(false) => return, // the other source got here first
-            Err(e) => {
-                tracing::error!(%e, "database");
+            // decisions run concurrently: the same-spec rule is checked again, with the row
+            // inserted under one lock, so two tasks of one spec cannot both pass it
+            let _one_at_a_time = self.inner.claim_lock.lock().await;
+            if self.took_spec(c.params.specHash).await {
+                tracing::debug!(task = %task_id, "not claiming: we took a task with the same spec meanwhile");
+                let _ = self
+                    .store()
+                    .insert_task(task_id, &params_abi, TaskPhase::Skipped)
+                    .await;
                 return;
+            }
+            // the row goes in before the transaction: a crash now is settled from the chain
+            match self
+                .store()
+                .insert_task(task_id, &params_abi, TaskPhase::Claiming)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => return, // the other source got here first
+                Err(e) => {
+                    tracing::error!(%e, "database");
+                    return;
+                }
             }
         }
         let claim = tokio::time::timeout(TX_TIMEOUT, self.chain().claim(&c.params))

@@ -141,6 +141,8 @@ struct Inner {
     chain_id: u64,
     slots: Arc<Semaphore>,
     fetcher: blobs::BlobFetcher,
+    /// Held while a claim's same-spec check and its row insert run (intake).
+    claim_lock: tokio::sync::Mutex<()>,
     /// The requester's evaluator (aos-verify), signing with the agent key: self-checks.
     evaluator: aos_verify::Evaluator,
 }
@@ -204,6 +206,7 @@ impl Worker {
                 chain_id,
                 slots,
                 fetcher,
+                claim_lock: tokio::sync::Mutex::new(()),
                 evaluator,
             }),
         }
