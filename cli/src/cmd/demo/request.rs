@@ -126,14 +126,21 @@ pub(super) async fn run(
     }
     let sub_tasks = posted_since(demo, req, from).await?;
     for t in &sub_tasks {
+        let what = if t.status == "Disputed" {
+            "rejected with evidence: the jury rules below".to_owned()
+        } else {
+            format!(
+                "received {}: payment + stake back",
+                fmt_eth(t.worker_amount.unwrap_or_default())
+            )
+        };
         say(
             ctx,
             format!(
-                "   task {} {} by {} (received {}: payment + stake back)",
+                "   task {} {} by {} ({what})",
                 short(&format!("{:#x}", t.task_id)),
                 t.status,
                 t.worker.map(|w| demo.role_of(w)).unwrap_or_default(),
-                fmt_eth(t.worker_amount.unwrap_or_default())
             ),
         );
     }
