@@ -37,6 +37,15 @@ pub fn stake_of(params: &TaskParams) -> U256 {
         / U256::from(10_000u64)
 }
 
+/// The status of a task state read from the market.
+///
+/// # Errors
+/// [`ChainError::Malformed`] for a status number the contract does not define.
+pub fn status_of(state: &TaskState) -> Result<TaskStatus, ChainError> {
+    TaskStatus::from_u8(state.status)
+        .ok_or_else(|| ChainError::Malformed(format!("status {}", state.status)))
+}
+
 /// `keccak256(abi.encode(params))`: the task id (TaskMarket's content-addressed ids).
 pub fn task_id_of(params: &TaskParams) -> B256 {
     alloy::primitives::keccak256(params.abi_encode())
@@ -327,9 +336,7 @@ impl AosContracts {
     /// # Errors
     /// RPC errors; [`ChainError::Malformed`] for an unknown status number.
     pub async fn task_status(&self, task_id: B256) -> Result<TaskStatus, ChainError> {
-        let s = self.task_state(task_id).await?;
-        TaskStatus::from_u8(s.status)
-            .ok_or_else(|| ChainError::Malformed(format!("status {}", s.status)))
+        status_of(&self.task_state(task_id).await?)
     }
 
     /// Withdrawable balance of `account` in `asset` (asset units).

@@ -420,14 +420,7 @@ impl BlobSource for FetchedBlobs {
                     reason: format!("{e:#}"),
                     retryable: true,
                 })?;
-            if f.bytes.len() as u64 > max_bytes {
-                return Err(BlobError::TooLarge {
-                    id: *id,
-                    len: f.bytes.len() as u64,
-                    max: max_bytes,
-                });
-            }
-            Ok(f.bytes)
+            BlobError::within(id, f.bytes, max_bytes)
         })
     }
 }

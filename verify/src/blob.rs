@@ -56,6 +56,24 @@ impl BlobError {
     }
 }
 
+impl BlobError {
+    /// `bytes` of blob `id` when they are at most `max_bytes`, else
+    /// [`BlobError::TooLarge`]: the size rule every [`BlobSource`] and the evaluator apply.
+    ///
+    /// # Errors
+    /// [`BlobError::TooLarge`].
+    pub fn within(id: &ContentId, bytes: Vec<u8>, max_bytes: u64) -> Result<Vec<u8>, Self> {
+        if bytes.len() as u64 > max_bytes {
+            return Err(Self::TooLarge {
+                id: *id,
+                len: bytes.len() as u64,
+                max: max_bytes,
+            });
+        }
+        Ok(bytes)
+    }
+}
+
 /// A source of content-addressed blobs.
 pub trait BlobSource: Send + Sync {
     /// The bytes of blob `id`, at most `max_bytes` of them: a larger blob is
@@ -113,12 +131,7 @@ impl BlobSource for MemoryBlobs {
             let map = self.blobs.read().unwrap_or_else(|p| p.into_inner());
             match map.get(id) {
                 None => Err(BlobError::NotFound(*id)),
-                Some(b) if b.len() as u64 > max_bytes => Err(BlobError::TooLarge {
-                    id: *id,
-                    len: b.len() as u64,
-                    max: max_bytes,
-                }),
-                Some(b) => Ok(b.clone()),
+                Some(b) => BlobError::within(id, b.clone(), max_bytes),
             }
         };
         Box::pin(async move { found })

@@ -360,14 +360,8 @@ impl Evaluator {
             // can_evaluate ran first; a missing source is a missing blob
             return Err(BlobError::NotFound(*id));
         };
-        let bytes = blobs.get(id, max_bytes).await?;
-        if bytes.len() as u64 > max_bytes {
-            return Err(BlobError::TooLarge {
-                id: *id,
-                len: bytes.len() as u64,
-                max: max_bytes,
-            });
-        }
+        // a source is not trusted to keep the limit
+        let bytes = BlobError::within(id, blobs.get(id, max_bytes).await?, max_bytes)?;
         id.verify(&bytes)?;
         Ok(bytes)
     }

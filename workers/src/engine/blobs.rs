@@ -59,14 +59,7 @@ impl BlobSource for BlobFetcher {
     ) -> BoxFuture<'a, Result<Vec<u8>, BlobError>> {
         Box::pin(async move {
             let b = self.fetch_once(*id).await.ok_or(BlobError::NotFound(*id))?;
-            if b.len() as u64 > max_bytes {
-                return Err(BlobError::TooLarge {
-                    id: *id,
-                    len: b.len() as u64,
-                    max: max_bytes,
-                });
-            }
-            Ok(b)
+            BlobError::within(id, b, max_bytes)
         })
     }
 }

@@ -7,7 +7,6 @@
 //! the same code as `aos task accept` and `aos task reject`.
 
 use alloy::primitives::B256;
-use aos_chain::TaskStatus;
 use aos_protocol::messages::Verdict;
 use aos_verify::{Decision, ReviewPolicy};
 use clap::Args;
@@ -78,8 +77,7 @@ pub(crate) async fn run(ctx: &Ctx, a: ReviewCmdArgs) -> Result<()> {
         .task_state(id)
         .await
         .wrap_err("cannot read the task's state")?;
-    let status = TaskStatus::from_u8(state.status)
-        .ok_or_else(|| eyre!("unknown status number {}", state.status))?;
+    let status = aos_chain::status_of(&state)?;
     review::require_submitted(id, status)?;
     let sub = review::load_submission(ctx, &c, id, &a.review.fetch.sources()).await?;
     if a.policy != ReviewPolicy::Ask {

@@ -3,7 +3,7 @@
 
 use alloy::primitives::{Address, B256, U256};
 use aos_chain::{TaskStatus, domain_to_bytes32};
-use eyre::{Result, WrapErr, eyre};
+use eyre::{Result, WrapErr};
 use serde_json::{Value, json};
 
 use crate::{
@@ -25,8 +25,7 @@ pub(super) async fn show(ctx: &Ctx, id: B256, gateway: Option<String>) -> Result
         .task_state(id)
         .await
         .wrap_err("cannot read the task's state")?;
-    let status = TaskStatus::from_u8(state.status)
-        .ok_or_else(|| eyre!("unknown status number {}", state.status))?;
+    let status = aos_chain::status_of(&state)?;
     let history = task_history(&c, id, posted.params.asset).await?;
     let evidence =
         super::evidence::shown(ctx, &c, id, posted.params.requester, state.worker, gateway).await?;
