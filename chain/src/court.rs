@@ -344,6 +344,98 @@ impl AosContracts {
     }
 }
 
+/// What a juror agent learns from one scan of the court's logs ([`AosContracts::court_news`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CourtNews {
+    /// `(disputeId, round)` of every `JurorDrawn` naming the juror.
+    pub seats: Vec<(u64, u64)>,
+    /// `(disputeId, round)` of every `RoundOpened` (rounds somebody must draw).
+    pub rounds: Vec<(u64, u64)>,
+    /// The last block scanned: the next scan starts after it.
+    pub to_block: u64,
+}
+
+impl AosContracts {
+    /// The court's `JurorDrawn` events naming `juror` and all `RoundOpened` events from
+    /// block `from` to the head, through the shared adaptive [`LogScanner`](crate::LogScanner)
+    /// (ranges shrink on a provider's cap, transient errors are retried), so a juror agent
+    /// that keeps `to_block` misses no seat, whether or not an indexer is up.
+    ///
+    /// # Errors
+    /// The scan's error.
+    pub async fn court_news(&self, juror: Address, from: u64) -> Result<CourtNews, ChainError> {
+        let court = self.deployments().dispute_court;
+        let head = self.scanner().head(from).await?;
+        let mut news = CourtNews {
+            to_block: head,
+            ..CourtNews::default()
+        };
+        if from > head {
+            news.to_block = from.saturating_sub(1);
+            return Ok(news);
+        }
+        let drawn = Filter::new()
+            .address(court)
+            .event_signature(DisputeCourt::JurorDrawn::SIGNATURE_HASH)
+            .topic2(juror.into_word());
+        for l in self.scanner().scan(&drawn, from, head).await? {
+            if let Ok(e) = DisputeCourt::JurorDrawn::decode_log(&l.inner) {
+                news.seats.push((
+                    e.data.disputeId.saturating_to(),
+                    e.data.round.saturating_to(),
+                ));
+            }
+        }
+        let opened = Filter::new()
+            .address(court)
+            .event_signature(DisputeCourt::RoundOpened::SIGNATURE_HASH);
+        for l in self.scanner().scan(&opened, from, head).await? {
+            if let Ok(e) = DisputeCourt::RoundOpened::decode_log(&l.inner) {
+                news.rounds.push((
+                    e.data.disputeId.saturating_to(),
+                    e.data.round.saturating_to(),
+                ));
+            }
+        }
+        Ok(news)
+    }
+
+    /// `penalty()`: what an incoherent or absent seat loses (stake-asset units).
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn court_penalty(&self) -> Result<U256, ChainError> {
+        Ok(self.court.penalty().call().await?)
+    }
+
+    /// `appealCost(id, "")`: wei to fund the next round, `U256::MAX` when not appealable.
+    ///
+    /// # Errors
+    /// RPC errors.
+    pub async fn appeal_cost(&self, id: u64) -> Result<U256, ChainError> {
+        Ok(self
+            .court
+            .appealCost(U256::from(id), Default::default())
+            .call()
+            .await?)
+    }
+
+    /// `appeal(id, "")` paying `cost` wei ([`AosContracts::appeal_cost`]): a new, larger
+    /// round opens in Drawing.
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`] (`DisputeCourtNotAppealable`, `DisputeCourtWrongValue`).
+    pub async fn fund_appeal(&self, id: u64, cost: U256) -> Result<TxOutcome<()>, ChainError> {
+        let r = mined(
+            self.court
+                .appeal(U256::from(id), Default::default())
+                .value(cost),
+        )
+        .await?;
+        outcome((), &r)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,7 @@ mod terms;
 
 pub use bindings::{agent_registry, dispute_court, karma_registry, task_market};
 pub use client::{AosContracts, TxOutcome, stake_of, status_of, task_id_of};
-pub use court::{commitment_of, events_of, send_call};
+pub use court::{CourtNews, commitment_of, events_of, send_call};
 pub use deployments::{Deployments, DeploymentsError};
 pub use devnet::{ANVIL_MNEMONIC, Devnet, DevnetError, provider_for};
 pub use domain::{DomainError, bytes32_to_domain, domain_to_bytes32};

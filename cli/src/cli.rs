@@ -130,6 +130,13 @@ pub fn run() -> ExitCode {
         (_, 2) => "info",
         _ => "debug",
     };
+    // a long-running service logs what it does (info) unless asked otherwise
+    let level = match &cli.cmd {
+        Cmd::Juror(c) if c.is_service() && !cli.out.quiet && cli.out.verbose < 2 => {
+            "warn,aos_cli=info"
+        }
+        _ => level,
+    };
     cli.log.init(level);
     match run_inner(cli, out) {
         Ok(()) => ExitCode::SUCCESS,

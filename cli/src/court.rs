@@ -2,8 +2,13 @@
 //! these): the reads are aos-chain's ([`AosContracts::dispute`],
 //! [`AosContracts::drawn_seats`]), with errors that say what to do next.
 
-use alloy::primitives::Address;
-use aos_chain::{AosContracts, Phase, SeatState};
+use std::time::Duration;
+
+use alloy::{primitives::Address, providers::Provider};
+use aos_chain::{
+    AosContracts, ChainError, Phase, Revert, SeatState,
+    dispute_court::DisputeCourt::DisputeCourtErrors,
+};
 use eyre::{Result, WrapErr, bail, eyre};
 
 /// IDisputeCourt.Phase by number.
@@ -55,5 +60,43 @@ pub(crate) fn no_seat(id: u64, round: u8, state: u8) -> eyre::Report {
         "this account's seat in round {round} of dispute {id} is {} — only drawn jurors vote \
          (`aos juror status` lists your seats)",
         seat_name(state)
+    )
+}
+
+/// Whether `e` is the court's "the round's seed is not available yet".
+pub(crate) fn is_randomness_pending(e: &ChainError) -> bool {
+    matches!(
+        e.revert(),
+        Some(Revert::DisputeCourt(
+            DisputeCourtErrors::DisputeCourtRandomnessPending(_)
+        ))
+    )
+}
+
+/// Get past the seed block: on anvil mine one block, elsewhere wait for the next one (at
+/// most `wait`).
+///
+/// # Errors
+/// RPC errors; no new block within `wait`.
+pub(crate) async fn next_block(c: &AosContracts, wait: Duration) -> Result<()> {
+    let p = c.provider();
+    let client = p.get_client_version().await.unwrap_or_default();
+    if client.to_ascii_lowercase().starts_with("anvil") {
+        p.raw_request::<_, String>("evm_mine".into(), ())
+            .await
+            .wrap_err("evm_mine failed")?;
+        return Ok(());
+    }
+    let start = p.get_block_number().await?;
+    let until = std::time::Instant::now() + wait;
+    while std::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        if p.get_block_number().await? > start {
+            return Ok(());
+        }
+    }
+    bail!(
+        "no new block within {}s: the draw's seed block is not there yet; retry later",
+        wait.as_secs()
     )
 }

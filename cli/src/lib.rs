@@ -23,7 +23,8 @@
 //! | `court` | dispute records and seats with next-step errors (dispute, juror) |
 //! | `karma` | an agent's on-chain karma and earnings, and their table (karma, worker) |
 //! | `coordinator` | the `aos-coordinator ask` command line (ask, demo) |
-//! | `review` | a task's submission and evidence loaded and evaluated by aos-verify (task review, juror review) |
+//! | `review` | a task's submission and evidence loaded and evaluated by aos-verify (task review, juror review, juror agent) |
+//! | `jury` | the juror agent of `aos juror run`: seat store (SQLite), loop, Prometheus metrics |
 //! | `cmd::*` | one file per subcommand group |
 
 mod agents;
@@ -35,6 +36,7 @@ mod court;
 mod ctx;
 mod devnet_file;
 mod ids;
+mod jury;
 mod karma;
 mod logs;
 mod opts;

@@ -15,6 +15,10 @@ use alloy::{
     providers::{Provider, ProviderBuilder},
 };
 use aos_chain::{AosContracts, Deployments, TaskStatus};
+use aos_protocol::{
+    AgentKey,
+    messages::{Acceptance, Check, Message, ResultBlob, TaskSpec, Timing},
+};
 use serde_json::Value;
 
 /// The repository root.
@@ -125,9 +129,26 @@ impl Devnet {
     /// # Panics
     /// When `up` fails (its stderr in the message).
     pub fn up(workers: usize, jurors: usize, model: &Path, max_tokens: u32) -> Self {
+        Self::up_with(workers, jurors, model, max_tokens, &[])
+    }
+
+    /// [`Devnet::up`] with more `aos devnet up` flags (`--no-juror-agents`, `--colluders 1`).
+    ///
+    /// # Panics
+    /// When `up` fails (its stderr in the message).
+    pub fn up_with(
+        workers: usize,
+        jurors: usize,
+        model: &Path,
+        max_tokens: u32,
+        extra: &[&str],
+    ) -> Self {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("devnet");
-        let file = aos(&[
+        let workers = workers.to_string();
+        let jurors = jurors.to_string();
+        let max_tokens = max_tokens.to_string();
+        let mut args = vec![
             "devnet",
             "up",
             "--port",
@@ -135,17 +156,18 @@ impl Devnet {
             "--dir",
             dir.to_str().expect("utf-8 path"),
             "--workers",
-            &workers.to_string(),
+            &workers,
             "--defectors",
             "0",
             "--jurors",
-            &jurors.to_string(),
+            &jurors,
             "--model",
             model.to_str().expect("utf-8 path"),
             "--max-tokens",
-            &max_tokens.to_string(),
-        ])
-        .unwrap_or_else(|e| panic!("{e}"));
+            &max_tokens,
+        ];
+        args.extend_from_slice(extra);
+        let file = aos(&args).unwrap_or_else(|e| panic!("{e}"));
         Self {
             dir,
             file,
@@ -156,11 +178,29 @@ impl Devnet {
     /// `aos --config <dir>/config.toml <global…> args…` as the account with `role` and
     /// index `index` (keystore + password file).
     pub fn aos_as(&self, role: &str, args: &[&str]) -> Result<Value, String> {
-        let acct = self.account(role, 0);
-        let cfg = self.dir.join("config.toml");
+        self.aos_as_n(role, 0, args)
+    }
+
+    /// [`Devnet::aos_as`] as the `n`-th account with `role`.
+    pub fn aos_as_n(&self, role: &str, n: usize, args: &[&str]) -> Result<Value, String> {
+        let mut all = self.globals(role, n);
+        all.extend(args.iter().map(|s| (*s).to_owned()));
+        aos(&all.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// The global `aos` flags that act as the `n`-th account with `role`: config, keystore,
+    /// password file, its own data folder (`<dir>/data-<role>` for the first, else
+    /// `<dir>/data-<role>-<n>`), and its agent key when it has one.
+    pub fn globals(&self, role: &str, n: usize) -> Vec<String> {
+        let acct = self.account(role, n);
+        let data = if n == 0 {
+            format!("data-{role}")
+        } else {
+            format!("data-{role}-{n}")
+        };
         let mut all = vec![
             "--config".to_owned(),
-            cfg.display().to_string(),
+            self.dir.join("config.toml").display().to_string(),
             "--keystore".to_owned(),
             acct["keystore"].as_str().unwrap_or_default().to_owned(),
             "--password-file".to_owned(),
@@ -169,10 +209,12 @@ impl Devnet {
                 .unwrap_or_default()
                 .to_owned(),
             "--data-dir".to_owned(),
-            self.dir.join(format!("data-{role}")).display().to_string(),
+            self.dir.join(data).display().to_string(),
         ];
-        all.extend(args.iter().map(|s| (*s).to_owned()));
-        aos(&all.iter().map(String::as_str).collect::<Vec<_>>())
+        if let Some(k) = acct["agent_key"].as_str() {
+            all.extend(["--agent-key".to_owned(), k.to_owned()]);
+        }
+        all
     }
 
     /// The `n`-th account with `role` in devnet.json.
@@ -227,6 +269,106 @@ impl Devnet {
         let p = self.dir.join(format!("{name}.json"));
         std::fs::write(&p, spec.to_json().expect("spec")).expect("write spec");
         p
+    }
+
+    /// A spec asking for a summary that must mention the outage (a required pattern).
+    pub fn checked_spec(&self, name: &str) -> PathBuf {
+        let spec = TaskSpec::prompt(
+            name,
+            "summarisation",
+            AgentKey::generate().agent_id(),
+            "Summarise: the database was down for three hours because its disk was full.",
+            1_800_000,
+            10_000_000_000_000_000,
+        )
+        .with_acceptance(Acceptance {
+            checks: vec![Check::Pattern {
+                regex: "(?i)outage|down".into(),
+                required: true,
+            }],
+            ..Default::default()
+        });
+        let p = self.dir.join(format!("{name}.json"));
+        std::fs::write(&p, spec.to_json().unwrap()).unwrap();
+        p
+    }
+
+    /// Posts `spec` as `role` #`n` (optionally as a sub-task of `parent`); the task id.
+    pub fn post(&self, role: &str, n: usize, spec: &Path, parent: Option<B256>) -> B256 {
+        let mut args = vec![
+            "task".to_owned(),
+            "post".into(),
+            "--payment".into(),
+            "0.01eth".into(),
+            "--domain".into(),
+            "summarisation".into(),
+            "--spec".into(),
+            spec.display().to_string(),
+        ];
+        if let Some(p) = parent {
+            args.extend(["--parent".into(), format!("{p:#x}")]);
+        }
+        let r = self
+            .aos_as_n(
+                role,
+                n,
+                &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        r["task_id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// `role` #`n` claims `task` and submits a result that fails the spec's pattern (published
+    /// on the blob gateway first, as any worker's result is reachable).
+    pub fn claim_and_submit_bad(&self, role: &str, n: usize, task: B256, spec: &Path) {
+        let id = format!("{task:#x}");
+        self.aos_as_n(role, n, &["task", "claim", &id])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let spec_hash = aos_protocol::ContentId::of(&std::fs::read(spec).unwrap());
+        let result = ResultBlob {
+            task_id: id.clone(),
+            spec_hash: spec_hash.to_string(),
+            worker: AgentKey::generate().agent_id(),
+            executor: "human".into(),
+            model: None,
+            output: "I could not be bothered to read it.".into(),
+            timing: Timing {
+                started_at_ms: 1,
+                finished_at_ms: 2,
+                input_tokens: None,
+                output_tokens: None,
+            },
+        };
+        let file = self.dir.join(format!("result-{}.json", &id[2..10]));
+        std::fs::write(&file, result.to_json().unwrap()).unwrap();
+        let f = file.display().to_string();
+        self.aos_as_n(role, n, &["blob", "put", &f])
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.aos_as_n(role, n, &["task", "submit", &id, "--result", &f])
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// `role` #`n` (the requester) reviews `task` with `--policy auto`: the result fails, it is
+    /// rejected with the verdict as evidence; the dispute id.
+    pub fn reject(&self, role: &str, n: usize, task: B256) -> u64 {
+        let r = self
+            .aos_as_n(
+                role,
+                n,
+                &["task", "review", &format!("{task:#x}"), "--policy", "auto"],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r["action"], "rejected", "{r:#}");
+        let d = &r["dispute_id"];
+        d.as_u64()
+            .or_else(|| {
+                let s = d.as_str()?;
+                match s.strip_prefix("0x") {
+                    Some(h) => u64::from_str_radix(h, 16).ok(),
+                    None => s.parse().ok(),
+                }
+            })
+            .unwrap_or_else(|| panic!("no dispute id: {r:#}"))
     }
 
     /// The worker processes' pids (devnet.json `services` named `aos-worker`).

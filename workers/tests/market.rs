@@ -10,6 +10,7 @@ use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use aos_chain::{Devnet, stake_of, task_id_of};
 use aos_protocol::AgentKey;
+use aos_protocol::messages::Message;
 use aos_worker::{TaskPhase, WorkerEvent};
 use common::*;
 use tokio::sync::mpsc;
@@ -292,4 +293,55 @@ async fn worker_killed_mid_task_resumes_and_is_paid_with_its_stake() {
         .await
         .unwrap()
         .unwrap();
+}
+
+/// A task whose spec blob nobody serves yet when its `TaskPosted` log is read (a requester
+/// still publishing, a mesh still connecting) is looked at again later, not dropped: once
+/// the blob is reachable the worker claims it and submits. Before, the log cursor had moved
+/// past it and the task was never seen again (CI's flaky `market_review` agreement test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spec_not_reachable_at_first_is_fetched_again_and_claimed() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Devnet::spawn().await.expect("devnet");
+    let mut req = Requester::new(&net, 1, dir.path()).await;
+    let boot = req.mesh.listen_addrs().await.unwrap();
+    let (tx, mut rx) = mpsc::channel(1024);
+    let _w = start_worker(
+        &net,
+        2,
+        AgentKey::generate(),
+        &dir.path().join("w"),
+        boot,
+        echo(0),
+        tx,
+        true,
+    )
+    .await;
+    let spec = req.task_spec(11);
+    // on chain only (no announcement, no blob anywhere)
+    let p = req.post_unpublished(11, &spec, false).await;
+    let id = task_id_of(&p);
+    let reason = next_event(&mut rx, Duration::from_secs(60), |ev| match ev {
+        WorkerEvent::Decided {
+            task_id,
+            claim: false,
+            reason,
+            ..
+        } if *task_id == id => reason.clone(),
+        _ => None,
+    })
+    .await;
+    assert!(reason.contains("not found"), "{reason}");
+    // now the requester publishes the spec: the worker's next look finds it
+    req.mesh.put_blob(&spec.to_json().unwrap()).await.unwrap();
+    next_event(&mut rx, Duration::from_secs(90), |ev| match ev {
+        WorkerEvent::Claimed(t) if *t == id => Some(()),
+        _ => None,
+    })
+    .await;
+    next_event(&mut rx, Duration::from_secs(60), |ev| match ev {
+        WorkerEvent::Submitted { task_id, .. } if *task_id == id => Some(()),
+        _ => None,
+    })
+    .await;
 }

@@ -3,14 +3,9 @@
 
 use std::time::Duration;
 
-use alloy::{
-    primitives::{Address, B256},
-    providers::Provider,
-};
+use alloy::primitives::{Address, B256};
 use aos_chain::{
-    AosContracts, ChainError, Phase, Revert, Verdict, bytes32_to_domain,
-    dispute_court::DisputeCourt::{self, DisputeCourtErrors},
-    events_of,
+    AosContracts, Phase, Verdict, bytes32_to_domain, dispute_court::DisputeCourt, events_of,
 };
 use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail};
@@ -18,7 +13,10 @@ use serde_json::{Value, json};
 
 use crate::ids::parse_address;
 use crate::{
-    court::{PHASE_DRAWING, SEAT_SETTLED, dispute_of, drawn_seats, phase_name, seat_name},
+    court::{
+        PHASE_DRAWING, SEAT_SETTLED, dispute_of, drawn_seats, is_randomness_pending, next_block,
+        phase_name, seat_name,
+    },
     ctx::Ctx,
     logs::ruling_name,
     output::{kv_table, table_with},
@@ -43,6 +41,11 @@ pub(crate) enum DisputeCmd {
     /// ruling delivered, unstaffed round → refused), or retry delivering the ruling.
     #[command(after_help = "Examples:\n  aos dispute advance 1")]
     Advance(DisputeId),
+    /// Appeal the current ruling within its appeal window, paying the next round's
+    /// arbitration cost (`appealCost`, wei): a new round with 2n+1 jurors is drawn. Anyone may
+    /// fund it; usually the losing party does.
+    #[command(after_help = "Examples:\n  aos dispute appeal 1")]
+    Appeal(DisputeId),
     /// Settle the seats of a solved dispute: stakes unlocked, rewards and penalties credited,
     /// jury karma recorded.
     #[command(after_help = "Examples:\n  aos dispute settle 1\n  \
@@ -99,6 +102,7 @@ pub(crate) async fn run(ctx: &Ctx, cmd: DisputeCmd) -> Result<()> {
         DisputeCmd::Show(a) => show(ctx, a.id).await,
         DisputeCmd::Draw(a) => draw(ctx, a).await,
         DisputeCmd::Advance(a) => advance(ctx, a.id).await,
+        DisputeCmd::Appeal(a) => appeal(ctx, a.id).await,
         DisputeCmd::Settle(a) => settle(ctx, a).await,
     }
 }
@@ -249,39 +253,6 @@ fn next_step(id: u64, phase: u8, delivered: bool, task: Option<B256>) -> String 
     }
 }
 
-fn is_randomness_pending(e: &ChainError) -> bool {
-    matches!(
-        e.revert(),
-        Some(Revert::DisputeCourt(
-            DisputeCourtErrors::DisputeCourtRandomnessPending(_)
-        ))
-    )
-}
-
-/// Get past the seed block: on anvil mine one block, elsewhere wait for the next one.
-async fn next_block(c: &AosContracts, wait: Duration) -> Result<()> {
-    let p = c.provider();
-    let client = p.get_client_version().await.unwrap_or_default();
-    if client.to_ascii_lowercase().starts_with("anvil") {
-        p.raw_request::<_, String>("evm_mine".into(), ())
-            .await
-            .wrap_err("evm_mine failed")?;
-        return Ok(());
-    }
-    let start = p.get_block_number().await?;
-    let until = std::time::Instant::now() + wait;
-    while std::time::Instant::now() < until {
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        if p.get_block_number().await? > start {
-            return Ok(());
-        }
-    }
-    bail!(
-        "no new block within {}s: the draw's seed block is not there yet; retry later",
-        wait.as_secs()
-    )
-}
-
 async fn draw(ctx: &Ctx, a: DrawArgs) -> Result<()> {
     let (c, _) = ctx.writer().await?;
     let id = a.id;
@@ -340,6 +311,53 @@ async fn draw(ctx: &Ctx, a: DrawArgs) -> Result<()> {
                 "dispute {id} is now {}; seated: {}\nnext: jurors `aos juror commit {id} --choice N`",
                 phase_name(d.phase),
                 drawn.iter().map(|j| j.to_string()).collect::<Vec<_>>().join(", ")
+            )
+        },
+    );
+    Ok(())
+}
+
+async fn appeal(ctx: &Ctx, id: u64) -> Result<()> {
+    let (c, _) = ctx.writer().await?;
+    let d = dispute_of(&c, id).await?;
+    if d.phase != Phase::Appeal as u8 {
+        bail!(
+            "dispute {id} is in phase {}, not Appeal: only a tallied ruling inside its appeal \
+             window can be appealed (`aos dispute show {id}`)",
+            phase_name(d.phase)
+        );
+    }
+    let cost = c.appeal_cost(id).await?;
+    if cost == alloy::primitives::U256::MAX {
+        bail!(
+            "dispute {id} cannot be appealed: its appeal window is over or this was its last \
+             round (`aos dispute advance {id}` makes the ruling final)"
+        );
+    }
+    let o = send(
+        &ctx.out,
+        &format!("appeal dispute {id} ({})", fmt_eth(cost)),
+        c.fund_appeal(id, cost),
+    )
+    .await?;
+    let after = dispute_of(&c, id).await?;
+    let seats = c.dispute_round(id, u64::from(after.round)).await?.jurors;
+    ctx.out.emit(
+        &json!({
+            "dispute_id": id,
+            "appealed_ruling": d.ruling,
+            "round": after.round,
+            "jurors": seats,
+            "cost_wei": cost.to_string(),
+            "tx": o.tx_hash,
+        }),
+        || {
+            format!(
+                "dispute {id}: ruling {} appealed for {}; round {} draws {seats} jurors\nnext: \
+                 `aos dispute draw {id}` (juror agents do it themselves)",
+                ruling_name(u64::from(d.ruling)),
+                fmt_eth(cost),
+                after.round
             )
         },
     );

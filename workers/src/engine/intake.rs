@@ -3,7 +3,7 @@
 //! claim race itself. A won (or unknown) claim hands the task to the state machine
 //! ([`Worker::drive`](super::Worker)).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use alloy::rpc::types::Filter;
@@ -16,7 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::{Source, TX_TIMEOUT, Worker, WorkerError, WorkerEvent, is_wrong_status, now_ms};
-use crate::decide::{OwnKarma, Refusal, check_spec, check_terms};
+use crate::decide::{OwnKarma, Refusal, SpecError, check_spec, check_terms};
 use crate::store::TaskPhase;
 
 /// A task seen on one of the sources, not yet judged.
@@ -25,7 +25,49 @@ pub(super) struct Candidate {
     /// The spec blob, when the announcement carried it inline (verified before use).
     pub(super) spec: Option<Vec<u8>>,
     pub(super) source: Source,
+    /// How many times this candidate was offered again after a passing failure.
+    pub(super) retries: u32,
 }
+
+impl Candidate {
+    /// A candidate seen for the first time.
+    pub(super) fn new(params: TaskParams, spec: Option<Vec<u8>>, source: Source) -> Self {
+        Self {
+            params,
+            spec,
+            source,
+            retries: 0,
+        }
+    }
+
+    /// Offers the candidate to intake again after a passing failure (its spec blob not
+    /// reachable yet, or too many tasks waiting): the `TaskPosted` cursor has moved past it
+    /// and an announcement is not repeated, so without this the task would never be seen
+    /// again. Waits [`RETRY_FIRST`] doubling up to [`RETRY_MAX`], while the claim deadline
+    /// has not passed.
+    pub(super) fn retry_later(mut self, intake: mpsc::Sender<Candidate>) {
+        let wait = RETRY_FIRST
+            .saturating_mul(1 << self.retries.min(6))
+            .min(RETRY_MAX);
+        let deadline_s: u64 = self.params.claimDeadline.to();
+        if now_ms() / 1000 + wait.as_secs() >= deadline_s {
+            tracing::info!(task = %task_id_of(&self.params), "not offered again: its claim deadline passes first");
+            return;
+        }
+        self.retries += 1;
+        self.spec = None;
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            // closed: the worker is stopping
+            let _ = intake.send(self).await;
+        });
+    }
+}
+
+/// First wait before a candidate that failed for a passing reason is offered again.
+const RETRY_FIRST: Duration = Duration::from_secs(2);
+/// Longest wait between two offers of the same candidate.
+const RETRY_MAX: Duration = Duration::from_secs(60);
 
 /// Key of the `TaskPosted` log cursor in the store (last block scanned).
 const CURSOR: &str = "chain_cursor";
@@ -53,11 +95,7 @@ impl Worker {
                     }
                     match crate::announce::decode(&g.envelope.payload) {
                         Ok((params, spec)) => {
-                            let c = Candidate {
-                                params,
-                                spec,
-                                source: Source::Gossip,
-                            };
+                            let c = Candidate::new(params, spec, Source::Gossip);
                             // full: drop; the chain poll will bring it
                             let _ = tx.try_send(c);
                         }
@@ -120,11 +158,7 @@ impl Worker {
             for log in logs {
                 match TaskMarket::TaskPosted::decode_log(&log.inner) {
                     Ok(ev) => {
-                        let c = Candidate {
-                            params: ev.data.params,
-                            spec: None,
-                            source: Source::Chain,
-                        };
+                        let c = Candidate::new(ev.data.params, None, Source::Chain);
                         if tx.send(c).await.is_err() {
                             return Ok(());
                         }
@@ -187,11 +221,15 @@ impl Worker {
         Ok(spec)
     }
 
+    /// Judges candidate `c` and, when it should be claimed, claims it and drives it; a
+    /// candidate whose spec cannot be fetched yet goes back to `intake` later
+    /// ([`Candidate::retry_later`]).
     pub(super) async fn consider(
         &self,
         c: Candidate,
         shutdown: watch::Receiver<bool>,
         wait_permit: OwnedSemaphorePermit,
+        intake: mpsc::Sender<Candidate>,
     ) {
         let task_id = task_id_of(&c.params);
         match self.store().task(task_id).await {
@@ -212,6 +250,11 @@ impl Worker {
         });
         let params_abi = c.params.abi_encode();
         if let Err(why) = verdict {
+            if matches!(why, Refusal::Spec(SpecError::NotFound(_))) {
+                tracing::info!(task = %task_id, %why, retries = c.retries, "spec not reachable yet; will look again");
+                c.retry_later(intake);
+                return;
+            }
             if matches!(why, Refusal::Unverifiable(_)) {
                 tracing::info!(task = %task_id, %why, "not claiming: its result could not be checked");
             } else {

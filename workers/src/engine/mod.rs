@@ -256,7 +256,7 @@ impl Worker {
         }
         let (intake_tx, mut intake) = mpsc::channel::<Candidate>(256);
         let mut side = JoinSet::new();
-        self.spawn_sources(&mut side, intake_tx, shutdown.clone())
+        self.spawn_sources(&mut side, intake_tx.clone(), shutdown.clone())
             .await?;
         let waiting = Arc::new(Semaphore::new(64));
         loop {
@@ -266,16 +266,17 @@ impl Worker {
                 }
                 c = intake.recv() => {
                     let Some(c) = c else { break };
-                    // bound the tasks waiting for a slot; beyond, refuse (not recorded, so
-                    // a later announcement can bring it back)
+                    // bound the tasks waiting for a slot; beyond, offer it again later
                     let Ok(wait_permit) = waiting.clone().try_acquire_owned() else {
-                        tracing::warn!(task = %task_id_of(&c.params), "busy: too many tasks waiting");
+                        tracing::warn!(task = %task_id_of(&c.params), "busy: too many tasks waiting; will look again");
+                        c.retry_later(intake_tx.clone());
                         continue;
                     };
                     let w = self.clone();
                     let sd = shutdown.clone();
+                    let again = intake_tx.clone();
                     jobs.spawn(async move {
-                        w.consider(c, sd, wait_permit).await;
+                        w.consider(c, sd, wait_permit, again).await;
                     });
                 }
                 Some(r) = jobs.join_next(), if !jobs.is_empty() => {

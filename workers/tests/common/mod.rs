@@ -87,8 +87,24 @@ impl Requester {
     /// Posts a task with `spec` (salt `salt`); puts the spec on the mesh; announces it on
     /// gossip when `announce`.
     pub async fn post_spec(&mut self, salt: u64, spec: &TaskSpec, announce: bool) -> TaskParams {
+        let bytes = spec.to_json().unwrap();
+        let spec_id = self.mesh.put_blob(&bytes).await.unwrap();
+        let params = self.post_unpublished(salt, spec, announce).await;
+        assert_eq!(ContentId(params.specHash.0), spec_id);
+        params
+    }
+
+    /// Posts a task with `spec` on chain without putting the spec blob on the mesh (a
+    /// requester whose blob is not reachable yet); announces it (spec inline) when
+    /// `announce`.
+    pub async fn post_unpublished(
+        &mut self,
+        salt: u64,
+        spec: &TaskSpec,
+        announce: bool,
+    ) -> TaskParams {
         let spec = spec.to_json().unwrap();
-        let spec_id = self.mesh.put_blob(&spec).await.unwrap();
+        let spec_id = ContentId::of(&spec);
         let now = self.contracts.chain_time().await.unwrap();
         let params = TaskParams::builder(self.account, now)
             .with_payment(PAYMENT_WEI)
@@ -105,7 +121,6 @@ impl Requester {
                 .unwrap();
             self.mesh.publish(Topic::Tasks, &env).await.unwrap();
         }
-        assert_eq!(ContentId(params.specHash.0), spec_id);
         params
     }
 }

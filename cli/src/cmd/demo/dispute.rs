@@ -2,17 +2,21 @@
 //! plan's timeline extraction, with its acceptance criteria) that asks for a skill only the
 //! devnet's lazy defector claims to have; the defector takes it and submits invented text;
 //! `aos task review --policy auto` evaluates it against the spec and rejects it with the
-//! signed verdict as evidence. A jury is drawn; each juror runs `aos juror review` (the
-//! same evaluator on the same spec, result and evidence, the result blob fetched over the
-//! mesh against the hash on chain) and commits the choice its verdict implies; all reveal;
-//! the ruling executes; stakes and fees move and everyone withdraws. Every other dispute
-//! the run opened (results the coordinator or the requester rejected earlier) goes through
-//! the same jury.
+//! signed verdict as evidence. From there the demo only waits: the devnet's juror agents
+//! (`aos juror run`, one per juror) draw the jury, each runs the same evaluator on the same
+//! spec, result and evidence (every blob checked against its hash on chain), commits the
+//! choice its verdict implies with the salt stored first, and reveals; once the appeal window
+//! passes they advance the dispute, settle their seats and withdraw. The requester executes
+//! the ruling and the parties withdraw. Every other dispute the run opened (results the
+//! coordinator or the requester rejected earlier) goes through the same jury.
 
-use std::path::Path;
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use alloy::primitives::{Address, B256, U256};
-use aos_chain::{Ruling, TaskStatus};
+use aos_chain::{Phase, Ruling, SeatState, TaskStatus};
 use eyre::{Result, bail, eyre};
 use serde_json::Value;
 
@@ -29,7 +33,7 @@ pub(super) struct Vote {
     pub(super) juror: Account,
     /// 1 requester wins, 2 worker wins.
     pub(super) choice: u8,
-    /// The juror's reason: its verdict.
+    /// The juror's reason: its agent's policy and verdict.
     pub(super) why: String,
 }
 
@@ -87,10 +91,10 @@ pub(super) async fn run(
 }
 
 /// The jury for `disputes` (dispute id, task id, the requester's verdict when known), right
-/// after the phase that opened them (the court's draw period is 120 s on the devnet): every
-/// dispute is drawn and voted on before time moves (warping past one appeal window would
-/// close the others' periods); then each is ruled, executed and settled, and the parties
-/// withdraw.
+/// after the phase that opened them: the juror agents draw and vote on each (the demo waits
+/// until every one has a ruling open to appeal, so moving time cannot close anyone's
+/// period); then time moves past the appeal windows once, the agents advance and settle,
+/// the requester executes each ruling and the parties withdraw.
 pub(super) async fn judge_all(
     demo: &Demo<'_>,
     req: &Account,
@@ -98,18 +102,33 @@ pub(super) async fn judge_all(
     jurors: &[Account],
     disputes: Vec<(u64, B256, Option<Value>)>,
 ) -> Result<Vec<Disputed>> {
-    let spare = jurors
-        .first()
-        .ok_or_else(|| eyre!("the devnet has no jurors"))?;
     let mut voted = Vec::new();
     for (d, task, verdict) in disputes {
         say(
             demo.ctx,
             format!("   dispute {d} (task {}):", short(&format!("{task:#x}"))),
         );
-        let seated = draw(demo, spare, d)?;
-        let votes = vote(demo, jurors, &seated, d)?;
+        wait_phase(
+            demo,
+            d,
+            &[Phase::Appeal, Phase::Solved],
+            "waiting for the juror agents to draw the jury, judge, commit and reveal",
+        )
+        .await?;
+        let votes = votes_of(demo, req, jurors, d).await?;
         voted.push((d, task, verdict, votes));
+    }
+    // one warp past the last appeal window
+    let mut until = 0u64;
+    for (d, ..) in &voted {
+        let x = demo.reader.dispute(*d).await?;
+        if x.phase == Phase::Appeal as u8 {
+            until = until.max(x.deadline.to::<u64>());
+        }
+    }
+    let now = demo.reader.chain_time().await?;
+    if until >= now {
+        demo.aos(req, &["devnet", "warp", &format!("{}s", until - now + 1)])?;
     }
     let mut out = Vec::new();
     for (d, task, verdict, votes) in voted {
@@ -121,8 +140,9 @@ pub(super) async fn judge_all(
             .await?
             .map(|(h, _)| h)
             .ok_or_else(|| eyre!("disputed task {tid} has no TaskSubmitted event"))?;
-        let ruling = rule(demo, spare, d).await?;
-        settle(demo, spare, &votes, &tid, d)?;
+        let ruling = rule(demo, d).await?;
+        demo.aos(req, &["task", "execute-ruling", &tid])?;
+        wait_settled(demo, d, &votes).await?;
         withdraw_parties(demo, workers, req, state.worker).await?;
         out.push(Disputed {
             dispute_id: d,
@@ -137,9 +157,147 @@ pub(super) async fn judge_all(
     }
     say(
         demo.ctx,
-        "   ✓ rulings executed, seats settled; jurors and parties withdrew",
+        "   ✓ rulings executed; the juror agents settled their seats and withdrew; the parties withdrew",
     );
     Ok(out)
+}
+
+/// How long the juror agents may take for one step (the court's periods are 120 s on the
+/// devnet: a jury that is not drawn and voting by then has failed).
+const AGENTS_WITHIN: Duration = Duration::from_secs(150);
+
+/// Waits until dispute `d` is in one of `phases`.
+async fn wait_phase(demo: &Demo<'_>, d: u64, phases: &[Phase], what: &str) -> Result<()> {
+    let pb = demo.ctx.out.spinner(format!("   {what}"));
+    let until = Instant::now() + AGENTS_WITHIN;
+    loop {
+        let x = demo.reader.dispute(d).await?;
+        if phases.iter().any(|p| *p as u8 == x.phase) {
+            pb.finish_and_clear();
+            return Ok(());
+        }
+        if Instant::now() > until {
+            pb.finish_and_clear();
+            bail!(
+                "dispute {d} is still in phase {} after {} s: are the juror agents running? \
+                 (`aos devnet status`, logs/juror-*.log)",
+                Phase::name_of(x.phase),
+                AGENTS_WITHIN.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// The seated jurors' revealed votes (`aos dispute show`) and each one's reason from its own
+/// juror store (`aos juror status` in that juror's data folder).
+async fn votes_of(demo: &Demo<'_>, req: &Account, jurors: &[Account], d: u64) -> Result<Vec<Vote>> {
+    let shown = demo.aos(req, &["dispute", "show", &d.to_string()])?;
+    let round = shown["rounds"]
+        .as_array()
+        .and_then(|r| r.last())
+        .ok_or_else(|| eyre!("dispute show printed no rounds: {shown}"))?;
+    let mut votes = Vec::new();
+    for seat in round["seats"].as_array().into_iter().flatten() {
+        let j: Address = seat["juror"]
+            .as_str()
+            .and_then(|a| a.parse().ok())
+            .ok_or_else(|| eyre!("dispute show printed a seat without a juror: {seat}"))?;
+        let acct = jurors
+            .iter()
+            .find(|x| x.address == j)
+            .ok_or_else(|| eyre!("juror {j} is not a devnet account"))?;
+        let choice = seat["choice"]
+            .as_u64()
+            .and_then(|c| u8::try_from(c).ok())
+            .ok_or_else(|| eyre!("juror {j} did not reveal a vote on dispute {d}: {seat}"))?;
+        let status = demo.aos(acct, &["juror", "status"])?;
+        let mine = status["votes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| v["dispute_id"].as_u64() == Some(d));
+        let why = match mine {
+            Some(v) => format!(
+                "{} agent: verdict {}{}",
+                v["source"].as_str().unwrap_or("?"),
+                match v["verdict_pass"].as_bool() {
+                    Some(true) => "pass",
+                    Some(false) => "fail",
+                    None => "?",
+                },
+                v["judge_ms"]
+                    .as_u64()
+                    .map_or(String::new(), |ms| format!(" in {ms} ms"))
+            ),
+            None => "voted outside its agent's store".into(),
+        };
+        say(
+            demo.ctx,
+            format!(
+                "   {} ({why}) committed and revealed {choice} ({})",
+                demo.role_of(j),
+                Ruling::describe(u64::from(choice))
+            ),
+        );
+        votes.push(Vote {
+            juror: acct.clone(),
+            choice,
+            why,
+        });
+    }
+    Ok(votes)
+}
+
+/// Waits until the agents advanced dispute `d` to Solved with the ruling delivered; its
+/// ruling.
+async fn rule(demo: &Demo<'_>, d: u64) -> Result<u64> {
+    wait_phase(
+        demo,
+        d,
+        &[Phase::Solved],
+        "appeal window over: waiting for a juror agent to advance the dispute",
+    )
+    .await?;
+    let until = Instant::now() + AGENTS_WITHIN;
+    let mut x = demo.reader.dispute(d).await?;
+    while !x.delivered && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        x = demo.reader.dispute(d).await?;
+    }
+    let ruling = u64::from(x.ruling);
+    say(
+        demo.ctx,
+        format!(
+            "   ✓ dispute {d}: appeal window over, ruling {}",
+            Ruling::describe(ruling)
+        ),
+    );
+    Ok(ruling)
+}
+
+/// Waits until every seated juror's seat of dispute `d` is settled (by its agent).
+async fn wait_settled(demo: &Demo<'_>, d: u64, votes: &[Vote]) -> Result<()> {
+    let round = u64::from(demo.reader.dispute(d).await?.round);
+    let until = Instant::now() + AGENTS_WITHIN;
+    for v in votes {
+        loop {
+            let s = demo.reader.seat(d, round, v.juror.address).await?;
+            if s.state == SeatState::Settled as u8 {
+                break;
+            }
+            if Instant::now() > until {
+                bail!(
+                    "{}'s seat in dispute {d} is not settled after {} s: is its juror agent \
+                     running?",
+                    demo.role_of(v.juror.address),
+                    AGENTS_WITHIN.as_secs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+    Ok(())
 }
 
 /// Post the plan's first step with acceptance criteria (the timeline extraction) as a task
@@ -266,128 +424,6 @@ pub(super) fn print_verdict(demo: &Demo<'_>, who: &str, v: &Value) {
             ),
         );
     }
-}
-
-/// `aos dispute draw` as `spare`: the seated jurors.
-fn draw(demo: &Demo<'_>, spare: &Account, dispute: u64) -> Result<Vec<Address>> {
-    let drawn = demo.aos(spare, &["dispute", "draw", &dispute.to_string()])?;
-    let seated: Vec<Address> = drawn["drawn"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|j| j.as_str()?.parse().ok())
-        .collect();
-    say(
-        demo.ctx,
-        format!(
-            "   ✓ jury drawn: {}",
-            seated
-                .iter()
-                .map(|j| demo.role_of(*j))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    );
-    Ok(seated)
-}
-
-/// Each seated juror runs `aos juror review` (the evaluator on the spec, the result and the
-/// parties' evidence) and commits the choice its verdict implies; then all reveal.
-fn vote(
-    demo: &Demo<'_>,
-    jurors: &[Account],
-    seated: &[Address],
-    dispute: u64,
-) -> Result<Vec<Vote>> {
-    let mut votes = Vec::new();
-    let id = dispute.to_string();
-    for j in seated {
-        let acct = jurors
-            .iter()
-            .find(|x| x.address == *j)
-            .ok_or_else(|| eyre!("juror {j} is not a devnet account"))?;
-        let r = demo.aos(acct, &["juror", "review", &id])?;
-        let choice = r["choice"]
-            .as_u64()
-            .and_then(|c| u8::try_from(c).ok())
-            .ok_or_else(|| eyre!("juror review printed no choice: {r}"))?;
-        let v = &r["verdict"];
-        let failed: Vec<&str> = v["checks"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|c| c["pass"].as_bool() != Some(true))
-            .filter_map(|c| c["kind"].as_str())
-            .collect();
-        let evidence = r["evidence"].as_array().map(Vec::len).unwrap_or_default();
-        let why = format!(
-            "verdict {} ({} bps{}); {evidence} evidence blob(s) read",
-            if v["pass"].as_bool() == Some(true) {
-                "pass"
-            } else {
-                "fail"
-            },
-            v["score_bps"],
-            if failed.is_empty() {
-                String::new()
-            } else {
-                format!(", failed: {}", failed.join(", "))
-            }
-        );
-        say(
-            demo.ctx,
-            format!(
-                "   {} reviews the spec, the result and the evidence: {why} → votes {choice}",
-                demo.role_of(*j)
-            ),
-        );
-        demo.aos(
-            acct,
-            &["juror", "commit", &id, "--choice", &choice.to_string()],
-        )?;
-        votes.push(Vote {
-            juror: acct.clone(),
-            choice,
-            why,
-        });
-    }
-    say(demo.ctx, "   ✓ every juror committed");
-    for v in &votes {
-        demo.aos(&v.juror, &["juror", "reveal", &id])?;
-    }
-    say(demo.ctx, "   ✓ every juror revealed");
-    Ok(votes)
-}
-
-/// Warp past the appeal window and advance the dispute: its ruling.
-async fn rule(demo: &Demo<'_>, spare: &Account, dispute: u64) -> Result<u64> {
-    let d = demo.reader.dispute(dispute).await?;
-    let now = demo.reader.chain_time().await?;
-    let deadline: u64 = d.deadline.to::<u64>();
-    let by = format!("{}s", deadline.saturating_sub(now) + 1);
-    demo.aos(spare, &["devnet", "warp", &by])?;
-    let adv = demo.aos(spare, &["dispute", "advance", &dispute.to_string()])?;
-    let ruling = adv["ruling"].as_u64().unwrap_or_default();
-    let meaning = match u8::try_from(ruling).ok().and_then(Ruling::from_u8) {
-        Some(Ruling::ForRequester) => "requester wins",
-        Some(Ruling::ForWorker) => "worker wins",
-        _ => "refused",
-    };
-    say(
-        demo.ctx,
-        format!("   ✓ dispute {dispute}: appeal window over, ruling {ruling} ({meaning})"),
-    );
-    Ok(ruling)
-}
-
-/// Execute the ruling on the task, settle the seats, and let the jurors withdraw.
-fn settle(demo: &Demo<'_>, spare: &Account, votes: &[Vote], tid: &str, dispute: u64) -> Result<()> {
-    demo.aos(spare, &["task", "execute-ruling", tid])?;
-    demo.aos(spare, &["dispute", "settle", &dispute.to_string()])?;
-    for v in votes {
-        demo.aos(&v.juror, &["juror", "withdraw"])?;
-    }
-    Ok(())
 }
 
 /// The parties withdraw what the ruling gave them (payment and stake, or the refund).

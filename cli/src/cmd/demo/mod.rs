@@ -1,8 +1,9 @@
 //! `aos demo`: the main job, end to end, on a fresh devnet — what AOS is for.
 //!
 //! 1. `aos devnet up`: anvil, the contracts, the indexer (SQLite), a blob gateway, N workers
-//!    running the local model, J staked jurors whose karma came from real tasks;
-//!    and one lazy defector (it invents answers and claims every skill);
+//!    running the local model, J staked jurors whose karma came from real tasks, each with
+//!    its juror agent (`aos juror run`); and one lazy defector (it invents answers and
+//!    claims every skill);
 //! 2. a real request (a text file in the repo) goes to the coordinator (`aos ask`) with a
 //!    plan whose steps carry acceptance criteria (examples/incident-plan.json); every step
 //!    is posted on chain as an escrowed task;
@@ -14,14 +15,15 @@
 //! 4. a task posted by plain `cast send` (spec published on the blob gateway) is taken and
 //!    reviewed the same way (`aos task review --policy auto`);
 //! 5. the defector takes a checkable task: its result fails, the requester rejects it with
-//!    the verdict as evidence; a jury is drawn, each juror runs the same evaluator (`aos
-//!    juror review`) and votes by commit–reveal; the ruling executes; the defector loses its
-//!    stake; every other dispute of the run goes through the same jury;
+//!    the verdict as evidence; the juror agents draw a jury, each runs the same evaluator
+//!    and votes by commit–reveal on its own; the demo only waits, moves time past the appeal
+//!    window and executes the ruling; the defector loses its stake; every other dispute of
+//!    the run goes through the same jury;
 //! 6. the indexer's API is read back (tasks, dispute, karma before and after);
 //! 7. a closing summary: answer, balances, karma deltas, gas per step; `devnet down`.
 //!
 //! Every action runs the `aos` binary itself as its participant would (`aos --keystore
-//! juror-7.json juror commit …`), so the demo exercises the same commands a person types.
+//! requester.json task review …`), so the demo exercises the same commands a person types.
 
 //! | file | what |
 //! |---|---|

@@ -4,7 +4,7 @@
 //! | file | what |
 //! |---|---|
 //! | `up.rs` | anvil, deploy, keys, registrations, jurors' karma, config |
-//! | `services.rs` | indexer, blob gateway, workers; `restart` |
+//! | `services.rs` | indexer, blob gateway, workers, juror agents; `restart` |
 //! | `status.rs` | `status`, `down`, `warp` |
 //!
 //! `devnet.json` (what `up` made, read by the others and by `aos demo`) is
@@ -39,7 +39,7 @@ pub(crate) enum DevnetCmd {
         after_help = "Examples:\n  aos devnet status\n  aos --json devnet status --dir /tmp/aos-devnet"
     )]
     Status(DirArg),
-    /// Restart one service (`indexer`, `gateway`, `worker-<index>`) of a running devnet, dead
+    /// Restart one service (`indexer`, `gateway`, `worker-<index>`, `juror-<index>`) of a running devnet, dead
     /// or alive, with the command line `up` recorded; the chain and its state stay.
     #[command(after_help = "Examples:\n  aos devnet restart worker-2\n  \
                             aos devnet restart indexer --dir /tmp/aos-devnet\n\n\
@@ -75,6 +75,14 @@ pub(crate) struct UpArgs {
     /// Staked jurors to create (each first earns karma with two real tasks).
     #[arg(long, default_value_t = 3)]
     jurors: usize,
+    /// Jurors whose agent always votes for the worker (`aos juror run --policy
+    /// always-worker`): colluders, to watch the court outvote and penalise them.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) colluders: usize,
+    /// Start no `aos juror run` agents: the jurors are staked but vote by hand
+    /// (`aos juror review --commit`, `aos juror reveal`).
+    #[arg(long)]
+    pub(crate) no_juror_agents: bool,
     /// Each juror's stake.
     #[arg(long, default_value = "1eth")]
     juror_stake: Amount,
@@ -107,7 +115,7 @@ pub(crate) struct DirArg {
 /// `devnet restart` arguments.
 #[derive(Debug, Args)]
 pub(crate) struct RestartArgs {
-    /// The service: `indexer`, `gateway` or `worker-<index>` (as `aos devnet status` names
+    /// The service: `indexer`, `gateway`, `worker-<index>` or `juror-<index>` (as `aos devnet status` names
     /// them).
     service: String,
     /// Folder holding devnet.json.

@@ -62,6 +62,91 @@ pub(super) async fn start_services(
     Ok(())
 }
 
+/// One `aos juror run` per juror account (issue 14): each judges its seats with the
+/// evaluator, votes by commit–reveal, keeps the court's periods moving, settles and
+/// withdraws; the last `--colluders` of them always vote for the worker. Their stores live in
+/// the juror's data folder (`<dir>/data/juror-<index>`, the one `aos demo` runs that
+/// account's commands with), so `aos juror status` there shows their votes. Started after
+/// the config names the indexer, the blob folder and the mesh peers.
+pub(super) async fn start_juror_agents(
+    ctx: &Ctx,
+    a: &UpArgs,
+    dir: &Path,
+    net: &mut DevnetFile,
+    guard: &mut StopOnDrop,
+) -> Result<()> {
+    let aos = std::env::current_exe().wrap_err("cannot find the running aos binary")?;
+    let jurors: Vec<Account> = net
+        .accounts
+        .iter()
+        .filter(|x| x.role == "juror")
+        .cloned()
+        .collect();
+    let colluders = a.colluders.min(jurors.len());
+    for (n, j) in jurors.iter().enumerate() {
+        let colluding = n >= jurors.len() - colluders;
+        let policy = if colluding {
+            "always-worker"
+        } else {
+            "evaluator"
+        };
+        let pb = ctx.out.spinner(format!(
+            "starting the juror agent of juror-{} ({})",
+            j.index, j.address
+        ));
+        let port = free_port()?;
+        let data = dir.join(format!("data/juror-{}", j.index));
+        std::fs::create_dir_all(&data)?;
+        let mut args = vec![
+            "--config".to_owned(),
+            net.config.display().to_string(),
+            "--keystore".into(),
+            j.keystore.display().to_string(),
+            "--password-file".into(),
+            net.password_file.display().to_string(),
+            "--data-dir".into(),
+            data.display().to_string(),
+        ];
+        if let Some(k) = &j.agent_key {
+            args.extend(["--agent-key".into(), k.display().to_string()]);
+        }
+        args.extend([
+            "juror".into(),
+            "run".into(),
+            "--policy".into(),
+            policy.into(),
+            "--poll-interval".into(),
+            "500ms".into(),
+            "--metrics-listen".into(),
+            format!("127.0.0.1:{port}"),
+        ]);
+        if let Some(g) = &net.blob_gateway {
+            args.extend(["--gateway".into(), g.clone()]);
+        }
+        let launch = Launch {
+            bin: aos.clone(),
+            args,
+            env: vec![("AOS_AGENT_PASSPHRASE".into(), "devnet".into())],
+            ready: Ready::TcpAndLog {
+                port,
+                line: "juror agent running".into(),
+            },
+            ready_within_s: 60,
+        };
+        let log = dir.join(format!("logs/juror-{}.log", j.index));
+        let service = format!("juror-{}", j.index);
+        let marker = Some(format!("juror-{}", j.index));
+        let p = start_service("aos", &service, marker, launch, &log, guard).await?;
+        pb.finish_and_clear();
+        ctx.out.note(format!(
+            "✓ aos juror run juror-{} (pid {}) for {}: policy {policy}, metrics on 127.0.0.1:{port}",
+            j.index, p.pid, j.address
+        ));
+        net.services.push(p);
+    }
+    Ok(())
+}
+
 /// The GGUF model the workers run: `--model`, else SmolLM2 from script/fetch-model.sh.
 fn workers_model(a: &UpArgs, root: &Path) -> Result<PathBuf> {
     let model = match &a.model {

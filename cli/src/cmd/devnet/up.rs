@@ -110,6 +110,9 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
     if !a.no_services {
         super::services::start_services(ctx, &a, &root, &dir, &mut net, &mut guard).await?;
         add_services_to_config(&net)?;
+        if !a.no_juror_agents {
+            super::services::start_juror_agents(ctx, &a, &dir, &mut net, &mut guard).await?;
+        }
     }
     net.write(&dir)?;
     guard.disarm();

@@ -1,22 +1,23 @@
 //! `aos juror …`: stake into the court's pool, review a dispute's evidence (`review.rs`), vote
-//! by commit–reveal (the salt is kept under the data dir between the two), leave, withdraw.
-
-use std::path::PathBuf;
+//! by commit–reveal (the salt is kept in the juror store under the data dir between the two),
+//! run the juror agent (`run.rs`) and its person queue (`queue.rs`), leave, withdraw.
 
 use alloy::primitives::{Address, B256, U256};
-use aos_chain::{AosContracts, Deployments, Phase, SeatState, commitment_of};
+use aos_chain::{AosContracts, Phase, SeatState, commitment_of};
 use clap::{Args, Subcommand};
-use eyre::{Result, WrapErr, bail, eyre};
-use serde::{Deserialize, Serialize};
+use eyre::{Result, bail};
 use serde_json::json;
 
+mod queue;
 mod review;
+mod run;
 
 use crate::{
     agents::join_with,
     court::{SEAT_SETTLED, dispute_of, drawn_seats, no_seat, phase_name, seat_name},
     ctx::Ctx,
     ids::parse_address,
+    jury,
     output::{kv_table, table_with},
     tx::send,
     units::{Amount, fmt_deadline, fmt_duration, fmt_eth},
@@ -41,8 +42,15 @@ pub(crate) enum JurorCmd {
     /// --commit commits that choice as `aos juror commit` does.
     #[command(after_help = review::EXAMPLES)]
     Review(review::JurorReviewArgs),
+    /// Run the juror agent: learn of seats, judge each with the evaluator (or queue it for a
+    /// person), commit and reveal in time, keep the court's periods moving, settle, withdraw.
+    #[command(after_help = run::EXAMPLES)]
+    Run(run::RunArgs),
+    /// Seats waiting for a person's choice (`aos juror run --policy person`).
+    #[command(subcommand)]
+    Queue(queue::QueueCmd),
     /// Commit a vote on a dispute where you hold a seat (a random salt is generated and kept
-    /// under <data-dir>/votes for `reveal`).
+    /// in the juror store under <data-dir>/jury for `reveal`).
     #[command(
         after_help = "Examples:\n  aos juror commit 1 --choice 2    # 2 = worker wins, \
                             1 = requester wins, 0 = refuse"
@@ -51,7 +59,8 @@ pub(crate) enum JurorCmd {
     /// Reveal the vote committed from this data dir.
     #[command(after_help = "Examples:\n  aos juror reveal 1")]
     Reveal(RevealArgs),
-    /// Stake, locked stake, leave request, withdrawable balance and open seats.
+    /// Stake, locked stake, leave request, withdrawable balance, open seats and the votes in
+    /// this data dir's juror store.
     #[command(
         after_help = "Examples:\n  aos juror status\n  aos --json juror status --address 0x9965…A4dc"
     )]
@@ -96,42 +105,11 @@ pub(crate) struct StatusArgs {
     address: Option<Address>,
 }
 
-/// A committed vote kept until reveal.
-#[derive(Debug, Serialize, Deserialize)]
-struct StoredVote {
-    chain_id: u64,
-    court: Address,
-    dispute: u64,
-    round: u8,
-    juror: Address,
-    choice: u8,
-    salt: B256,
-    commitment: B256,
-}
-
-fn vote_path(
-    ctx: &Ctx,
-    d: &Deployments,
-    dispute: u64,
-    round: u8,
-    juror: Address,
-) -> Result<PathBuf> {
-    let dir = ctx.data_path(&format!("votes/{}-{}", d.chain_id, d.dispute_court))?;
-    Ok(dir.join(format!("{dispute}-{round}-{juror}.json")))
-}
-
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    use std::{io::Write, os::unix::fs::OpenOptionsExt};
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .wrap_err_with(|| format!("cannot write {}", path.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
+impl JurorCmd {
+    /// Whether the command runs until stopped (it logs its progress).
+    pub(crate) fn is_service(&self) -> bool {
+        matches!(self, Self::Run(_))
+    }
 }
 
 /// Run a juror command.
@@ -140,9 +118,11 @@ pub(crate) async fn run(ctx: &Ctx, cmd: JurorCmd) -> Result<()> {
         JurorCmd::Join(a) => join(ctx, a).await,
         JurorCmd::Leave => leave(ctx).await,
         JurorCmd::Review(a) => review::run(ctx, a).await,
+        JurorCmd::Run(a) => run::run(ctx, a).await,
+        JurorCmd::Queue(q) => queue::run(ctx, q).await,
         JurorCmd::Commit(a) => {
             let doc = commit_vote(ctx, a.dispute, a.choice).await?;
-            let (id, path) = (a.dispute, doc["salt_file"].as_str().unwrap_or_default());
+            let (id, path) = (a.dispute, doc["store"].as_str().unwrap_or_default());
             ctx.out.emit(&doc, || {
                 format!(
                     "committed (salt kept in {path}); reveal in the reveal phase: `aos juror \
@@ -262,31 +242,27 @@ pub(super) async fn commit_vote(ctx: &Ctx, id: u64, choice: u8) -> Result<serde_
         U256::from(choice),
         salt,
     );
-    // The salt is stored before the commitment is sent: losing it would forfeit the vote.
-    let path = vote_path(ctx, c.deployments(), id, d.round, me)?;
-    let vote = StoredVote {
-        chain_id: c.deployments().chain_id,
-        court: c.deployments().dispute_court,
-        dispute: id,
-        round: d.round,
-        juror: me,
-        choice,
-        salt,
-        commitment,
-    };
-    write_private(&path, &serde_json::to_vec_pretty(&vote)?)?;
+    // The salt is stored (and synced) before the commitment is sent: losing it would forfeit
+    // the vote. A seat already committing from this store keeps its first salt.
+    let store = jury::open_store(ctx, me).await?;
+    let (choice, _, commitment) = store
+        .begin_commit(id, u64::from(d.round), choice, salt, commitment, "manual")
+        .await?;
     let o = send(
         &ctx.out,
         &format!("commit vote on dispute {id}"),
         c.commit_commitment(id, commitment),
     )
     .await?;
+    store
+        .committed(id, u64::from(d.round), Some(o.tx_hash))
+        .await?;
     Ok(json!({
         "dispute_id": id,
         "round": d.round,
         "choice": choice,
         "commitment": commitment,
-        "salt_file": path,
+        "store": jury::store_path(ctx, me)?,
         "tx": o.tx_hash,
     }))
 }
@@ -295,17 +271,20 @@ async fn reveal(ctx: &Ctx, a: RevealArgs) -> Result<()> {
     let (c, me) = ctx.writer().await?;
     let id = a.dispute;
     let d = dispute_of(&c, id).await?;
-    let path = vote_path(ctx, c.deployments(), id, d.round, me)?;
-    let text = std::fs::read(&path).map_err(|_| {
-        eyre!(
-            "no stored vote for dispute {id} round {} of {me} in {}: reveal with the --data-dir \
-             (AOS_DATA_DIR) used to commit",
-            d.round,
-            path.display()
-        )
-    })?;
-    let vote: StoredVote = serde_json::from_slice(&text)
-        .wrap_err_with(|| format!("the stored vote {} is malformed", path.display()))?;
+    let store = jury::open_store(ctx, me).await?;
+    let round = u64::from(d.round);
+    let (choice, salt) = match store.seat(id, round).await? {
+        Some(jury::store::SeatRow {
+            choice: Some(choice),
+            salt: Some(salt),
+            ..
+        }) => (choice, salt),
+        _ => bail!(
+            "no stored vote for dispute {id} round {round} of {me} in {}: reveal with the \
+             --data-dir (AOS_DATA_DIR) used to commit",
+            jury::store_path(ctx, me)?.display()
+        ),
+    };
     if d.phase != Phase::Reveal as u8 {
         bail!(
             "dispute {id} is in phase {}, not Reveal{}",
@@ -321,13 +300,14 @@ async fn reveal(ctx: &Ctx, a: RevealArgs) -> Result<()> {
     }
     let o = send(
         &ctx.out,
-        &format!("reveal vote {} on dispute {id}", vote.choice),
-        c.reveal_vote(id, u64::from(vote.choice), vote.salt),
+        &format!("reveal vote {choice} on dispute {id}"),
+        c.reveal_vote(id, u64::from(choice), salt),
     )
     .await?;
+    store.revealed(id, round, Some(o.tx_hash)).await?;
     ctx.out.emit(
-        &json!({ "dispute_id": id, "round": d.round, "choice": vote.choice, "tx": o.tx_hash }),
-        || format!("revealed choice {} on dispute {id}", vote.choice),
+        &json!({ "dispute_id": id, "round": d.round, "choice": choice, "tx": o.tx_hash }),
+        || format!("revealed choice {choice} on dispute {id}"),
     );
     Ok(())
 }
@@ -391,6 +371,43 @@ async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
             "next": todo,
         }));
     }
+    // this data dir's juror store (the agent's and the manual commits' votes), if any
+    let path = jury::store_path(ctx, who)?;
+    let votes: Vec<serde_json::Value> = if path.exists() {
+        jury::store::JuryStore::open(&path)
+            .await?
+            .seats()
+            .await?
+            .into_iter()
+            .map(|s| {
+                let pass = s
+                    .verdict
+                    .as_deref()
+                    .and_then(|v| serde_json::from_str::<serde_json::Value>(v).ok())
+                    .and_then(|v| v["pass"].as_bool());
+                json!({
+                    "dispute_id": s.dispute,
+                    "round": s.round,
+                    "state": s.phase.as_str(),
+                    "choice": s.choice,
+                    "source": s.source,
+                    "verdict_pass": pass,
+                    "reason": s.reason,
+                    "judge_ms": s.judge_ms,
+                    "seat_to_commit_ms": s.commit_sent_ms.map(|c| c.saturating_sub(s.noticed_ms)),
+                    "commit_tx": s.commit_tx,
+                    "reveal_tx": s.reveal_tx,
+                    "settle_tx": s.settle_tx,
+                    "seat_verdict": s.seat_verdict,
+                    "fee_reward_wei": s.fee_reward,
+                    "stake_reward": s.stake_reward,
+                    "appealed": s.appealed,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let (stake, locked) = (U256::from(j.stake), U256::from(j.locked));
     let leave_at =
         (j.leaveRequestedAt != 0).then(|| u64::from(j.leaveRequestedAt) + u64::from(p.leaveDelay));
@@ -404,6 +421,7 @@ async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
             "leave_available_at": leave_at,
             "withdrawable": owed.to_string(),
             "open_seats": seats,
+            "votes": votes,
         }),
         || {
             let rows = vec![
@@ -436,11 +454,45 @@ async fn status(ctx: &Ctx, a: StatusArgs) -> Result<()> {
                     s["next"].as_str().unwrap_or_default().to_owned(),
                 ]);
             }
-            if seats.is_empty() {
+            let mut out = if seats.is_empty() {
                 format!("{}\nopen seats: none", kv_table(rows))
             } else {
                 format!("{}\nopen seats\n{t}", kv_table(rows))
+            };
+            if !votes.is_empty() {
+                let mut v = table_with(&[
+                    "dispute",
+                    "round",
+                    "state",
+                    "choice",
+                    "by",
+                    "verdict",
+                    "seat",
+                    "fee reward",
+                ]);
+                for x in &votes {
+                    let text = |k: &str| x[k].as_str().unwrap_or("-").to_owned();
+                    v.add_row(vec![
+                        x["dispute_id"].to_string(),
+                        x["round"].to_string(),
+                        text("state"),
+                        x["choice"].as_u64().map_or("-".into(), |c| c.to_string()),
+                        text("source"),
+                        match x["verdict_pass"].as_bool() {
+                            Some(true) => "pass".into(),
+                            Some(false) => "fail".into(),
+                            None => "-".into(),
+                        },
+                        text("seat_verdict"),
+                        x["fee_reward_wei"]
+                            .as_str()
+                            .and_then(|w| w.parse::<U256>().ok())
+                            .map_or("-".into(), fmt_eth),
+                    ]);
+                }
+                out.push_str(&format!("\nvotes in this data dir's juror store\n{v}"));
             }
+            out
         },
     );
     Ok(())
