@@ -86,7 +86,28 @@ fn agent_log(net: &Devnet, n: usize) -> PathBuf {
     net.dir.join(format!("agent-{n}.log"))
 }
 
-async fn wait_phase(c: &AosContracts, d: u64, phases: &[Phase]) {
+/// Every agent log of `net`, for a failure message.
+fn agent_logs(net: &Devnet) -> String {
+    let mut out = String::new();
+    for n in 0..8 {
+        if let Ok(t) = std::fs::read_to_string(agent_log(net, n)) {
+            out.push_str(&format!("\n--- agent-{n}.log\n{t}"));
+        }
+    }
+    for e in std::fs::read_dir(net.dir.join("logs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if e.file_name().to_string_lossy().starts_with("juror-") {
+            let t = std::fs::read_to_string(e.path()).unwrap_or_default();
+            out.push_str(&format!("\n--- {}\n{t}", e.path().display()));
+        }
+    }
+    out
+}
+
+async fn wait_phase(net: &Devnet, c: &AosContracts, d: u64, phases: &[Phase]) {
     let until = Instant::now() + WITHIN;
     loop {
         let x = c.dispute(d).await.unwrap();
@@ -95,14 +116,22 @@ async fn wait_phase(c: &AosContracts, d: u64, phases: &[Phase]) {
         }
         assert!(
             Instant::now() < until,
-            "dispute {d} stuck in {}",
-            Phase::name_of(x.phase)
+            "dispute {d} stuck in {}{}",
+            Phase::name_of(x.phase),
+            agent_logs(net)
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
-async fn wait_seat(c: &AosContracts, d: u64, round: u64, juror: Address, state: SeatState) {
+async fn wait_seat(
+    net: &Devnet,
+    c: &AosContracts,
+    d: u64,
+    round: u64,
+    juror: Address,
+    state: SeatState,
+) {
     let until = Instant::now() + WITHIN;
     loop {
         let s = c.seat(d, round, juror).await.unwrap();
@@ -111,8 +140,9 @@ async fn wait_seat(c: &AosContracts, d: u64, round: u64, juror: Address, state: 
         }
         assert!(
             Instant::now() < until,
-            "seat of {juror} in dispute {d} round {round} stuck in {}",
-            SeatState::name_of(s.state)
+            "seat of {juror} in dispute {d} round {round} stuck in {}{}",
+            SeatState::name_of(s.state),
+            agent_logs(net)
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -221,7 +251,7 @@ async fn colluder_loses_interested_juror_refuses_killed_juror_reveals() {
     // dispute waits in Commit
     let (proxy, seen) = recording_proxy(net.rpc()).await;
     let mut k = start_agent(&net, 1, "evaluator", Some(&proxy));
-    wait_seat(&c, x, 0, killed, SeatState::Committed).await;
+    wait_seat(&net, &c, x, 0, killed, SeatState::Committed).await;
     assert_eq!(c.dispute(x).await.unwrap().phase, Phase::Commit as u8);
     let _ = Command::new("kill")
         .args(["-KILL", &k.child.id().to_string()])
@@ -233,8 +263,8 @@ async fn colluder_loses_interested_juror_refuses_killed_juror_reveals() {
     // running agents reveal, the killed one cannot
     let _col = start_agent(&net, 0, "always-worker", None);
     let _hon = start_agent(&net, 2, "evaluator", None);
-    wait_seat(&c, x, 0, colluder, SeatState::Revealed).await;
-    wait_seat(&c, x, 0, honest, SeatState::Revealed).await;
+    wait_seat(&net, &c, x, 0, colluder, SeatState::Revealed).await;
+    wait_seat(&net, &c, x, 0, honest, SeatState::Revealed).await;
     assert_eq!(c.dispute(x).await.unwrap().phase, Phase::Reveal as u8);
     assert_eq!(
         c.seat(x, 0, killed).await.unwrap().state,
@@ -243,7 +273,7 @@ async fn colluder_loses_interested_juror_refuses_killed_juror_reveals() {
 
     // restarted on the same data folder, it reveals the stored vote (no second commit)
     let _k2 = start_agent(&net, 1, "evaluator", Some(&proxy));
-    wait_phase(&c, x, &[Phase::Appeal]).await;
+    wait_phase(&net, &c, x, &[Phase::Appeal]).await;
     let dx = c.dispute(x).await.unwrap();
     assert_eq!(dx.ruling, 1, "the two honest votes rule for the requester");
     assert_eq!(c.seat(x, 0, colluder).await.unwrap().choice, 2);
@@ -297,8 +327,8 @@ async fn colluder_loses_interested_juror_refuses_killed_juror_reveals() {
     let sub = net.post("spare", 0, &spec_q, Some(parent));
     net.claim_and_submit_bad("spare", 1, sub, &spec_q);
     let y = net.reject("spare", 0, sub);
-    wait_seat(&c, y, 0, killed, SeatState::Committed).await;
-    wait_seat(&c, y, 0, honest, SeatState::Committed).await;
+    wait_seat(&net, &c, y, 0, killed, SeatState::Committed).await;
+    wait_seat(&net, &c, y, 0, honest, SeatState::Committed).await;
     let until = Instant::now() + WITHIN;
     let refused = loop {
         let v = stored_vote(&net, 0, y);
@@ -327,14 +357,14 @@ async fn colluder_loses_interested_juror_refuses_killed_juror_reveals() {
         &[dx.deadline.to::<u64>(), dy.deadline.to::<u64>()],
     )
     .await;
-    wait_phase(&c, x, &[Phase::Solved]).await;
+    wait_phase(&net, &c, x, &[Phase::Solved]).await;
     net.aos_as(
         "requester",
         &["task", "execute-ruling", &format!("{task_x:#x}")],
     )
     .unwrap_or_else(|e| panic!("{e}"));
     for j in [colluder, killed, honest] {
-        wait_seat(&c, x, 0, j, SeatState::Settled).await;
+        wait_seat(&net, &c, x, 0, j, SeatState::Settled).await;
     }
     assert_eq!(stored_vote(&net, 0, x)["seat_verdict"], "Incoherent");
     assert_eq!(stored_vote(&net, 1, x)["seat_verdict"], "Coherent");
@@ -342,11 +372,11 @@ async fn colluder_loses_interested_juror_refuses_killed_juror_reveals() {
     wait_status(&c, task_x, &[TaskStatus::Resolved], WITHIN).await;
 
     // Y: the two uninterested agents reveal and rule; then its appeal window passes
-    wait_phase(&c, y, &[Phase::Appeal]).await;
+    wait_phase(&net, &c, y, &[Phase::Appeal]).await;
     let dy = c.dispute(y).await.unwrap();
     assert_eq!(dy.ruling, 1);
     warp_past(&net, &c, &[dy.deadline.to::<u64>()]).await;
-    wait_phase(&c, y, &[Phase::Solved]).await;
+    wait_phase(&net, &c, y, &[Phase::Solved]).await;
     net.aos_as_n(
         "spare",
         0,
@@ -354,7 +384,7 @@ async fn colluder_loses_interested_juror_refuses_killed_juror_reveals() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     for j in [colluder, killed, honest] {
-        wait_seat(&c, y, 0, j, SeatState::Settled).await;
+        wait_seat(&net, &c, y, 0, j, SeatState::Settled).await;
     }
 
     // money: the killed-and-restarted juror lost nothing (its stake is whole; rewards were
@@ -402,7 +432,7 @@ async fn an_appeal_draws_seven_agents_and_the_final_ruling_executes() {
     let d = net.reject("requester", 0, task);
 
     // round 0: three agents rule for the requester; the worker appeals
-    wait_phase(&c, d, &[Phase::Appeal]).await;
+    wait_phase(&net, &c, d, &[Phase::Appeal]).await;
     assert_eq!(c.dispute(d).await.unwrap().ruling, 1);
     let r = net
         .aos_as("spare", &["dispute", "appeal", &d.to_string()])
@@ -411,13 +441,13 @@ async fn an_appeal_draws_seven_agents_and_the_final_ruling_executes() {
     assert_eq!(r["jurors"], 7, "{r:#}");
 
     // round 1: the agents draw seven seats among themselves and vote again
-    wait_phase(&c, d, &[Phase::Appeal, Phase::Solved]).await;
+    wait_phase(&net, &c, d, &[Phase::Appeal, Phase::Solved]).await;
     let round = c.dispute_round(d, 1).await.unwrap();
     assert_eq!((round.jurors, round.drawn, round.commits), (7, 7, 7));
     let dd = c.dispute(d).await.unwrap();
     assert_eq!((dd.round, dd.ruling), (1, 1));
     warp_past(&net, &c, &[dd.deadline.to::<u64>()]).await;
-    wait_phase(&c, d, &[Phase::Solved]).await;
+    wait_phase(&net, &c, d, &[Phase::Solved]).await;
     net.aos_as(
         "requester",
         &["task", "execute-ruling", &format!("{task:#x}")],
@@ -429,7 +459,7 @@ async fn an_appeal_draws_seven_agents_and_the_final_ruling_executes() {
         let j = net.address("juror", n);
         for r in 0..2 {
             if c.seat(d, r, j).await.unwrap().state != SeatState::None as u8 {
-                wait_seat(&c, d, r, j, SeatState::Settled).await;
+                wait_seat(&net, &c, d, r, j, SeatState::Settled).await;
             }
         }
     }

@@ -122,12 +122,13 @@ pub(crate) fn fmt_wad(v: U256) -> String {
     format!("{i}.{f}")
 }
 
-/// A duration from `90s`, `30m`, `1h`, `2d`, `1h30m` or plain seconds.
+/// A duration from `90s`, `500ms`, `30m`, `1h`, `2d`, `1h 30m` (humantime's syntax) or plain
+/// seconds.
 ///
 /// # Errors
-/// Unknown unit or no digits.
+/// Unknown unit, no digits, or a number without a unit after another unit.
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim().to_ascii_lowercase();
+    let t = s.trim();
     if t.is_empty() {
         return Err("empty duration".into());
     }
@@ -137,40 +138,8 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
             .map(Duration::from_secs)
             .map_err(|_| format!("duration {s:?} is too large"));
     }
-    let mut total: u64 = 0;
-    let mut num = String::new();
-    for c in t.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 604_800,
-            _ => {
-                return Err(format!(
-                    "duration {s:?}: unknown unit {c:?} (use s, m, h, d, w, e.g. 90s, 1h30m)"
-                ));
-            }
-        };
-        let n: u64 = num
-            .parse()
-            .map_err(|_| format!("duration {s:?}: a unit without a number"))?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|x| total.checked_add(x))
-            .ok_or_else(|| format!("duration {s:?} is too large"))?;
-        num.clear();
-    }
-    if !num.is_empty() {
-        return Err(format!(
-            "duration {s:?}: trailing number without a unit (use s, m, h, d, w)"
-        ));
-    }
-    Ok(Duration::from_secs(total))
+    humantime::parse_duration(t)
+        .map_err(|e| format!("duration {s:?}: {e} (e.g. 90s, 500ms, 1h30m)"))
 }
 
 /// `3725` seconds → `1h2m5s`.
@@ -292,6 +261,8 @@ mod tests {
         assert_eq!(parse_duration("90").unwrap().as_secs(), 90);
         assert!(parse_duration("1x").is_err());
         assert!(parse_duration("1h30").is_err());
+        assert_eq!(parse_duration("500ms").unwrap().as_millis(), 500);
+        assert_eq!(parse_duration("2d").unwrap().as_secs(), 172_800);
         assert_eq!(fmt_duration(3725), "1h2m5s");
         assert_eq!(parse_fraction("0.5").unwrap(), 5 * 10u64.pow(17));
         assert_eq!(parse_fraction("1").unwrap(), 10u64.pow(18));
