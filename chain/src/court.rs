@@ -286,6 +286,21 @@ impl AosContracts {
         send_call(call.gas(estimate.saturating_mul(2).max(floor).min(30_000_000))).await
     }
 
+    /// How many seats `draw(id, iterations)` would fill now: an `eth_call`, nothing sent.
+    /// A keeper sends the transaction only when it fills a seat (a draw that fills none
+    /// costs gas and, on anvil, a block).
+    ///
+    /// # Errors
+    /// [`ChainError::Reverted`] (`DisputeCourtRandomnessPending`, `DisputeCourtWrongPhase`, …).
+    pub async fn draw_preview(&self, id: u64, iterations: u64) -> Result<u64, ChainError> {
+        let n = self
+            .court
+            .draw(U256::from(id), U256::from(iterations))
+            .call()
+            .await?;
+        Ok(n.saturating_to())
+    }
+
     /// `advance(id)`: end the current phase after its deadline (or when complete).
     ///
     /// # Errors

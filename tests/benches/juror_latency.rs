@@ -5,7 +5,9 @@
 //! chain); the evaluator's time per seat is reported separately. Compared, as a ratio, with
 //! the court's commit period (the deadline the latency must beat).
 //!
-//! `cargo bench -p aos-tests --bench juror_latency` (after `cargo build --workspace --bins`);
+//! `cargo test -p aos-tests --bench juror_latency` (after `cargo build --workspace --bins`: it
+//! drives the debug binaries the end-to-end tests use; `cargo bench` would first need a
+//! release build of every binary, and the figures are dominated by RPC round trips);
 //! `AOS_BENCH_DISPUTES` sets N (default 20).
 
 use std::time::{Duration, Instant};
@@ -30,7 +32,9 @@ fn main() {
     let _ = bin("aos");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async move {
-        let net = Devnet::up(0, 3, &model("--tiny"), 8);
+        // each seat locks the court's minimum stake (0.1 ETH) until settled: with N
+        // disputes open at once every juror needs N × 0.1 ETH free, so they stake 3 ETH
+        let net = Devnet::up_with(0, 3, &model("--tiny"), 8, &["--juror-stake", "3eth"]);
         let c = net.reader();
         net.aos_as("spare", &["worker", "register"])
             .unwrap_or_else(|e| panic!("{e}"));
@@ -47,12 +51,16 @@ fn main() {
             disputes.push(net.reject("requester", 0, *t));
         }
         let open_s = opened.elapsed().as_secs_f64();
-        // every dispute voted (tallied: Appeal)
+        // every dispute voted (tallied: Appeal); an unstaffed round would be Solved
         let until = Instant::now() + Duration::from_secs(600);
         for d in &disputes {
             loop {
                 let x = c.dispute(*d).await.unwrap();
-                if x.phase >= Phase::Appeal as u8 {
+                assert!(
+                    x.phase != Phase::Solved as u8,
+                    "dispute {d} ended without a jury (unstaffed)"
+                );
+                if x.phase == Phase::Appeal as u8 {
                     break;
                 }
                 assert!(Instant::now() < until, "dispute {d} not voted in time");

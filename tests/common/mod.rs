@@ -189,15 +189,12 @@ impl Devnet {
     }
 
     /// The global `aos` flags that act as the `n`-th account with `role`: config, keystore,
-    /// password file, its own data folder (`<dir>/data-<role>` for the first, else
-    /// `<dir>/data-<role>-<n>`), and its agent key when it has one.
+    /// password file, its data folder (`<dir>/data/<role>-<account index>`, the one `aos
+    /// devnet up` gives that account's juror agent and `aos demo` uses), and its agent key
+    /// when it has one.
     pub fn globals(&self, role: &str, n: usize) -> Vec<String> {
         let acct = self.account(role, n);
-        let data = if n == 0 {
-            format!("data-{role}")
-        } else {
-            format!("data-{role}-{n}")
-        };
+        let data = format!("data/{role}-{}", acct["index"]);
         let mut all = vec![
             "--config".to_owned(),
             self.dir.join("config.toml").display().to_string(),

@@ -101,11 +101,15 @@ pub(crate) struct JurorAgent<'a> {
     drawing: BTreeSet<u64>,
     /// Time between ticks.
     poll: Duration,
+    /// Rounds whose last draw would have filled no seat: not tried again before then.
+    draw_after: std::collections::HashMap<u64, std::time::Instant>,
 }
 
 const CURSOR: &str = "court_logs";
 /// Draw iterations per `draw` transaction.
 const DRAW_ITERATIONS: u64 = 64;
+/// Wait before trying again a round a draw could not fill a seat of.
+const DRAW_BACKOFF: Duration = Duration::from_secs(5);
 
 impl<'a> JurorAgent<'a> {
     /// An agent for the signing account of `ctx`.
@@ -132,6 +136,7 @@ impl<'a> JurorAgent<'a> {
             indexer,
             drawing: BTreeSet::new(),
             poll,
+            draw_after: std::collections::HashMap::new(),
         }
     }
 
@@ -225,14 +230,23 @@ impl<'a> JurorAgent<'a> {
         Ok(())
     }
 
-    /// Draw rounds still in Drawing; end the ones past their draw deadline.
+    /// Draw rounds still in Drawing; end the ones past their draw deadline. A round that
+    /// cannot fill a seat now is looked at again after [`DRAW_BACKOFF`].
     async fn keep(&mut self) {
         let ids: Vec<u64> = self.drawing.iter().copied().collect();
         for id in ids {
+            if self
+                .draw_after
+                .get(&id)
+                .is_some_and(|t| *t > std::time::Instant::now())
+            {
+                continue;
+            }
             match self.draw_round(id).await {
                 Ok(true) => {}
                 Ok(false) => {
                     self.drawing.remove(&id);
+                    self.draw_after.remove(&id);
                 }
                 Err(e) => {
                     tracing::debug!(dispute = id, error = %format!("{e:#}"), "draw failed; trying again");
@@ -242,7 +256,7 @@ impl<'a> JurorAgent<'a> {
     }
 
     /// One draw step for dispute `id`; whether it is still drawing.
-    async fn draw_round(&self, id: u64) -> Result<bool> {
+    async fn draw_round(&mut self, id: u64) -> Result<bool> {
         let d = self.c.dispute(id).await?;
         if d.phase != Phase::Drawing as u8 {
             return Ok(false);
@@ -252,6 +266,23 @@ impl<'a> JurorAgent<'a> {
             self.advance(id, "draw period over: the round ends unstaffed")
                 .await?;
             return Ok(false);
+        }
+        // simulate first: a draw that fills no seat (every eligible juror seated, or out of
+        // free stake) is not worth a transaction; try again later
+        match self.c.draw_preview(id, DRAW_ITERATIONS).await {
+            Ok(0) => {
+                tracing::debug!(dispute = id, "a draw now would fill no seat");
+                self.draw_after
+                    .insert(id, std::time::Instant::now() + DRAW_BACKOFF);
+                return Ok(true);
+            }
+            Ok(_) => {}
+            Err(e) if is_randomness_pending(&e) => {
+                next_block(&self.c, Duration::from_secs(1)).await.ok();
+                return Ok(true);
+            }
+            Err(e) if is_stale(&e) => return Ok(true),
+            Err(e) => return Err(e.into()),
         }
         match self.c.draw_jury(id, DRAW_ITERATIONS).await {
             Ok(o) => {

@@ -235,7 +235,7 @@ async fn votes_of(demo: &Demo<'_>, req: &Account, jurors: &[Account], d: u64) ->
         say(
             demo.ctx,
             format!(
-                "   {} ({why}) committed and revealed {choice} ({})",
+                "   {} ({why}) committed and revealed {}",
                 demo.role_of(j),
                 Ruling::describe(u64::from(choice))
             ),
