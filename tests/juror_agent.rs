@@ -47,6 +47,17 @@ impl Drop for Agent {
 /// Starts `aos juror run` for juror `n` with `policy`, through `rpc` when given; its log is
 /// `<dir>/agent-<n>.log` (appended across restarts).
 fn start_agent(net: &Devnet, n: usize, policy: &str, rpc: Option<&str>) -> Agent {
+    start_agent_with(net, n, policy, rpc, &[])
+}
+
+/// [`start_agent`] with more `aos juror run` flags.
+fn start_agent_with(
+    net: &Devnet,
+    n: usize,
+    policy: &str,
+    rpc: Option<&str>,
+    extra: &[&str],
+) -> Agent {
     let mut args = net.globals("juror", n);
     if let Some(r) = rpc {
         args.extend(["--rpc".to_owned(), r.to_owned()]);
@@ -64,6 +75,7 @@ fn start_agent(net: &Devnet, n: usize, policy: &str, rpc: Option<&str>) -> Agent
         ]
         .map(str::to_owned),
     );
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -262,7 +274,17 @@ async fn colluder_loses_interested_juror_refuses_killed_juror_reveals() {
     // the colluder and the other honest agent vote; all three committed → Reveal; the two
     // running agents reveal, the killed one cannot
     let _col = start_agent(&net, 0, "always-worker", None);
-    let _hon = start_agent(&net, 2, "evaluator", None);
+    let metrics = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let _hon = start_agent_with(
+        &net,
+        2,
+        "evaluator",
+        None,
+        &["--metrics-listen", &metrics.to_string()],
+    );
     wait_seat(&net, &c, x, 0, colluder, SeatState::Revealed).await;
     wait_seat(&net, &c, x, 0, honest, SeatState::Revealed).await;
     assert_eq!(c.dispute(x).await.unwrap().phase, Phase::Reveal as u8);
@@ -406,6 +428,28 @@ async fn colluder_loses_interested_juror_refuses_killed_juror_reveals() {
         stake1[0],
         stake0[0] - penalty - penalty,
         "X incoherent, Y absent"
+    );
+    // the honest agent's metrics: two votes, two reveals, no missed deadline, fees earned
+    let text = reqwest::get(format!("http://{metrics}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let metric = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+    };
+    assert_eq!(metric("aos_juror_votes_total"), 2.0, "{text}");
+    assert_eq!(metric("aos_juror_reveals_total"), 2.0, "{text}");
+    assert_eq!(metric("aos_juror_missed_deadlines_total"), 0.0, "{text}");
+    assert!(metric("aos_juror_fee_rewards_wei_total") > 0.0, "{text}");
+    assert_eq!(
+        metric("aos_juror_seat_to_commit_seconds_count"),
+        2.0,
+        "{text}"
     );
     // jury karma: the colluder's accuracy fell below the honest jurors'
     let (acc_col, acc_killed) = (

@@ -47,6 +47,12 @@ struct Coordinator {
 }
 
 async fn coordinator(net: &Devnet, dir: &Path) -> Coordinator {
+    // the workers' and the coordinator's decisions, captured per test: printed only when it
+    // fails
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn,aos_worker=info,aos_coordinator=info")
+        .try_init();
     let key = AgentKey::generate();
     let (mesh, _) = aos_mesh::spawn(&key, MeshConfig::new(31337, dir.join("coord-blobs")))
         .await

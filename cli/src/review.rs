@@ -64,9 +64,65 @@ pub(crate) struct EvalArgs {
     /// CPU threads of the judge model (≥ 1).
     #[arg(long, default_value_t = JUDGE_THREADS, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) judge_threads: u16,
+    /// Score rubrics with a cloud model instead of the local one: `openai` (any OpenAI-style
+    /// Chat Completions API: OpenAI, xAI, Gemini's OpenAI endpoint, a llama.cpp server,
+    /// ollama) or `anthropic` (Messages API). The key is read from $AOS_JUDGE_API_KEY (the
+    /// reviewer's own).
+    #[arg(long, value_enum, requires = "judge_api_model")]
+    pub(crate) judge_api: Option<JudgeApi>,
+    /// Base URL of --judge-api [default: https://api.openai.com, https://api.anthropic.com].
+    #[arg(long, value_name = "URL", requires = "judge_api")]
+    pub(crate) judge_api_url: Option<String>,
+    /// Model name of --judge-api, e.g. gpt-4o-mini, claude-sonnet-4-5.
+    #[arg(long, value_name = "NAME", requires = "judge_api")]
+    pub(crate) judge_api_model: Option<String>,
     /// Where blobs come from besides the blob folder and the cache.
     #[command(flatten)]
     pub(crate) fetch: FetchArgs,
+}
+
+/// A cloud API a rubric judge can run on (aos-llm's remote clients).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum JudgeApi {
+    /// OpenAI Chat Completions wire format.
+    Openai,
+    /// Anthropic Messages wire format.
+    Anthropic,
+}
+
+/// Tokens a cloud judge may write (its reply is one small JSON object).
+const JUDGE_REPLY_TOKENS: u32 = 512;
+
+/// A judge on a cloud API (aos-verify's `LlmJudge::openai` / `anthropic`), keyed by
+/// $AOS_JUDGE_API_KEY.
+///
+/// # Errors
+/// No key in the environment; a client that cannot be built (bad URL).
+fn cloud_judge(
+    api: JudgeApi,
+    url: Option<&str>,
+    model: &str,
+) -> Result<Box<dyn aos_verify::Judge>> {
+    let key = std::env::var("AOS_JUDGE_API_KEY").map_err(|_| {
+        eyre!("--judge-api needs the API key in $AOS_JUDGE_API_KEY (never on the command line)")
+    })?;
+    let cfg = |default: &str| aos_llm::RemoteConfig {
+        base_url: url.unwrap_or(default).to_owned(),
+        model: model.to_owned(),
+        max_tokens: JUDGE_REPLY_TOKENS,
+        timeout: std::time::Duration::from_secs(60),
+    };
+    let key = zeroize::Zeroizing::new(key);
+    Ok(match api {
+        JudgeApi::Openai => Box::new(aos_verify::LlmJudge::openai(
+            aos_llm::OpenAiClient::new(cfg("https://api.openai.com"), key)
+                .wrap_err("cannot build the OpenAI judge client")?,
+        )),
+        JudgeApi::Anthropic => Box::new(aos_verify::LlmJudge::anthropic(
+            aos_llm::AnthropicClient::new(cfg("https://api.anthropic.com"), key)
+                .wrap_err("cannot build the Anthropic judge client")?,
+        )),
+    })
 }
 
 /// A submitted result with its task, ready to evaluate.
@@ -445,7 +501,13 @@ pub(crate) async fn evaluator(ctx: &Ctx, a: &EvalArgs, spec: &TaskSpec) -> Resul
     let Some(acceptance) = &spec.acceptance else {
         return Ok(ev);
     };
-    if acceptance.rubric.is_some() {
+    if let (Some(api), Some(model), true) = (
+        a.judge_api,
+        a.judge_api_model.as_deref(),
+        acceptance.rubric.is_some(),
+    ) {
+        ev = ev.with_judge(cloud_judge(api, a.judge_api_url.as_deref(), model)?);
+    } else if acceptance.rubric.is_some() {
         let model = a
             .judge_model
             .clone()

@@ -74,6 +74,13 @@ pub enum Refusal {
     /// from us would be rejected as a duplicate vote.
     #[error("we already took a task with the same spec (redundant tasks want independent workers)")]
     SameSpec,
+    /// Our claim of another task with the same spec is in flight: looked at again later (if
+    /// that claim is lost, this one may be ours).
+    #[error("our claim of a task with the same spec is in flight")]
+    SameSpecPending,
+    /// The task is no longer open on chain (someone claimed it, or it was cancelled).
+    #[error("the task is {0} on chain, not Open")]
+    NotOpen(String),
     /// The requester excluded this worker (`requirements.excluded_workers`, e.g. after
     /// rejecting its result on the same step).
     #[error("the requester excluded this worker")]

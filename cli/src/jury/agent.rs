@@ -144,6 +144,15 @@ impl<'a> JurorAgent<'a> {
     /// again (an RPC outage is a pause, not an exit).
     pub(crate) async fn run(&mut self, mut shutdown: watch::Receiver<bool>) -> Result<()> {
         tracing::info!(juror = %self.me, policy = self.policy.vote.name(), "juror agent running");
+        match self.c.juror(self.me).await {
+            Ok(j) if j.stake == 0 => tracing::warn!(
+                juror = %self.me,
+                "this account has no stake in the juror pool, so it is never drawn: `aos juror \
+                 join --stake 1eth`"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(%e, "cannot read this juror's stake"),
+        }
         loop {
             if let Err(e) = self.tick().await {
                 tracing::warn!(error = %format!("{e:#}"), "juror tick failed; trying again");

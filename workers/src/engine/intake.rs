@@ -64,6 +64,17 @@ impl Candidate {
     }
 }
 
+/// Whether we took a task of a spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SpecTaken {
+    /// No task of it.
+    No,
+    /// Our claim of one is in flight (it may yet be lost).
+    InFlight,
+    /// We hold one (claimed, working, submitted or settled).
+    Held,
+}
+
 /// First wait before a candidate that failed for a passing reason is offered again.
 const RETRY_FIRST: Duration = Duration::from_secs(2);
 /// Longest wait between two offers of the same candidate.
@@ -196,9 +207,18 @@ impl Worker {
     pub(super) async fn decide(&self, c: &Candidate) -> Result<TaskSpec, Refusal> {
         let now_s = now_ms() / 1000;
         check_terms(self.cfg(), self.inner.p.account, &c.params, now_s)?;
+        // a task seen in an old log may be long taken: one read spares a claim that reverts
+        // (and, for redundant tasks, a same-spec refusal of the ones still open)
+        if let Ok(status) = self.chain().task_status(task_id_of(&c.params)).await
+            && status != aos_chain::TaskStatus::Open
+        {
+            return Err(Refusal::NotOpen(status.to_string()));
+        }
         let spec = self.spec(&c.params, c.spec.clone()).await?;
-        if self.took_spec(c.params.specHash).await {
-            return Err(Refusal::SameSpec);
+        match self.took_spec(c.params.specHash).await {
+            SpecTaken::No => {}
+            SpecTaken::InFlight => return Err(Refusal::SameSpecPending),
+            SpecTaken::Held => return Err(Refusal::SameSpec),
         }
         let karma = self.own_karma(&c.params).await;
         let execs = &self.inner.p.executors;
@@ -250,8 +270,11 @@ impl Worker {
         });
         let params_abi = c.params.abi_encode();
         if let Err(why) = verdict {
-            if matches!(why, Refusal::Spec(SpecError::NotFound(_))) {
-                tracing::info!(task = %task_id, %why, retries = c.retries, "spec not reachable yet; will look again");
+            if matches!(
+                why,
+                Refusal::Spec(SpecError::NotFound(_)) | Refusal::SameSpecPending
+            ) {
+                tracing::info!(task = %task_id, %why, retries = c.retries, "will look again");
                 c.retry_later(intake);
                 return;
             }
@@ -281,13 +304,21 @@ impl Worker {
             // decisions run concurrently: the same-spec rule is checked again, with the row
             // inserted under one lock, so two tasks of one spec cannot both pass it
             let _one_at_a_time = self.inner.claim_lock.lock().await;
-            if self.took_spec(c.params.specHash).await {
-                tracing::debug!(task = %task_id, "not claiming: we took a task with the same spec meanwhile");
-                let _ = self
-                    .store()
-                    .insert_task(task_id, &params_abi, TaskPhase::Skipped)
-                    .await;
-                return;
+            match self.took_spec(c.params.specHash).await {
+                SpecTaken::No => {}
+                SpecTaken::InFlight => {
+                    tracing::debug!(task = %task_id, "a claim of a task with the same spec is in flight; will look again");
+                    c.retry_later(intake);
+                    return;
+                }
+                SpecTaken::Held => {
+                    tracing::debug!(task = %task_id, "not claiming: we took a task with the same spec meanwhile");
+                    let _ = self
+                        .store()
+                        .insert_task(task_id, &params_abi, TaskPhase::Skipped)
+                        .await;
+                    return;
+                }
             }
             // the row goes in before the transaction: a crash now is settled from the chain
             match self
@@ -337,18 +368,32 @@ impl Worker {
         self.drive(c.params, shutdown, Some(permit)).await;
     }
 
-    /// Whether we claimed (or are claiming) a task whose spec hash is `spec_hash`.
-    async fn took_spec(&self, spec_hash: alloy::primitives::B256) -> bool {
+    /// Whether we hold, or are claiming, a task whose spec hash is `spec_hash`.
+    async fn took_spec(&self, spec_hash: alloy::primitives::B256) -> SpecTaken {
         let rows = match self.store().tasks().await {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(%e, "database");
-                return false;
+                return SpecTaken::No;
             }
         };
-        rows.iter()
+        let mut taken = SpecTaken::No;
+        for r in rows
+            .iter()
             .filter(|r| !matches!(r.phase, TaskPhase::Skipped | TaskPhase::Lost))
-            .filter_map(|r| <TaskParams as alloy::sol_types::SolValue>::abi_decode(&r.params).ok())
-            .any(|p| p.specHash == spec_hash)
+        {
+            let Ok(p) = <TaskParams as alloy::sol_types::SolValue>::abi_decode(&r.params) else {
+                continue;
+            };
+            if p.specHash != spec_hash {
+                continue;
+            }
+            if r.phase == TaskPhase::Claiming {
+                taken = SpecTaken::InFlight;
+            } else {
+                return SpecTaken::Held;
+            }
+        }
+        taken
     }
 }
