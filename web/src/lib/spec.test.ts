@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { buildSpec, validateSpec, type SpecForm } from "./spec";
+
+const form: SpecForm = {
+  taskType: "summarisation",
+  prompt: "Summarise the outage.",
+  paymentWei: 10_000_000_000_000_000n,
+  deadlineMs: 1_800_000,
+  minChars: 40,
+  maxChars: 800,
+  requiredPatterns: ["certificate"],
+  forbiddenPatterns: ["(?i)as an ai"],
+  language: "eng",
+  jsonSchema: "",
+  requiredSkills: [],
+  karmaMin: {},
+};
+
+describe("buildSpec", () => {
+  it("builds a spec the protocol's JSON Schema accepts", async () => {
+    const spec = buildSpec(form, 1_700_000_000_000, "abc");
+    expect(await validateSpec(spec)).toEqual([]);
+    expect(spec.acceptance?.checks).toHaveLength(4);
+    expect(spec.payment).toEqual({ amount: "10000000000000000", currency: "ETH", decimals: 18 });
+  });
+  it("reports what the schema refuses", async () => {
+    const spec = {
+      ...buildSpec(form, 0, "x"),
+      payment: { amount: "-1", currency: "eth", decimals: 18 },
+    };
+    const problems = await validateSpec(spec);
+    expect(problems.join("\n")).toMatch(/payment/);
+  });
+  it("refuses a JSON Schema that is not JSON", () => {
+    expect(() => buildSpec({ ...form, jsonSchema: "{" }, 0, "x")).toThrow(/not JSON/);
+  });
+});
