@@ -65,7 +65,7 @@ export function Wallet() {
           key={c.uid}
           type="button"
           disabled={isPending}
-          onClick={() => connect({ connector: c, chainId: config.chainId })}
+          onClick={() => connect({ connector: c })}
         >
           {c.icon && <img src={c.icon} alt="" width={16} height={16} />} Connect {c.name}
         </button>

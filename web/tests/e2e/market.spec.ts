@@ -1,0 +1,122 @@
+// The first flow of issue 17, in a real browser against a real devnet: connect, post an ETH
+// task from the page, a Rust worker (aos-worker with the local model) claims and submits, the
+// page shows the result and the verdict, the requester accepts, the worker's balance rises.
+// Also measured: the first page's bundle (gzipped) and its first contentful paint.
+import { expect, test, type Page } from "@playwright/test";
+import { gzipSync } from "node:zlib";
+import { createPublicClient, formatEther, http, zeroAddress } from "viem";
+import { taskMarketAbi } from "../../src/gen/abi";
+import { accessible, screenshot } from "./checks";
+import { account, devnet, state } from "./devnet";
+import { devnetChain, installWallet } from "./wallet";
+
+const BUNDLE_BUDGET_BYTES = 250 * 1024;
+const FCP_BUDGET_MS = 1000;
+
+async function connect(page: Page) {
+  await page.getByRole("button", { name: "Connect Mock Wallet" }).click();
+  await expect(page.getByTestId("account")).toBeVisible();
+}
+
+test("first page: bundle size and first contentful paint", async ({ page }) => {
+  const bodies: { url: string; bytes: number; gzip: number }[] = [];
+  page.on("response", async (r) => {
+    const t = r.request().resourceType();
+    if (["document", "script", "stylesheet"].includes(t) && r.ok()) {
+      const b = await r.body().catch(() => null);
+      if (b) bodies.push({ url: r.url(), bytes: b.length, gzip: gzipSync(b, { level: 9 }).length });
+    }
+  });
+  await page.goto(state().url, { waitUntil: "networkidle" });
+  await expect(page.getByRole("heading", { name: "Market" })).toBeVisible();
+  const fcp = await page.evaluate(
+    () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? -1,
+  );
+  const total = bodies.reduce((s, b) => s + b.gzip, 0);
+  console.log(
+    `bench: first page (Market) on loopback, headless Chromium: bundle ${bodies.length} files, ` +
+      `${(bodies.reduce((s, b) => s + b.bytes, 0) / 1024).toFixed(1)} kB raw, ` +
+      `${(total / 1024).toFixed(1)} kB gzipped (budget 250 kB); first contentful paint ` +
+      `${fcp.toFixed(0)} ms (budget ${FCP_BUDGET_MS} ms)`,
+  );
+  for (const b of bodies)
+    console.log(`bench:   ${b.url.replace(state().url, "")} ${(b.gzip / 1024).toFixed(1)} kB gz`);
+  expect(fcp).toBeGreaterThan(0);
+  expect(fcp).toBeLessThanOrEqual(FCP_BUDGET_MS);
+  expect(total).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+});
+
+test("post an ETH task, a worker does it, accept, the worker is paid", async ({ page }) => {
+  const d = devnet();
+  const requester = account("requester");
+  const chain = createPublicClient({ chain: devnetChain(), transport: http(d.rpc_url) });
+  await installWallet(page, requester.private_key);
+  await page.setViewportSize({ width: 390, height: 844 }); // a phone
+  await page.goto(state().url);
+  await connect(page);
+  await screenshot(page, "market-phone");
+  await accessible(page, "market");
+
+  await page.getByRole("link", { name: "Post a task" }).click();
+  await page
+    .getByLabel("What should the worker do?")
+    .fill(
+      "Summarise in two sentences: the checkout service failed for 40 minutes because its TLS certificate expired; renewing it restored service.",
+    );
+  await page.getByLabel("Minimum characters").fill("20");
+  await page.getByRole("button", { name: "Review costs" }).click();
+  await expect(page.getByTestId("cost-payment")).toHaveText("0.01 ETH");
+  await screenshot(page, "post-preview-phone");
+  await accessible(page, "post");
+  await page.getByRole("button", { name: /Publish the spec and post/ }).click();
+
+  // The task page: the worker claims and submits (the local model answers).
+  await expect(page).toHaveURL(/#\/task\/0x[0-9a-f]{64}$/, { timeout: 30_000 });
+  const taskId = page.url().split("/").pop() as `0x${string}`;
+  await expect(page.getByTestId("task-status")).toHaveText("Submitted", { timeout: 150_000 });
+  await expect(page.getByTestId("result")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId("verdict")).toContainText(/Pass|Fail/, { timeout: 60_000 });
+  await expect(page.getByTestId("verdict")).toContainText("length");
+
+  const task = (await (
+    await page.request.get(`${state().url}/api/indexer/tasks/${taskId}`)
+  ).json()) as {
+    worker: `0x${string}`;
+  };
+  const worker = task.worker;
+  const owed = () =>
+    chain.readContract({
+      address: d.deployments.taskMarket,
+      abi: taskMarketAbi,
+      functionName: "balanceOf",
+      args: [worker, zeroAddress],
+    });
+  const worth = async () => (await chain.getBalance({ address: worker })) + (await owed());
+  const before = await worth();
+  await screenshot(page, "task-submitted-phone");
+
+  await page.getByRole("button", { name: "Accept and pay" }).click();
+  await expect(page.getByTestId("tx-done")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId("task-status")).toHaveText("Accepted", { timeout: 30_000 });
+  const after = await worth();
+  console.log(
+    `flow: worker ${worker} balance (wallet + owed by the market) ${formatEther(before)} → ${formatEther(after)} ETH`,
+  );
+  expect(after).toBeGreaterThan(before);
+  await screenshot(page, "task-accepted-phone");
+  await accessible(page, "task");
+
+  // The worker's karma and earnings, as anyone sees them.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${state().url}/#/agent/${worker}`);
+  await expect(page.getByRole("img", { name: "Karma per domain" })).toBeVisible({
+    timeout: 20_000,
+  });
+  await expect(page.getByText(/ETH/).first()).toBeVisible();
+  await screenshot(page, "agent-desktop");
+  await accessible(page, "agent");
+  await page.getByRole("link", { name: "Jury" }).click();
+  await expect(page.getByRole("heading", { name: "Your seats" })).toBeVisible();
+  await screenshot(page, "jury-desktop");
+  await accessible(page, "jury");
+});
