@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { Suspense, lazy, useMemo } from "react";
 import { WagmiProvider } from "wagmi";
+import { hashFn } from "wagmi/query";
 import { Link, Route, Router, Switch } from "wouter";
 import { useHashLocation } from "wouter/use-hash-location";
 import type { AppConfig } from "./lib/config";
@@ -8,6 +9,7 @@ import { ServicesContext } from "./lib/context";
 import { indexerClient } from "./lib/indexer";
 import { wagmiConfig } from "./lib/wagmi";
 import { Market } from "./pages/Market";
+import { ErrorBoundary } from "./ui/ErrorBoundary";
 import { IndexerStatus } from "./ui/IndexerStatus";
 import { Wallet } from "./ui/Wallet";
 
@@ -19,7 +21,11 @@ const AgentPage = lazy(() => import("./pages/Agent"));
 
 export function App({ config }: { config: AppConfig }) {
   const wagmi = useMemo(() => wagmiConfig(config), [config]);
-  const queries = useMemo(() => new QueryClient(), []);
+  // wagmi's key hash: query keys may hold bigints (balances, stakes), which JSON cannot encode.
+  const queries = useMemo(
+    () => new QueryClient({ defaultOptions: { queries: { queryKeyHashFn: hashFn } } }),
+    [],
+  );
   const services = useMemo(
     () => ({ config, indexer: indexerClient(config.indexerPath) }),
     [config],
@@ -43,21 +49,25 @@ export function App({ config }: { config: AppConfig }) {
             </header>
             <IndexerStatus />
             <main className="page">
-              <Suspense fallback={<p>Loading…</p>}>
-                <Switch>
-                  <Route path="/" component={Market} />
-                  <Route path="/post" component={Post} />
-                  <Route path="/task/:id">{(p) => <TaskPage id={p.id} />}</Route>
-                  <Route path="/jury" component={Jury} />
-                  <Route path="/agent/:address?">{(p) => <AgentPage address={p.address} />}</Route>
-                  <Route>
-                    <h1>Not found</h1>
-                    <p>
-                      No such page. <Link href="/">Back to the market</Link>.
-                    </p>
-                  </Route>
-                </Switch>
-              </Suspense>
+              <ErrorBoundary>
+                <Suspense fallback={<p>Loading…</p>}>
+                  <Switch>
+                    <Route path="/" component={Market} />
+                    <Route path="/post" component={Post} />
+                    <Route path="/task/:id">{(p) => <TaskPage id={p.id} />}</Route>
+                    <Route path="/jury" component={Jury} />
+                    <Route path="/agent/:address?">
+                      {(p) => <AgentPage address={p.address} />}
+                    </Route>
+                    <Route>
+                      <h1>Not found</h1>
+                      <p>
+                        No such page. <Link href="/">Back to the market</Link>.
+                      </p>
+                    </Route>
+                  </Switch>
+                </Suspense>
+              </ErrorBoundary>
             </main>
           </Router>
         </ServicesContext.Provider>

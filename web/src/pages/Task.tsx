@@ -196,8 +196,8 @@ export default function TaskPage({ id }: { id: string }) {
     }
   }
 
-  if (detail.error) return <ErrorNotice error={explain(detail.error)} />;
-  if (!t) return <p>Loading task…</p>;
+  if (!t)
+    return detail.error ? <ErrorNotice error={explain(detail.error)} /> : <p>Loading task…</p>;
   const now = chainNow.data ?? wallNow;
   const deadline = onChain.data ? Number(onChain.data.deadline) : null;
   return (
@@ -206,6 +206,7 @@ export default function TaskPage({ id }: { id: string }) {
         Task {t.domainName || short(t.domain)} · {amount(t.payment, t.asset)}
       </h1>
       <p className="mono small">{t.taskId}</p>
+      {detail.error && <ErrorNotice error={explain(detail.error)} />}
       <dl className="facts">
         <dt>Status</dt>
         <dd data-testid="task-status">{t.status}</dd>

@@ -20,6 +20,17 @@ function need(bin: string) {
 export default async function globalSetup() {
   for (const b of ["aos", "aos-worker", "aos-indexer", "anvil"]) need(b);
   mkdirSync(ARTEFACTS, { recursive: true });
+  // An already running devnet and `aos web` (while working on the tests): not stopped after.
+  if (process.env.AOS_E2E_DIR && process.env.AOS_E2E_URL) {
+    const s: E2EState = {
+      url: process.env.AOS_E2E_URL,
+      dir: process.env.AOS_E2E_DIR,
+      webPid: 0,
+      devnetUpS: 0,
+    };
+    writeFileSync(STATE_FILE, JSON.stringify(s, null, 1));
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), "aos-web-e2e-"));
   const t0 = Date.now();
   const up = spawnSync(
@@ -32,7 +43,7 @@ export default async function globalSetup() {
       "--port",
       "0",
       "--workers",
-      "1",
+      "2",
       "--defectors",
       "0",
       "--jurors",

@@ -6,6 +6,7 @@ import { STATE_FILE, state } from "./devnet";
 export default async function globalTeardown() {
   if (!existsSync(STATE_FILE)) return;
   const s = state();
+  if (s.webPid === 0) return; // AOS_E2E_DIR / AOS_E2E_URL: not ours to stop
   try {
     process.kill(s.webPid, "SIGTERM");
   } catch {

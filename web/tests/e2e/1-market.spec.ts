@@ -2,21 +2,17 @@
 // task from the page, a Rust worker (aos-worker with the local model) claims and submits, the
 // page shows the result and the verdict, the requester accepts, the worker's balance rises.
 // Also measured: the first page's bundle (gzipped) and its first contentful paint.
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { gzipSync } from "node:zlib";
 import { createPublicClient, formatEther, http, zeroAddress } from "viem";
 import { taskMarketAbi } from "../../src/gen/abi";
 import { accessible, screenshot } from "./checks";
+import { connect } from "./connect";
 import { account, devnet, state } from "./devnet";
 import { devnetChain, installWallet } from "./wallet";
 
 const BUNDLE_BUDGET_BYTES = 250 * 1024;
 const FCP_BUDGET_MS = 1000;
-
-async function connect(page: Page) {
-  await page.getByRole("button", { name: "Connect Mock Wallet" }).click();
-  await expect(page.getByTestId("account")).toBeVisible();
-}
 
 test("first page: bundle size and first contentful paint", async ({ page }) => {
   const bodies: { url: string; bytes: number; gzip: number }[] = [];

@@ -1,17 +1,18 @@
 // Errors a person can act on: the wallet on another chain (the page offers to switch), a
 // signature the person refused, the indexer down (the page says what to do). Runs after
-// market.spec.ts (files run in name order, one worker): it stops the devnet's indexer.
-import { expect, test } from "@playwright/test";
+// 1-market.spec.ts (files run in name order, one worker): it stops the devnet's indexer.
+import { expect, test } from "./fixtures";
 import { spawnSync } from "node:child_process";
 import { mainnet } from "viem/chains";
 import { screenshot } from "./checks";
+import { connect } from "./connect";
 import { account, devnet, state } from "./devnet";
 import { installWallet } from "./wallet";
 
 test("wrong chain: the page offers to switch, and the switch works", async ({ page }) => {
   await installWallet(page, account("requester").private_key, { startChain: mainnet });
   await page.goto(state().url);
-  await page.getByRole("button", { name: "Connect Mock Wallet" }).click();
+  await connect(page);
   const notice = page.getByTestId("wrong-chain");
   await expect(notice).toContainText(`this market runs on chain ${devnet().chain_id}`);
   await screenshot(page, "error-wrong-chain");
@@ -22,7 +23,7 @@ test("wrong chain: the page offers to switch, and the switch works", async ({ pa
 test("a refused signature: nothing is sent and the page says so", async ({ page }) => {
   await installWallet(page, account("requester").private_key, { rejectTransactions: true });
   await page.goto(`${state().url}/#/post`);
-  await page.getByRole("button", { name: "Connect Mock Wallet" }).click();
+  await connect(page);
   await page.getByLabel("What should the worker do?").fill("Say hello.");
   await page.getByRole("button", { name: "Review costs" }).click();
   await page.getByRole("button", { name: /Publish the spec and post/ }).click();
