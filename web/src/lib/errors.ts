@@ -57,7 +57,9 @@ export function revertText(name: string, args: readonly unknown[]): string {
     case "DisputeCourtDeadlineNotPassed":
       return `not yet: allowed after ${new Date(Number(a[1]) * 1000).toLocaleString()}`;
     case "DisputeCourtLeaveNotReady":
-      return `leaving completes after ${new Date(Number(a[1]) * 1000).toLocaleString()}`;
+      return a[1] === "0"
+        ? "request to leave first; the stake comes out after the court's leave delay"
+        : `leaving completes after ${new Date(Number(a[1]) * 1000).toLocaleString()}`;
     case "DisputeCourtNotRegistered":
       return "jurors must be registered agents (`aos worker register`)";
     case "DisputeCourtBadStake":

@@ -11,6 +11,7 @@ import { useServices } from "../lib/context";
 import { explain } from "../lib/errors";
 import { amount, short } from "../lib/format";
 import { usePolled } from "../lib/poll";
+import uPlot from "uplot";
 import { Chart } from "../ui/Chart";
 import { Gated } from "../ui/Gated";
 import { Notice } from "../ui/Notice";
@@ -68,8 +69,20 @@ export default function AgentPage({ address: param }: { address?: string }) {
         ],
         series: [
           {},
-          { label: "accuracy", stroke: COLORS[0], width: 2, points: { show: true, size: 10 } },
-          { label: "completion", stroke: COLORS[1], width: 2, points: { show: true, size: 10 } },
+          {
+            label: "accuracy",
+            stroke: COLORS[0],
+            fill: `${COLORS[0]}aa`,
+            paths: uPlot.paths.bars!({ size: [0.35, 48], align: -1 }),
+            points: { show: false },
+          },
+          {
+            label: "completion",
+            stroke: COLORS[1],
+            fill: `${COLORS[1]}aa`,
+            paths: uPlot.paths.bars!({ size: [0.35, 48], align: 1 }),
+            points: { show: false },
+          },
         ],
       },
     };

@@ -48,12 +48,13 @@ function Seat({ d, seat, now }: { d: Dispute; seat: Vote; now: number }) {
 
   // A notice for each phase change of this seat (remembered per seat in localStorage).
   const seenKey = `aos.seen.${config.chainId}.${d.disputeId}.${seat.round}`;
-  const current = `${d.phase}/${seat.state}`;
-  const [seen, setSeen] = useState(() => localStorage.getItem(seenKey));
+  // The phase, not the seat's state: a person's own commit or reveal is no news to them.
+  const current = d.phase;
+  const [seen, setSeen] = useState(() => localStorage.getItem(seenKey) ?? current);
   useEffect(() => localStorage.setItem(seenKey, current), [seenKey, current]);
   const changed =
-    seen && seen !== current
-      ? `Dispute #${d.disputeId} moved from ${seen} to ${current} since you last looked.`
+    seen !== current
+      ? `Dispute #${d.disputeId} moved from the ${seen} phase to ${current} since you last looked.`
       : null;
 
   function prepare() {

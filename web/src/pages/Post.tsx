@@ -358,7 +358,7 @@ export default function Post() {
             <dd>
               {preview.gas === null
                 ? "—"
-                : `${preview.gas} gas × ${formatGwei(preview.gasPrice)} gwei ≈ ${formatEther(preview.gas * preview.gasPrice)} ETH`}
+                : `${preview.gas.toLocaleString()} gas at ${Number(formatGwei(preview.gasPrice)).toPrecision(3)} gwei ≈ ${Number(formatEther(preview.gas * preview.gasPrice)).toPrecision(3)} ETH`}
             </dd>
             <dt>Spec blob</dt>
             <dd className="mono" data-testid="spec-id">

@@ -47,7 +47,7 @@ export default async function globalSetup() {
       "--defectors",
       "0",
       "--jurors",
-      "0",
+      "3",
     ],
     { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 },
   );

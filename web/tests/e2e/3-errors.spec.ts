@@ -1,6 +1,6 @@
 // Errors a person can act on: the wallet on another chain (the page offers to switch), a
 // signature the person refused, the indexer down (the page says what to do). Runs after
-// 1-market.spec.ts (files run in name order, one worker): it stops the devnet's indexer.
+// 1-market and 2-dispute (files run in name order, one worker): it stops the devnet's indexer.
 import { expect, test } from "./fixtures";
 import { spawnSync } from "node:child_process";
 import { mainnet } from "viem/chains";
