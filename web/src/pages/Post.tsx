@@ -18,7 +18,7 @@ import { useLocation } from "wouter";
 import { disputeCourtAbi, taskMarketAbi } from "../gen/abi";
 import { putBlob, contentId } from "../lib/blobs";
 import { useServices } from "../lib/context";
-import { explain } from "../lib/errors";
+import { explain, type Explained } from "../lib/errors";
 import { domainToBytes32 } from "../lib/format";
 import { buildSpec, specBytes, validateSpec, type SpecForm } from "../lib/spec";
 import { useTx } from "../lib/tx";
@@ -52,7 +52,8 @@ interface Preview {
   arbitration: bigint;
   gas: bigint | null;
   gasPrice: bigint;
-  revert: string | null;
+  /** Why postTask would fail now (from the gas estimate), if it would. */
+  revert: Explained | null;
 }
 
 const lines = (s: string) =>
@@ -181,7 +182,7 @@ export default function Post() {
         salt: BigInt(`0x${nonce}`) & ((1n << 96n) - 1n),
       };
       let gas: bigint | null = null;
-      let revert: string | null = null;
+      let revert: Explained | null = null;
       try {
         gas = await publicClient.estimateContractGas({
           address: config.deployments.taskMarket,
@@ -192,7 +193,7 @@ export default function Post() {
           account: address,
         });
       } catch (e) {
-        revert = explain(e).message;
+        revert = explain(e);
       }
       setPreview({
         params,
@@ -365,7 +366,7 @@ export default function Post() {
               {preview.specId} ({preview.spec.length} bytes)
             </dd>
           </dl>
-          {preview.revert && <ErrorNotice error={{ kind: "revert", message: preview.revert }} />}
+          {preview.revert && <ErrorNotice error={preview.revert} />}
           <button
             type="button"
             disabled={busy || preview.revert !== null}

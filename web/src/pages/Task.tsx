@@ -26,6 +26,8 @@ type Action = {
 };
 
 const RULED = ["RuledRefused", "RuledForRequester", "RuledForWorker"];
+/** The market's rulings by number (`ITaskMarket.RULING_CHOICES`; aos-chain `Ruling`). */
+const RULINGS = ["refused", "for the requester", "for the worker"];
 
 export default function TaskPage({ id }: { id: string }) {
   const { config, indexer } = useServices();
@@ -56,6 +58,13 @@ export default function TaskPage({ id }: { id: string }) {
     !!publicClient,
   );
 
+  const disputeId = t?.disputeId ?? null;
+  const courtCase = usePolled(
+    ["dispute", disputeId],
+    () => indexer.dispute(disputeId!),
+    3_000,
+    !!disputeId,
+  );
   const resultHash = t?.resultHash ?? null;
   const result = useQuery({
     queryKey: ["result", resultHash],
@@ -242,8 +251,18 @@ export default function TaskPage({ id }: { id: string }) {
         {t.disputeId && (
           <>
             <dt>Dispute</dt>
-            <dd>
+            <dd data-testid="dispute">
               <Link href="/jury">#{t.disputeId}</Link> (bond {amount(t.bond)})
+              {courtCase.data && (
+                <>
+                  {" "}
+                  · {courtCase.data.phase} phase, round {courtCase.data.round}
+                  {!courtCase.data.solved &&
+                    ` · ends ${when(courtCase.data.deadline)} (${relative(courtCase.data.deadline, now)})`}
+                  {courtCase.data.ruling != null &&
+                    ` · ruling ${RULINGS[courtCase.data.ruling] ?? courtCase.data.ruling}`}
+                </>
+              )}
             </dd>
           </>
         )}

@@ -83,6 +83,7 @@ test("reject with evidence, jurors commit and reveal from the page, the ruling e
   };
   expect(task.evidence.length).toBeGreaterThanOrEqual(1);
   const id = task.disputeId;
+  await expect(page.getByTestId("dispute")).toContainText("Drawing phase");
   await screenshot(page, "task-disputed");
 
   // Anyone draws the jury; each juror votes from the page.

@@ -3,6 +3,7 @@
 // 1-market and 2-dispute (files run in name order, one worker): it stops the devnet's indexer.
 import { expect, test } from "./fixtures";
 import { spawnSync } from "node:child_process";
+import { generatePrivateKey } from "viem/accounts";
 import { mainnet } from "viem/chains";
 import { screenshot } from "./checks";
 import { connect } from "./connect";
@@ -31,6 +32,18 @@ test("a refused signature: nothing is sent and the page says so", async ({ page 
     "You declined the request in your wallet",
   );
   await screenshot(page, "error-rejected-signature");
+});
+
+test("insufficient funds: the cost preview says so before anything is signed", async ({ page }) => {
+  // a fresh account: no ETH at all
+  await installWallet(page, generatePrivateKey());
+  await page.goto(`${state().url}/#/post`);
+  await connect(page);
+  await page.getByLabel("What should the worker do?").fill("Say hello.");
+  await page.getByRole("button", { name: "Review costs" }).click();
+  await expect(page.getByTestId("error-funds")).toContainText("Not enough ETH");
+  await expect(page.getByRole("button", { name: /Publish the spec and post/ })).toBeDisabled();
+  await screenshot(page, "error-insufficient-funds");
 });
 
 test("indexer down: the page says what to do", async ({ page }) => {
