@@ -510,25 +510,35 @@ async fn verdict(State(s): St, UrlPath(task): UrlPath<String>) -> Result<Respons
     .into_response())
 }
 
-/// Start `aos web` as one of the devnet's detached services (for `aos devnet up`): on a free
-/// loopback port, reading `<dir>/devnet.json` and the devnet's config file, logging to
+/// Start `aos web` as one of the devnet's detached services (for `aos devnet up`): serving
+/// `<root>/web/dist` on a free loopback port, with the devnet's config file (`net.config`,
+/// which must already name the indexer and the blob folder: call it after
+/// `add_services_to_config`) and `<dir>/devnet.json` for the rest, logging to
 /// `<dir>/logs/web.log`. The process is pushed onto `net.services` (so `down` stops it and
-/// `restart web` starts it again) and onto `guard`. Call it after the indexer and the blob
-/// gateway are started and `net` records them, and after `net` was written to devnet.json.
+/// `restart web` starts it again) and onto `guard`. Returns its URL, or `None` (with a note
+/// saying how to build it) when the app is not built: the devnet is useful without it.
 ///
 /// # Errors
-/// The `aos` binary cannot be found, or the server does not come up within 20 s (its log
-/// says why: most often no built app, see `dist_dir`).
+/// The `aos` binary cannot be found, or the server does not answer `/config.json` within
+/// 20 s (its log says why).
 #[allow(
     dead_code,
-    reason = "for `aos devnet up` (cmd/devnet/services.rs), which the devnet's owner wires"
+    reason = "for `aos devnet up` (cmd/devnet/up.rs), which the devnet's owner wires"
 )]
 pub(crate) async fn start_for_devnet(
     ctx: &Ctx,
+    root: &Path,
     dir: &Path,
     net: &mut DevnetFile,
     guard: &mut StopOnDrop,
-) -> Result<String> {
+) -> Result<Option<String>> {
+    let dist = match dist_dir(Some(root.join("web/dist"))) {
+        Ok(d) => d,
+        Err(e) => {
+            ctx.out.note(format!("– web app not started: {e:#}"));
+            return Ok(None);
+        }
+    };
     let port = free_port()?;
     let me = std::env::current_exe().wrap_err("cannot find the running aos binary")?;
     let launch = Launch {
@@ -539,6 +549,8 @@ pub(crate) async fn start_for_devnet(
             "web".into(),
             "--dir".into(),
             abs(dir).display().to_string(),
+            "--dist".into(),
+            dist.display().to_string(),
             "--bind".into(),
             format!("127.0.0.1:{port}"),
         ],
@@ -557,7 +569,7 @@ pub(crate) async fn start_for_devnet(
         log.display()
     ));
     net.services.push(p);
-    Ok(url)
+    Ok(Some(url))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ import { Link, useLocation } from "wouter";
 import { taskMarketAbi } from "../gen/abi";
 import { useServices } from "../lib/context";
 import { explain } from "../lib/errors";
+import { IndexerError } from "../lib/indexer";
 import { amount, short } from "../lib/format";
 import { usePolled } from "../lib/poll";
 import uPlot from "uplot";
@@ -160,7 +161,14 @@ export default function AgentPage({ address: param }: { address?: string }) {
       {who && !isAddress(who) && (
         <Notice tone="error">{who} is not an address (0x + 40 hex digits).</Notice>
       )}
-      {agent.error && <Notice tone="error">{explain(agent.error).message}</Notice>}
+      {agent.error &&
+        (agent.error instanceof IndexerError && agent.error.status === 404 ? (
+          <p data-testid="no-record">
+            No registration, karma or juror stake on record for this address yet.
+          </p>
+        ) : (
+          <Notice tone="error">{explain(agent.error).message}</Notice>
+        ))}
       {a && (
         <>
           <p className="mono small">{a.account}</p>

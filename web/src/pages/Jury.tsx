@@ -24,6 +24,9 @@ import { useNow, usePolled } from "../lib/poll";
 import { Gated } from "../ui/Gated";
 import { Notice } from "../ui/Notice";
 
+/** Solved disputes whose seats the page still shows (to settle them, to see the rewards). */
+const RECENT_SOLVED = 10;
+
 const CHOICES = [
   { v: "1", label: "Requester wins (the result fails its spec)" },
   { v: "2", label: "Worker wins (the result meets its spec)" },
@@ -264,9 +267,14 @@ export default function Jury() {
   const seats = usePolled(
     ["seats", address],
     async () => {
-      const list = await indexer.disputes({ limit: 100 });
+      // The indexer lists disputes by id, not by juror: look at the open ones and the
+      // most recent solved ones (a seat there may still wait to be settled).
+      const list = await indexer.disputes({ limit: 1000 });
       const open = list.disputes.filter((d) => !d.delivered);
-      const details = await Promise.all(open.map((d) => indexer.dispute(d.disputeId)));
+      const recent = list.disputes.filter((d) => d.delivered).slice(-RECENT_SOLVED);
+      const details = await Promise.all(
+        [...open, ...recent].map((d) => indexer.dispute(d.disputeId)),
+      );
       const me = address!.toLowerCase();
       return details.flatMap((d) =>
         d.votes

@@ -14,7 +14,7 @@ import { devnetChain, installWallet } from "./wallet";
 const BUNDLE_BUDGET_BYTES = 250 * 1024;
 const FCP_BUDGET_MS = 1000;
 
-test("first page: bundle size and first contentful paint", async ({ page }) => {
+test("first page: bundle size and first contentful paint", async ({ page, browser }) => {
   const bodies: { url: string; bytes: number; gzip: number }[] = [];
   page.on("response", async (r) => {
     const t = r.request().resourceType();
@@ -25,20 +25,35 @@ test("first page: bundle size and first contentful paint", async ({ page }) => {
   });
   await page.goto(state().url, { waitUntil: "networkidle" });
   await expect(page.getByRole("heading", { name: "Market" })).toBeVisible();
-  const fcp = await page.evaluate(
-    () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? -1,
-  );
   const total = bodies.reduce((s, b) => s + b.gzip, 0);
+  // First contentful paint of a cold page (a fresh context: empty cache), 3 times; the
+  // median is compared with the budget (this machine's 2 cores are shared with builds).
+  const fcps: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const ctx = await browser.newContext();
+    const p = await ctx.newPage();
+    await p.goto(state().url, { waitUntil: "load" });
+    await expect(p.getByRole("heading", { name: "Market" })).toBeVisible();
+    fcps.push(
+      await p.evaluate(
+        () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? -1,
+      ),
+    );
+    await ctx.close();
+  }
+  const median = [...fcps].sort((a, b) => a - b)[1]!;
   console.log(
     `bench: first page (Market) on loopback, headless Chromium: bundle ${bodies.length} files, ` +
       `${(bodies.reduce((s, b) => s + b.bytes, 0) / 1024).toFixed(1)} kB raw, ` +
-      `${(total / 1024).toFixed(1)} kB gzipped (budget 250 kB); first contentful paint ` +
-      `${fcp.toFixed(0)} ms (budget ${FCP_BUDGET_MS} ms)`,
+      `${(total / 1024).toFixed(1)} kB gzipped (budget 250 kB); first contentful paint of a ` +
+      `cold page ${fcps.map((f) => f.toFixed(0)).join(", ")} ms, median ${median.toFixed(0)} ms ` +
+      `(budget ${FCP_BUDGET_MS} ms)`,
   );
-  for (const b of bodies)
+  for (const b of bodies) {
     console.log(`bench:   ${b.url.replace(state().url, "")} ${(b.gzip / 1024).toFixed(1)} kB gz`);
-  expect(fcp).toBeGreaterThan(0);
-  expect(fcp).toBeLessThanOrEqual(FCP_BUDGET_MS);
+  }
+  expect(Math.min(...fcps)).toBeGreaterThan(0);
+  expect(median).toBeLessThanOrEqual(FCP_BUDGET_MS);
   expect(total).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
 });
 

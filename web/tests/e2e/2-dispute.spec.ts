@@ -138,6 +138,25 @@ test("reject with evidence, jurors commit and reveal from the page, the ruling e
   await page.getByRole("button", { name: "Execute the ruling" }).click();
   await expect(page.getByTestId("task-status")).toHaveText("Resolved", { timeout: 30_000 });
   await screenshot(page, "task-resolved");
+
+  // The requester takes the refund out from the Agent page.
+  await page.getByRole("link", { name: "Agent" }).click();
+  await expect(page.getByTestId("no-record")).toBeVisible(); // a requester has no karma
+  const owed = page.getByTestId("market-balance");
+  await expect(owed).not.toContainText("owes this account 0 ETH");
+  await page.getByRole("button", { name: "Withdraw ETH" }).click();
+  await expect(page.getByTestId("tx-done")).toBeVisible({ timeout: 30_000 });
+  await expect(owed).toContainText("owes this account 0 ETH", { timeout: 15_000 });
+
+  // A coherent juror settles the seat and withdraws the reward.
+  const jp = pages[0]!;
+  const seat = jp.getByTestId(`seat-${id}`);
+  await seat.getByRole("button", { name: "Settle this seat" }).click();
+  await expect(seat.getByTestId("tx-done")).toBeVisible({ timeout: 30_000 });
+  await expect(seat).toContainText("Settled: Coherent", { timeout: 15_000 });
+  await jp.getByRole("button", { name: "Withdraw court balance" }).click();
+  await expect(jp.getByTestId("tx-done").first()).toBeVisible({ timeout: 30_000 });
+  await screenshot(jp, "jury-settled");
   expect(errors, "uncaught errors in the jurors' pages").toEqual([]);
   for (const jp of pages) await jp.context().close();
 });
