@@ -35,3 +35,12 @@ describe("buildSpec", () => {
     expect(() => buildSpec({ ...form, jsonSchema: "{" }, 0, "x")).toThrow(/not JSON/);
   });
 });
+
+describe("stakeOf", () => {
+  it("rounds up like TaskMarket.stakeOf", async () => {
+    const { stakeOf } = await import("./task");
+    expect(stakeOf(10_000_000_000_000_000n, 1000)).toBe(1_000_000_000_000_000n);
+    expect(stakeOf(10_001n, 1000)).toBe(1_001n); // 1000.1 → 1001
+    expect(stakeOf(5n, 0)).toBe(0n);
+  });
+});

@@ -4,6 +4,14 @@ import type { Address, Hex } from "viem";
 import type { ResultBlob, Verdict } from "../gen/protocol";
 import type { Task } from "./indexer";
 
+/**
+ * A worker's stake for `payment` at `stakeBps`: ceil(payment × stakeBps / 10 000), as
+ * `TaskMarket.stakeOf` computes it (README "Stake"). For lists; a post reads the contract.
+ */
+export function stakeOf(payment: bigint, stakeBps: number): bigint {
+  return (payment * BigInt(stakeBps) + 9_999n) / 10_000n;
+}
+
 export function paramsOf(t: Task) {
   return {
     requester: t.requester as Address,

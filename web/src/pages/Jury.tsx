@@ -258,6 +258,17 @@ export default function Jury() {
     4_000,
     !!address && !!publicClient,
   );
+  const stakeToken = useQuery({
+    queryKey: ["court-stake-token"],
+    enabled: !!publicClient,
+    queryFn: () =>
+      publicClient!.readContract({
+        address: court,
+        abi: disputeCourtAbi,
+        functionName: "stakeToken",
+      }),
+  });
+  const ethStake = stakeToken.data === zeroAddress;
   const courtParams = useQuery({
     queryKey: ["court-params"],
     enabled: !!publicClient,
@@ -326,7 +337,13 @@ export default function Jury() {
             Stake to add (ETH)
             <input value={stake} inputMode="decimal" onChange={(e) => setStake(e.target.value)} />
           </label>
-          {stakeWei !== null && (
+          {stakeToken.data !== undefined && !ethStake && (
+            <p className="small muted">
+              This court takes its stake in the ERC-20 {stakeToken.data}: staking from this page
+              (which needs an approval first) is not offered yet; use `aos juror join`.
+            </p>
+          )}
+          {stakeWei !== null && ethStake && (
             <Gated
               label={`Join / add ${stake} ETH`}
               deps={[stake, juror.data?.stake]}

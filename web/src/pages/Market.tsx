@@ -7,14 +7,14 @@ import { useServices } from "../lib/context";
 import { explain } from "../lib/errors";
 import { amount, relative, short, wad } from "../lib/format";
 import type { Task, TasksQuery } from "../lib/indexer";
+import { stakeOf } from "../lib/task";
 import { useNow, usePolled } from "../lib/poll";
 import { Notice } from "../ui/Notice";
 
 const STATUSES = ["Open", "Claimed", "Submitted", "Disputed", "Accepted", "any"] as const;
 
-function stakeOf(t: Task): bigint {
-  // ceil(payment × stakeBps / 10 000), as TaskMarket.stakeOf.
-  return (BigInt(t.payment) * BigInt(t.stakeBps) + 9_999n) / 10_000n;
+function stake(t: Task): bigint {
+  return stakeOf(BigInt(t.payment), t.stakeBps);
 }
 
 export function Market() {
@@ -89,8 +89,8 @@ export function Market() {
                 <dt>Worker stake</dt>
                 <dd>
                   {t.asset === "0x0000000000000000000000000000000000000000"
-                    ? `${formatEther(stakeOf(t))} ETH`
-                    : stakeOf(t).toString()}{" "}
+                    ? `${formatEther(stake(t))} ETH`
+                    : stake(t).toString()}{" "}
                   ({t.stakeBps / 100} %)
                 </dd>
                 <dt>Claim by</dt>

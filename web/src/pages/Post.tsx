@@ -181,6 +181,12 @@ export default function Post() {
         parentTaskId: zeroHash,
         salt: BigInt(`0x${nonce}`) & ((1n << 96n) - 1n),
       };
+      const stake = await publicClient.readContract({
+        address: config.deployments.taskMarket,
+        abi: taskMarketAbi,
+        functionName: "stakeOf",
+        args: [params],
+      });
       let gas: bigint | null = null;
       let revert: Explained | null = null;
       try {
@@ -199,7 +205,7 @@ export default function Post() {
         params,
         spec: bytes,
         specId,
-        stake: (paymentWei * BigInt(stakeBps) + 9_999n) / 10_000n,
+        stake,
         fee: (paymentWei * BigInt(feeBps)) / 10_000n,
         arbitration,
         gas,
