@@ -4,7 +4,9 @@ import { buildSpec, validateSpec, type SpecForm } from "./spec";
 const form: SpecForm = {
   taskType: "summarisation",
   prompt: "Summarise the outage.",
-  paymentWei: 10_000_000_000_000_000n,
+  paymentBase: 10_000_000_000_000_000n,
+  currency: "ETH",
+  decimals: 18,
   deadlineMs: 1_800_000,
   minChars: 40,
   maxChars: 800,
@@ -42,5 +44,14 @@ describe("stakeOf", () => {
     expect(stakeOf(10_000_000_000_000_000n, 1000)).toBe(1_000_000_000_000_000n);
     expect(stakeOf(10_001n, 1000)).toBe(1_001n); // 1000.1 → 1001
     expect(stakeOf(5n, 0)).toBe(0n);
+  });
+});
+
+describe("currencyCode", () => {
+  it("makes a token symbol a currency code the schema accepts", async () => {
+    const { currencyCode } = await import("./spec");
+    expect(currencyCode("USDC.e")).toBe("USDCE");
+    expect(currencyCode("wstETH")).toBe("WSTETH");
+    expect(currencyCode("🙂")).toBe("TOKEN");
   });
 });

@@ -15,7 +15,12 @@ export const UNSIGNED_REQUESTER = "11111111111111111111111111111111";
 export interface SpecForm {
   taskType: string;
   prompt: string;
-  paymentWei: bigint;
+  /** The payment in the asset's base units (wei for ETH). */
+  paymentBase: bigint;
+  /** Currency code of the payment (`ETH`, or the token's symbol). */
+  currency: string;
+  /** Decimals of the payment's asset (18 for ETH). */
+  decimals: number;
   deadlineMs: number;
   minChars?: number;
   maxChars?: number;
@@ -68,7 +73,7 @@ export function buildSpec(f: SpecForm, nowMs: number, nonce: string): TaskSpec {
       ...(Object.keys(f.karmaMin).length ? { karma_min: f.karmaMin } : {}),
       ...(f.requiredSkills.length ? { required_skills: f.requiredSkills } : {}),
     },
-    payment: { amount: f.paymentWei.toString(), currency: "ETH", decimals: 18 },
+    payment: { amount: f.paymentBase.toString(), currency: f.currency, decimals: f.decimals },
     input: { prompt: f.prompt },
     delegation_allowed: false,
     max_delegation_depth: 0,
@@ -94,6 +99,15 @@ export async function validateSpec(spec: unknown): Promise<string[]> {
           );
   }
   return validator(spec);
+}
+
+/** A token symbol as a §6.2 currency code (1–16 of `A-Z`, `0-9`), `TOKEN` when nothing is left. */
+export function currencyCode(symbol: string): string {
+  const c = symbol
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "")
+    .slice(0, 16);
+  return c || "TOKEN";
 }
 
 /** The bytes published: compact JSON, UTF-8. */

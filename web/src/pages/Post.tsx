@@ -5,10 +5,15 @@ import { useEffect, useState } from "react";
 import {
   type Address,
   type Hex,
+  erc20Abi,
   formatEther,
   formatGwei,
+  formatUnits,
+  getAddress,
+  isAddress,
   parseEther,
   parseEventLogs,
+  parseUnits,
   toHex,
   zeroAddress,
   zeroHash,
@@ -20,7 +25,7 @@ import { putBlob, contentId } from "../lib/blobs";
 import { useServices } from "../lib/context";
 import { explain, type Explained } from "../lib/errors";
 import { domainToBytes32 } from "../lib/format";
-import { buildSpec, specBytes, validateSpec, type SpecForm } from "../lib/spec";
+import { buildSpec, currencyCode, specBytes, validateSpec, type SpecForm } from "../lib/spec";
 import { useTx } from "../lib/tx";
 import { ErrorNotice, Notice, TxStatus } from "../ui/Notice";
 
@@ -43,6 +48,11 @@ export interface TaskParams {
   salt: bigint;
 }
 
+interface Unit {
+  symbol: string;
+  decimals: number;
+}
+
 interface Preview {
   params: TaskParams;
   spec: Uint8Array;
@@ -52,6 +62,10 @@ interface Preview {
   arbitration: bigint;
   gas: bigint | null;
   gasPrice: bigint;
+  /** The payment's asset: ETH, or the token's symbol and decimals. */
+  unit: Unit;
+  /** The allowance to approve first (ERC-20 only), base units; `null` when none is needed. */
+  approval: bigint | null;
   /** Why postTask would fail now (from the gas estimate), if it would. */
   revert: Explained | null;
 }
@@ -70,6 +84,7 @@ export default function Post() {
   const [, navigate] = useLocation();
   const tx = useTx();
   const [f, setF] = useState({
+    asset: "",
     domain: "summarisation",
     prompt: "",
     payment: "0.01",
@@ -106,8 +121,46 @@ export default function Post() {
     }
     setBusy(true);
     try {
-      const paymentWei = parseEther(f.payment.trim());
-      if (paymentWei <= 0n) throw new Error("The payment must be more than 0 ETH.");
+      const assetText = f.asset.trim();
+      if (assetText && !isAddress(assetText)) {
+        throw new Error(
+          "Pay in: leave empty for ETH, or give an ERC-20 address (0x + 40 hex digits).",
+        );
+      }
+      const asset: Address = assetText ? getAddress(assetText) : zeroAddress;
+      const market = config.deployments.taskMarket;
+      let unit: Unit = { symbol: "ETH", decimals: 18 };
+      let allowance: bigint | null = null;
+      let tokenBalance: bigint | null = null;
+      if (asset !== zeroAddress) {
+        const read = <fn extends "symbol" | "decimals">(functionName: fn) =>
+          publicClient.readContract({ address: asset, abi: erc20Abi, functionName });
+        const [symbol, decimals, allowed, held] = await Promise.all([
+          read("symbol"),
+          read("decimals"),
+          publicClient.readContract({
+            address: asset,
+            abi: erc20Abi,
+            functionName: "allowance",
+            args: [address, market],
+          }),
+          publicClient.readContract({
+            address: asset,
+            abi: erc20Abi,
+            functionName: "balanceOf",
+            args: [address],
+          }),
+        ]).catch((e: unknown) => {
+          throw new Error(`${asset} does not answer as an ERC-20 token (${explain(e).message})`, {
+            cause: e,
+          });
+        });
+        unit = { symbol, decimals };
+        allowance = allowed;
+        tokenBalance = held;
+      }
+      const paymentWei = parseUnits(f.payment.trim(), unit.decimals);
+      if (paymentWei <= 0n) throw new Error(`The payment must be more than 0 ${unit.symbol}.`);
       if (!f.prompt.trim()) throw new Error("Say what the worker should do (the prompt).");
       const stakeBps = Math.round(Number(f.stakePct) * 100);
       if (!(stakeBps >= 0 && stakeBps <= 10_000)) throw new Error("The stake must be 0–100 %.");
@@ -125,7 +178,9 @@ export default function Post() {
       const form: SpecForm = {
         taskType: f.domain.trim(),
         prompt: f.prompt,
-        paymentWei,
+        paymentBase: paymentWei,
+        currency: asset === zeroAddress ? "ETH" : currencyCode(unit.symbol),
+        decimals: unit.decimals,
         deadlineMs: (completeS - claimS) * 1000,
         minChars: optInt(f.minChars),
         maxChars: optInt(f.maxChars),
@@ -166,7 +221,7 @@ export default function Post() {
       ]);
       const params: TaskParams = {
         requester: address,
-        asset: zeroAddress,
+        asset,
         payment: paymentWei,
         stakeBps,
         feeBps,
@@ -189,17 +244,26 @@ export default function Post() {
       });
       let gas: bigint | null = null;
       let revert: Explained | null = null;
-      try {
-        gas = await publicClient.estimateContractGas({
-          address: config.deployments.taskMarket,
-          abi: taskMarketAbi,
-          functionName: "postTask",
-          args: [params],
-          value: paymentWei,
-          account: address,
-        });
-      } catch (e) {
-        revert = explain(e);
+      const approval = allowance !== null && allowance < paymentWei ? paymentWei : null;
+      if (tokenBalance !== null && tokenBalance < paymentWei) {
+        revert = {
+          kind: "funds",
+          message: `Not enough ${unit.symbol}: this account holds ${formatUnits(tokenBalance, unit.decimals)}. Fund it, or lower the payment.`,
+        };
+      } else if (approval === null) {
+        // postTask can be estimated (and would revert) only once the market may take the payment
+        try {
+          gas = await publicClient.estimateContractGas({
+            address: market,
+            abi: taskMarketAbi,
+            functionName: "postTask",
+            args: [params],
+            value: asset === zeroAddress ? paymentWei : 0n,
+            account: address,
+          });
+        } catch (e) {
+          revert = explain(e);
+        }
       }
       setPreview({
         params,
@@ -211,6 +275,8 @@ export default function Post() {
         gas,
         gasPrice,
         revert,
+        unit,
+        approval,
       });
     } catch (e) {
       setErr(e instanceof Error && !("shortMessage" in e) ? e.message : explain(e).message);
@@ -232,12 +298,22 @@ export default function Post() {
       const id = await putBlob(config.blobsPath, preview.spec);
       if (id !== preview.specId)
         throw new Error(`the server stored the spec as ${id}, not ${preview.specId}`);
+      if (preview.approval !== null) {
+        // ERC-20: the market takes the payment with transferFrom, so it is approved first
+        const approved = await tx.send({
+          address: preview.params.asset,
+          abi: erc20Abi,
+          functionName: "approve",
+          args: [config.deployments.taskMarket, preview.approval],
+        });
+        if (!approved) return;
+      }
       const receipt = await tx.send({
         address: config.deployments.taskMarket,
         abi: taskMarketAbi,
         functionName: "postTask",
         args: [preview.params],
-        value: preview.params.payment,
+        value: preview.params.asset === zeroAddress ? preview.params.payment : 0n,
       });
       if (!receipt) return;
       const [posted] = parseEventLogs({
@@ -252,6 +328,9 @@ export default function Post() {
       setBusy(false);
     }
   }
+
+  const inUnit = (v: bigint) =>
+    preview ? `${formatUnits(v, preview.unit.decimals)} ${preview.unit.symbol}` : "";
 
   return (
     <section>
@@ -272,7 +351,11 @@ export default function Post() {
           <textarea required rows={4} value={f.prompt} onChange={set("prompt")} />
         </label>
         <label>
-          Payment (ETH, escrowed now)
+          Pay in (empty for ETH, or an ERC-20 token address)
+          <input value={f.asset} onChange={set("asset")} placeholder="ETH" />
+        </label>
+        <label>
+          Payment (in that asset, escrowed now)
           <input required inputMode="decimal" value={f.payment} onChange={set("payment")} />
         </label>
         <label>
@@ -352,19 +435,21 @@ export default function Post() {
           <h2>Before you sign</h2>
           <dl>
             <dt>Payment escrowed</dt>
-            <dd data-testid="cost-payment">{formatEther(preview.params.payment)} ETH</dd>
+            <dd data-testid="cost-payment">{inUnit(preview.params.payment)}</dd>
             <dt>Stake asked of the worker</dt>
-            <dd>{formatEther(preview.stake)} ETH</dd>
+            <dd>{inUnit(preview.stake)}</dd>
             <dt>Protocol fee (from the payment)</dt>
             <dd>
-              {formatEther(preview.fee)} ETH ({preview.params.feeBps / 100} %)
+              {inUnit(preview.fee)} ({preview.params.feeBps / 100} %)
             </dd>
             <dt>If you reject the result: arbitration</dt>
             <dd>{formatEther(preview.arbitration)} ETH</dd>
             <dt>Gas</dt>
             <dd>
               {preview.gas === null
-                ? "—"
+                ? preview.approval !== null
+                  ? "two transactions: the approval, then the post (estimated once approved)"
+                  : "—"
                 : `${preview.gas.toLocaleString()} gas at ${Number(formatGwei(preview.gasPrice)).toPrecision(3)} gwei ≈ ${Number(formatEther(preview.gas * preview.gasPrice)).toPrecision(3)} ETH`}
             </dd>
             <dt>Spec blob</dt>
@@ -378,7 +463,9 @@ export default function Post() {
             disabled={busy || preview.revert !== null}
             onClick={() => void post()}
           >
-            Publish the spec and post ({formatEther(preview.params.payment)} ETH)
+            {preview.approval !== null
+              ? `Approve ${inUnit(preview.approval)}, publish the spec and post`
+              : `Publish the spec and post (${inUnit(preview.params.payment)})`}
           </button>
         </div>
       )}

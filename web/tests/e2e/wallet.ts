@@ -53,10 +53,17 @@ export async function installWallet(page: Page, privateKey: `0x${string}`, o: Wa
         if (id !== d.chain_id && id !== start.id)
           throw new Error(`EIP1193:4902:unknown chain ${id}`);
       }
+      if (args.method === "eth_sendTransaction") {
+        // wallet-mock hands `value` to viem as it came (a hex string); viem wants a bigint,
+        // and mis-encodes "0x0" (the value of every ERC-20 or non-payable call)
+        const [tx, ...rest] = (args.params ?? []) as [{ value?: string }, ...unknown[]];
+        const value = tx.value === undefined ? undefined : BigInt(tx.value);
+        return inner.request({ ...args, params: [{ ...tx, value }, ...rest] });
+      }
       return inner.request(args);
     },
   };
-  await installMockWallet({ page, wallet });
+  await installMockWallet({ page, wallet, debug: !!process.env.AOS_E2E_WALLET_DEBUG });
   await page.addInitScript(() => {
     type Req = (r: unknown) => Promise<unknown>;
     const w = window as unknown as { eip1193Request: Req };
