@@ -13,6 +13,7 @@ import { IndexerError } from "../lib/indexer";
 import { amount, short } from "../lib/format";
 import { usePolled } from "../lib/poll";
 import uPlot from "uplot";
+import { Amount } from "../ui/Amount";
 import { Chart } from "../ui/Chart";
 import { Gated } from "../ui/Gated";
 import { Notice } from "../ui/Notice";
@@ -240,7 +241,7 @@ export default function AgentPage({ address: param }: { address?: string }) {
             ].map(({ t, role }) => (
               <li key={`${role}-${t.taskId}`}>
                 <Link href={`/task/${t.taskId}`}>
-                  {role}: {t.domainName} · {amount(t.payment, t.asset)} · {t.status}
+                  {role}: {t.domainName} · <Amount value={t.payment} asset={t.asset} /> · {t.status}
                 </Link>
               </li>
             ))}

@@ -1,14 +1,15 @@
 // Market: open tasks from the indexer (domain, payment, stake, deadlines, karma minimums),
 // filtered, polled every 2 s.
 import { useState } from "react";
-import { formatEther, parseEther } from "viem";
+import { parseEther } from "viem";
 import { Link } from "wouter";
 import { useServices } from "../lib/context";
 import { explain } from "../lib/errors";
-import { amount, relative, short, wad } from "../lib/format";
+import { relative, short, wad } from "../lib/format";
 import type { Task, TasksQuery } from "../lib/indexer";
 import { stakeOf } from "../lib/task";
 import { useNow, usePolled } from "../lib/poll";
+import { Amount } from "../ui/Amount";
 import { Notice } from "../ui/Notice";
 
 const STATUSES = ["Open", "Claimed", "Submitted", "Disputed", "Accepted", "any"] as const;
@@ -81,17 +82,14 @@ export function Market() {
           {tasks.data.tasks.map((t) => (
             <li key={t.taskId} className="card">
               <Link href={`/task/${t.taskId}`} className="card-title">
-                {t.domainName || short(t.domain)} · {amount(t.payment, t.asset)}
+                {t.domainName || short(t.domain)} · <Amount value={t.payment} asset={t.asset} />
               </Link>
               <dl>
                 <dt>Status</dt>
                 <dd>{t.status}</dd>
                 <dt>Worker stake</dt>
                 <dd>
-                  {t.asset === "0x0000000000000000000000000000000000000000"
-                    ? `${formatEther(stake(t))} ETH`
-                    : stake(t).toString()}{" "}
-                  ({t.stakeBps / 100} %)
+                  <Amount value={stake(t)} asset={t.asset} /> ({t.stakeBps / 100} %)
                 </dd>
                 <dt>Claim by</dt>
                 <dd>{relative(t.claimDeadline, now)}</dd>

@@ -16,6 +16,7 @@ import { amount, relative, short, when } from "../lib/format";
 import { useNow, usePolled } from "../lib/poll";
 import { fetchVerdict, paramsOf, parseResult } from "../lib/task";
 import { type Call, useTx, wouldRevert } from "../lib/tx";
+import { Amount } from "../ui/Amount";
 import { ErrorNotice, Notice, TxStatus } from "../ui/Notice";
 
 type Action = {
@@ -212,7 +213,7 @@ export default function TaskPage({ id }: { id: string }) {
   return (
     <section>
       <h1>
-        Task {t.domainName || short(t.domain)} · {amount(t.payment, t.asset)}
+        Task {t.domainName || short(t.domain)} · <Amount value={t.payment} asset={t.asset} />
       </h1>
       <p className="mono small">{t.taskId}</p>
       {detail.error && <ErrorNotice error={explain(detail.error)} />}
@@ -228,7 +229,7 @@ export default function TaskPage({ id }: { id: string }) {
             <dt>Worker</dt>
             <dd>
               <Link href={`/agent/${t.worker}`}>{short(t.worker)}</Link> (stake{" "}
-              {amount(t.stake, t.asset)})
+              {t.stake ? <Amount value={t.stake} asset={t.asset} /> : "—"})
             </dd>
           </>
         )}
@@ -269,7 +270,9 @@ export default function TaskPage({ id }: { id: string }) {
         {t.workerAmount && (
           <>
             <dt>Paid to the worker</dt>
-            <dd>{amount(t.workerAmount, t.asset)}</dd>
+            <dd>
+              <Amount value={t.workerAmount} asset={t.asset} />
+            </dd>
           </>
         )}
         <dt>Spec</dt>

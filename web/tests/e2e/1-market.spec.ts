@@ -211,6 +211,11 @@ test("post an ERC-20 task: approve, then post; cancel refunds the tokens", async
   await expect(page).toHaveURL(/#\/task\/0x[0-9a-f]{64}$/, { timeout: 30_000 });
   await expect(page.getByTestId("task-status")).toHaveText("Open");
   expect(await held()).toBe(parseUnits("95", 18));
+  // listed in the market in the token's own units
+  await page.getByRole("link", { name: "Market" }).click();
+  await expect(page.getByRole("link", { name: "summarisation · 5 USDX" })).toBeVisible();
+  await screenshot(page, "market-open-erc20");
+  await page.goBack();
 
   // No devnet worker takes this token: the requester cancels; the escrow is credited back.
   await page.getByRole("button", { name: "Cancel and refund" }).click();
