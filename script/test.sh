@@ -29,6 +29,10 @@ step "cargo test (tests/ runs the built binaries end to end: the main job, a cas
 "$root/script/fetch-model.sh" --tiny >/dev/null
 cargo build --workspace --bins --quiet
 cargo test --workspace --quiet
+step "web app: lint (ESLint, Prettier), unit tests (Vitest), browser tests (Playwright + Debian chromium) against a devnet and aos web"
+npm run --prefix web --silent lint
+npm run --prefix web --silent unit
+npm run --prefix web --silent e2e
 step "devnet: anvil + deploy + one task lifecycle and one dispute with cast"
 "$root/script/devnet.sh"
 step "all tests passed"

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use eyre::{Result, WrapErr};
 
 use crate::{
-    cmd::{ask, blob, demo, devnet, dispute, juror, karma, task, withdraw, worker},
+    cmd::{ask, blob, demo, devnet, dispute, juror, karma, task, web, withdraw, worker},
     ctx::Ctx,
     opts::{AgentKeyArgs, EndpointArgs, OutputArgs, Settings, WalletArgs},
     output::Output,
@@ -113,6 +113,9 @@ enum Cmd {
     /// The main job end to end on a fresh devnet: request → coordinator → workers → payment,
     /// a cast-posted task, a dispute to its ruling, the indexer's view, a summary.
     Demo(demo::DemoArgs),
+    /// The web app on one loopback origin, with the indexer API, the chain's RPC and the
+    /// blobs it reads: post, review, judge and work from any browser wallet.
+    Web(web::WebArgs),
 }
 
 /// Parse the command line, run it, print errors with what to do next. Exit code 0 on
@@ -168,6 +171,7 @@ fn run_inner(cli: Cli, mut out: Output) -> Result<()> {
             Cmd::Ask(a) => ask::run(&ctx, a),
             Cmd::Blob(c) => blob::run(&ctx, c).await,
             Cmd::Demo(a) => demo::run(&ctx, a).await,
+            Cmd::Web(a) => web::run(&ctx, a).await,
         }
     })
 }

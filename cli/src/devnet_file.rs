@@ -64,6 +64,10 @@ pub(crate) struct DevnetFile {
     /// The folder the gateway serves: a spec written here as `<0x content id>` is public.
     #[serde(default)]
     pub(crate) blob_dir: Option<PathBuf>,
+    /// The web app (`aos web`) when `web/dist` is built: one loopback origin for the app,
+    /// the indexer API, the RPC and the blobs.
+    #[serde(default)]
+    pub(crate) web_url: Option<String>,
     /// The running workers.
     #[serde(default)]
     pub(crate) workers: Vec<WorkerProc>,

@@ -9,5 +9,6 @@ pub(crate) mod dispute;
 pub(crate) mod juror;
 pub(crate) mod karma;
 pub(crate) mod task;
+pub(crate) mod web;
 pub(crate) mod withdraw;
 pub(crate) mod worker;

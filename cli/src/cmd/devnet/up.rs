@@ -97,6 +97,7 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         indexer_url: None,
         blob_gateway: None,
         blob_dir: None,
+        web_url: None,
         workers: Vec::new(),
         bootstrap: Vec::new(),
         model: None,
@@ -113,6 +114,8 @@ pub(super) async fn up(ctx: &Ctx, a: UpArgs) -> Result<()> {
         if !a.no_juror_agents {
             super::services::start_juror_agents(ctx, &a, &dir, &mut net, &mut guard).await?;
         }
+        net.web_url =
+            crate::cmd::web::start_for_devnet(ctx, &root, &dir, &mut net, &mut guard).await?;
     }
     net.write(&dir)?;
     guard.disarm();
@@ -405,6 +408,12 @@ pub(super) fn summary(net: &DevnetFile) -> String {
             ("AgentRegistry", d.agent_registry.to_string()),
             ("KarmaRegistry", d.karma_registry.to_string()),
             ("jurors' karma domain", net.juror_domain.clone()),
+            (
+                "web app",
+                net.web_url
+                    .clone()
+                    .unwrap_or_else(|| "not started (web/dist not built)".into()),
+            ),
         ]),
         net.password_file.display(),
         net.config.display(),
