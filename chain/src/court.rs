@@ -48,6 +48,23 @@ where
     })
 }
 
+/// `call` with a gas limit of twice its estimate. A commit (reveal) estimated while other
+/// jurors' are still pending may land as the round's last one and also move the phase (tally):
+/// more gas than estimated, and an out-of-gas failure close to a deadline loses the vote.
+///
+/// # Errors
+/// The estimate's error (a revert, decoded).
+pub(crate) async fn with_margin<P, D>(
+    call: alloy::contract::CallBuilder<P, D>,
+) -> Result<alloy::contract::CallBuilder<P, D>, ChainError>
+where
+    P: alloy::providers::Provider,
+    D: alloy::contract::CallDecoder,
+{
+    let estimate = call.estimate_gas().await?;
+    Ok(call.gas(estimate.saturating_mul(2).min(30_000_000)))
+}
+
 /// Every `E` emitted by `emitter` in a receipt.
 pub fn events_of<E: SolEvent>(r: &TransactionReceipt, emitter: Address) -> Vec<E> {
     r.inner
@@ -249,7 +266,8 @@ impl AosContracts {
         id: u64,
         commitment: B256,
     ) -> Result<TxOutcome<B256>, ChainError> {
-        let r = mined(self.court.commit(U256::from(id), commitment)).await?;
+        let call = self.court.commit(U256::from(id), commitment);
+        let r = mined(with_margin(call).await?).await?;
         outcome(commitment, &r)
     }
 
@@ -263,7 +281,8 @@ impl AosContracts {
         choice: u64,
         salt: B256,
     ) -> Result<TxOutcome<()>, ChainError> {
-        let r = mined(self.court.reveal(U256::from(id), U256::from(choice), salt)).await?;
+        let call = self.court.reveal(U256::from(id), U256::from(choice), salt);
+        let r = mined(with_margin(call).await?).await?;
         outcome((), &r)
     }
 

@@ -175,7 +175,12 @@ impl<'a> JurorAgent<'a> {
         for seat in self.store.open_seats().await? {
             if let Err(e) = self.step(&seat).await {
                 let msg = format!("{e:#}");
-                tracing::warn!(dispute = seat.dispute, round = seat.round, error = %msg, "seat step failed; trying again");
+                if seat.reason.as_deref() == Some(msg.as_str()) {
+                    // said already: once per new error, not once per tick
+                    tracing::debug!(dispute = seat.dispute, round = seat.round, error = %msg, "seat step failed again");
+                } else {
+                    tracing::warn!(dispute = seat.dispute, round = seat.round, error = %msg, "seat step failed; trying again");
+                }
                 self.store
                     .note_error(seat.dispute, seat.round, &msg)
                     .await?;
@@ -339,6 +344,24 @@ impl<'a> JurorAgent<'a> {
         let past = now > d.deadline.to::<u64>();
         let on_chain = self.c.seat(id, round, self.me).await?;
         let state = SeatState::from_u8(on_chain.state);
+        if seat.phase == SeatPhase::Queued && (d.phase != Phase::Commit as u8 || past) {
+            self.refuse(
+                seat,
+                "no choice from a person before the commit deadline (`aos juror queue vote`): \
+                 the seat is absent",
+            )
+            .await?;
+            return Ok(());
+        }
+        if state == Some(SeatState::Committed) && !stored_commitment_is(seat, &on_chain) {
+            self.refuse(
+                seat,
+                "the seat was committed on chain with a commitment this store did not make \
+                 (another agent or data dir for this juror?): only that store can reveal it",
+            )
+            .await?;
+            return Ok(());
+        }
         match (Phase::from_u8(d.phase), state) {
             (Some(Phase::Commit), Some(SeatState::Drawn)) => {
                 if past {
@@ -626,8 +649,9 @@ impl<'a> JurorAgent<'a> {
         }
         let cost = self.c.appeal_cost(seat.dispute).await?;
         if cost > self.policy.max_appeal_wei {
-            tracing::info!(dispute = seat.dispute, %cost, "outvoted, but the appeal costs more than --max-appeal");
-            self.store.appealed(seat.dispute, seat.round).await?;
+            // not recorded as appealed: a restart with a higher --max-appeal inside the
+            // window may still fund it
+            tracing::debug!(dispute = seat.dispute, %cost, "outvoted, but the appeal costs more than --max-appeal");
             return Ok(());
         }
         match self.c.fund_appeal(seat.dispute, cost).await {
@@ -708,6 +732,19 @@ impl<'a> JurorAgent<'a> {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Whether the commitment on chain (its low 240 bits, IDisputeCourt `Seat.commitment`) is
+/// the one this store made for `seat`.
+fn stored_commitment_is(
+    seat: &SeatRow,
+    on_chain: &aos_chain::dispute_court::IDisputeCourt::Seat,
+) -> bool {
+    let Some(mine) = seat.commitment else {
+        return false;
+    };
+    let low240 = U256::from_be_bytes(mine.0) & (U256::MAX >> 16);
+    low240 == U256::from_limbs(on_chain.commitment.into_limbs())
 }
 
 /// A revert that means "someone else got there first" (phase moved, seat already

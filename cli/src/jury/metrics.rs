@@ -109,6 +109,9 @@ impl Metrics {
     /// Sets the seat gauges from the store's rows.
     pub(crate) fn set_seats(&self, rows: &[SeatRow]) {
         self.seats.reset();
+        for p in super::store::SeatPhase::ALL {
+            self.seats.with_label_values(&[p.as_str()]).set(0);
+        }
         for r in rows {
             self.seats.with_label_values(&[r.phase.as_str()]).inc();
         }

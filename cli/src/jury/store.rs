@@ -37,7 +37,7 @@ pub(crate) enum SeatPhase {
 }
 
 impl SeatPhase {
-    const ALL: [Self; 8] = [
+    pub(crate) const ALL: [Self; 8] = [
         Self::Noticed,
         Self::Queued,
         Self::Judged,
@@ -239,7 +239,6 @@ impl JuryStore {
             q = match b {
                 Bind::Text(t) => q.bind(t),
                 Bind::Int(i) => q.bind(i),
-                Bind::Blob(v) => q.bind(v),
                 Bind::OptText(t) => q.bind(t),
             };
         }
@@ -315,12 +314,13 @@ impl JuryStore {
         .await
     }
 
-    /// A person's choice for a queued seat (`aos juror queue vote`); returns whether the
-    /// seat was waiting for one.
+    /// A person's choice for a queued seat (`aos juror queue vote`), or a new one before the
+    /// agent commits it; returns whether the seat could take it.
     pub(crate) async fn person_votes(&self, dispute: u64, round: u64, choice: u8) -> Result<bool> {
         let r = sqlx::query(
             "UPDATE seats SET state = 'judged', choice = ?, source = 'person', updated_ms = ? \
-             WHERE dispute = ? AND round = ? AND state = 'queued'",
+             WHERE dispute = ? AND round = ? \
+             AND (state = 'queued' OR (state = 'judged' AND source = 'person'))",
         )
         .bind(i64::from(choice))
         .bind(i64_of(now_ms()))
@@ -333,7 +333,9 @@ impl JuryStore {
 
     /// Stores the vote — choice, salt and the commitment they make — before the commit
     /// transaction is sent (synced: `synchronous = FULL`). Creates the row for a seat voted
-    /// by hand. A seat already committing keeps its first salt: returns the stored vote.
+    /// by hand. A seat that already has a vote keeps it: one conditional `UPDATE`, so of two
+    /// writers (an agent and a hand commit, or two agents on one store) the first wins and
+    /// both get its vote back.
     pub(crate) async fn begin_commit(
         &self,
         dispute: u64,
@@ -344,30 +346,29 @@ impl JuryStore {
         source: &str,
     ) -> Result<(u8, B256, B256)> {
         self.notice(dispute, round).await?;
-        if let Some(s) = self.seat(dispute, round).await?
-            && let (Some(c), Some(salt), Some(cm)) = (s.choice, s.salt, s.commitment)
-            && matches!(
-                s.phase,
-                SeatPhase::Committing | SeatPhase::Committed | SeatPhase::Revealed
-            )
-        {
-            return Ok((c, salt, cm));
-        }
-        self.update(
-            dispute,
-            round,
-            "state = 'committing', choice = ?, salt = ?, commitment = ?, \
-             source = COALESCE(source, ?), commit_sent_ms = ?",
-            vec![
-                Bind::Int(i64::from(choice)),
-                Bind::Blob(salt.to_vec()),
-                Bind::Blob(commitment.to_vec()),
-                Bind::Text(source.into()),
-                Bind::Int(i64_of(now_ms())),
-            ],
+        sqlx::query(
+            "UPDATE seats SET state = 'committing', choice = ?, salt = ?, commitment = ?, \
+             source = COALESCE(source, ?), commit_sent_ms = ?, updated_ms = ? \
+             WHERE dispute = ? AND round = ? AND salt IS NULL",
         )
+        .bind(i64::from(choice))
+        .bind(salt.to_vec())
+        .bind(commitment.to_vec())
+        .bind(source)
+        .bind(i64_of(now_ms()))
+        .bind(i64_of(now_ms()))
+        .bind(i64_of(dispute))
+        .bind(i64_of(round))
+        .execute(&self.pool)
         .await?;
-        Ok((choice, salt, commitment))
+        let s = self
+            .seat(dispute, round)
+            .await?
+            .ok_or_else(|| eyre::eyre!("seat {dispute}/{round} vanished from the juror store"))?;
+        match (s.choice, s.salt, s.commitment) {
+            (Some(c), Some(salt), Some(cm)) => Ok((c, salt, cm)),
+            _ => eyre::bail!("seat {dispute}/{round}: the stored vote is incomplete"),
+        }
     }
 
     /// The commitment is on chain (`tx` when this juror sent it now).
@@ -426,7 +427,6 @@ impl JuryStore {
 enum Bind {
     Text(String),
     Int(i64),
-    Blob(Vec<u8>),
     OptText(Option<String>),
 }
 

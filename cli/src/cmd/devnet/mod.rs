@@ -77,7 +77,7 @@ pub(crate) struct UpArgs {
     jurors: usize,
     /// Jurors whose agent always votes for the worker (`aos juror run --policy
     /// always-worker`): colluders, to watch the court outvote and penalise them.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, conflicts_with = "no_juror_agents")]
     pub(crate) colluders: usize,
     /// Start no `aos juror run` agents: the jurors are staked but vote by hand
     /// (`aos juror review --commit`, `aos juror reveal`).

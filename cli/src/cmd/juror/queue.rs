@@ -117,6 +117,24 @@ pub(super) async fn run(ctx: &Ctx, cmd: QueueCmd) -> Result<()> {
                     a.dispute
                 ),
             };
+            // a choice after the commit period cannot be committed: say so now
+            let c = ctx.reader().await?;
+            let d = crate::court::dispute_of(&c, a.dispute).await?;
+            let now = c.chain_time().await?;
+            let deadline = d.deadline.to::<u64>();
+            if u64::from(d.round) != round
+                || d.phase != aos_chain::Phase::Commit as u8
+                || now > deadline
+            {
+                bail!(
+                    "too late to choose for dispute {} round {round}: the dispute is in round {}, \
+                     phase {} (the commit period ended {}); the seat settles as absent",
+                    a.dispute,
+                    d.round,
+                    aos_chain::Phase::name_of(d.phase),
+                    crate::units::fmt_deadline(deadline, now)
+                );
+            }
             if !store.person_votes(a.dispute, round, a.choice).await? {
                 bail!(
                     "seat {}/{round} is not waiting for a choice (`aos juror queue list`)",

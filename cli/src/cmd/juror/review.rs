@@ -229,7 +229,7 @@ pub(super) async fn run(ctx: &Ctx, a: JurorReviewArgs) -> Result<()> {
         match &committed {
             Some(cm) => out.push_str(&format!(
                 "committed (salt kept in {}); reveal in the reveal phase: `aos juror reveal {id}`",
-                cm["salt_file"].as_str().unwrap_or_default()
+                cm["store"].as_str().unwrap_or_default()
             )),
             None => out.push_str(&format!(
                 "to vote it: `aos juror review {id} --commit` (or `aos juror commit {id} --choice \

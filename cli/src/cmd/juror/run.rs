@@ -18,6 +18,9 @@ use crate::{
     units::{Amount, parse_duration},
 };
 
+/// The shortest `--poll-interval`.
+const MIN_POLL: Duration = Duration::from_millis(100);
+
 /// `juror run` examples.
 pub(crate) const EXAMPLES: &str = "\
 Examples:
@@ -58,6 +61,14 @@ pub(crate) struct RunArgs {
 
 /// Run the agent until ctrl-c / SIGTERM.
 pub(super) async fn run(ctx: &Ctx, a: RunArgs) -> Result<()> {
+    if a.poll_interval < MIN_POLL {
+        eyre::bail!(
+            "--poll-interval {:?} is below {:?}: the agent would flood the RPC (the court's \
+             periods are minutes; 1s is plenty)",
+            a.poll_interval,
+            MIN_POLL
+        );
+    }
     let (c, me) = ctx.writer().await?;
     let store = jury::open_store(ctx, me).await?;
     let metrics = Metrics::new()?;
