@@ -78,9 +78,7 @@ pub enum Refusal {
     /// that claim is lost, this one may be ours).
     #[error("our claim of a task with the same spec is in flight")]
     SameSpecPending,
-    /// The task is no longer open on chain (someone claimed it, or it was cancelled).
-    #[error("the task is {0} on chain, not Open")]
-    NotOpen(String),
+
     /// The requester excluded this worker (`requirements.excluded_workers`, e.g. after
     /// rejecting its result on the same step).
     #[error("the requester excluded this worker")]

@@ -207,13 +207,6 @@ impl Worker {
     pub(super) async fn decide(&self, c: &Candidate) -> Result<TaskSpec, Refusal> {
         let now_s = now_ms() / 1000;
         check_terms(self.cfg(), self.inner.p.account, &c.params, now_s)?;
-        // a task seen in an old log may be long taken: one read spares a claim that reverts
-        // (and, for redundant tasks, a same-spec refusal of the ones still open)
-        if let Ok(status) = self.chain().task_status(task_id_of(&c.params)).await
-            && status != aos_chain::TaskStatus::Open
-        {
-            return Err(Refusal::NotOpen(status.to_string()));
-        }
         let spec = self.spec(&c.params, c.spec.clone()).await?;
         match self.took_spec(c.params.specHash).await {
             SpecTaken::No => {}
