@@ -131,7 +131,10 @@ impl Devnet {
     pub async fn spawn_with_args(args: &[&str]) -> Result<Self, DevnetError> {
         let root = root::test_root();
         let anvil_bin = tool(&root, "anvil")?;
+        // alloy's default is 10 s to see anvil listening; on a loaded 2-core CI machine the
+        // npm-wrapped anvil has taken longer (Anvil(Timeout) in a clean-clone run)
         let anvil = Anvil::at(anvil_bin)
+            .timeout(60_000)
             .mnemonic(ANVIL_MNEMONIC)
             .args(args.iter().copied())
             .try_spawn()
